@@ -1,0 +1,161 @@
+//! Opening a connection: TLS as the URL asks, a timeout on every attempt, and a few retries with
+//! backoff, because a Neon compute that was suspended takes a few seconds to wake up.
+
+use std::time::{Duration, Instant};
+
+use native_tls::{Certificate, TlsConnector};
+use postgres_native_tls::MakeTlsConnector;
+use tokio_postgres::Client;
+
+use crate::conninfo::{ConnInfo, Tls};
+use crate::environment::Environment;
+use crate::error::{Error, Result, describe};
+
+/// Finds the URL (flag, then DATABASE_URL, then NEON_DB_URL, from the environment or `.env`),
+/// parses it and connects. `AUTHDB_ALLOW_INSECURE=1` permits `sslmode=disable` to another host.
+pub async fn open(env: &Environment, url_flag: Option<&str>) -> Result<(ConnInfo, Connection)> {
+    let url = env.database_url(url_flag)?;
+    let info = ConnInfo::parse(&url, env.flag("AUTHDB_ALLOW_INSECURE"))?;
+    let connection = connect(&info, Retry::default()).await?;
+    Ok((info, connection))
+}
+
+/// How often and how patiently to try.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub attempts: u32,
+    /// The wait after the first failure; it doubles after each further one.
+    pub first_backoff: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            attempts: 4,
+            first_backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// An open session, with what reports print about it.
+pub struct Connection {
+    pub client: Client,
+    /// The redacted URL.
+    pub target: String,
+    /// `server_version` without the packager's suffix, e.g. "17.2".
+    pub server_version: String,
+}
+
+/// Connects, retrying only failures that waiting can fix (no route yet, server starting up),
+/// never a wrong password or a certificate that does not verify.
+pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
+    let tls = tls_connector(info)?;
+    let started = Instant::now();
+    let mut backoff = retry.first_backoff;
+    let mut attempt = 1;
+    let client = loop {
+        match info.config.connect(tls.clone()).await {
+            Ok((client, connection)) => {
+                // The connection task ends when the client is dropped; its errors surface on the
+                // client's next call, so there is nothing to do with them here.
+                tokio::spawn(connection);
+                break client;
+            }
+            Err(error) if attempt < retry.attempts && is_transient(&error) => {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+                attempt += 1;
+            }
+            Err(error) if attempt > 1 => {
+                return Err(Error::Unreachable {
+                    target: info.redacted.clone(),
+                    attempts: attempt,
+                    seconds: started.elapsed().as_secs_f64(),
+                    reason: explain(&error),
+                });
+            }
+            Err(error) => {
+                return Err(Error::Connect {
+                    target: info.redacted.clone(),
+                    reason: explain(&error),
+                });
+            }
+        }
+    };
+    let server_version: String = client
+        .query_one("SELECT current_setting('server_version')", &[])
+        .await
+        .map_err(|e| Error::Connect {
+            target: info.redacted.clone(),
+            reason: describe(&e),
+        })?
+        .get::<_, String>(0)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Ok(Connection {
+        client,
+        target: info.redacted.clone(),
+        server_version,
+    })
+}
+
+fn tls_connector(info: &ConnInfo) -> Result<MakeTlsConnector> {
+    let mut builder = TlsConnector::builder();
+    if let Some(path) = &info.root_cert {
+        let pem = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let cert = Certificate::from_pem(&pem).map_err(|e| Error::Connect {
+            target: info.redacted.clone(),
+            reason: format!("sslrootcert={}: not a PEM certificate: {e}", path.display()),
+        })?;
+        builder.add_root_certificate(cert);
+    }
+    match info.tls {
+        Tls::Disable | Tls::VerifyFull => {}
+        Tls::Opportunistic => {
+            builder.danger_accept_invalid_certs(true);
+            builder.danger_accept_invalid_hostnames(true);
+        }
+        Tls::VerifyCa => {
+            builder.danger_accept_invalid_hostnames(true);
+        }
+    }
+    let connector = builder.build().map_err(|e| Error::Connect {
+        target: info.redacted.clone(),
+        reason: format!("cannot set up TLS: {e}"),
+    })?;
+    Ok(MakeTlsConnector::new(connector))
+}
+
+/// Failures that can pass: nothing listening yet, a timeout, or a server that says it is starting.
+fn is_transient(error: &tokio_postgres::Error) -> bool {
+    if let Some(db) = error.as_db_error() {
+        // cannot_connect_now (starting up / shutting down), too_many_connections
+        return matches!(db.code().code(), "57P03" | "53300");
+    }
+    let text = describe(error);
+    (text.starts_with("error connecting to server") || text.starts_with("timeout"))
+        && !text.contains("lookup address")
+}
+
+/// The driver's message, plus advice for the failures people meet most.
+fn explain(error: &tokio_postgres::Error) -> String {
+    let text = describe(error);
+    let advice = if text.contains("certificate") || text.contains("handshake") {
+        ". The server's certificate did not verify: check the host name, or give the CA with \
+         sslrootcert=PATH"
+    } else if text.contains("lookup address") {
+        ". The host name does not resolve: check it for typos"
+    } else if text.contains("Connection refused") {
+        ". Nothing listens there: is the server running, and is the port right?"
+    } else if text.contains("server does not support TLS") {
+        ". The server offers no TLS: use a server with TLS, or sslmode=prefer for a local one"
+    } else {
+        ""
+    };
+    format!("{text}{advice}")
+}

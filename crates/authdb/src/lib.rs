@@ -1,0 +1,23 @@
+//! authdb: the schema of the auth service's PostgreSQL database and everything around it.
+//!
+//! The flow of a migrate call: [`Migrations::load`] reads and checksums the folder,
+//! [`Environment`] and [`ConnInfo`] find and parse the database URL, [`connect`] opens a session,
+//! and [`migrate`] compares the folder with the tracking table and applies what is pending in one
+//! transaction. The `xtask` crate is a thin command line over these.
+
+pub mod connect;
+pub mod conninfo;
+pub mod environment;
+pub mod error;
+pub mod migrations;
+pub mod plan;
+pub mod runner;
+pub mod tracking;
+
+pub use connect::{Connection, Retry, connect, open};
+pub use conninfo::{ConnInfo, Tls, redact};
+pub use environment::{Environment, Setting};
+pub use error::{Error, Result};
+pub use migrations::{Checksum, Migration, Migrations};
+pub use plan::{Entry, State};
+pub use runner::{MigrateOptions, MigrateReport, Step, migrate, status};

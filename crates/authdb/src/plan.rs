@@ -1,0 +1,240 @@
+//! Comparing the folder with the tracking table: which migrations are applied, pending, modified
+//! or missing, and which ones a run may apply. Pure functions, so every rule is unit-tested
+//! without a server.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::migrations::{Migration, Migrations};
+use crate::tracking::AppliedMigration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Applied, and the file still has the checksum it had then.
+    Applied,
+    /// A file the database has not applied yet.
+    Pending,
+    /// Applied, but the file has changed since.
+    Modified,
+    /// Applied, but the file is gone.
+    Missing,
+}
+
+/// One line of `status`: a version in the folder, the database, or both.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub version: i64,
+    /// `001_create_users`.
+    pub name: String,
+    pub state: State,
+    pub path: Option<PathBuf>,
+    /// When it was applied (RFC 3339), if it was.
+    pub applied_at: Option<String>,
+}
+
+/// Every version known to the folder or the database, in order.
+pub fn compare(migrations: &Migrations, applied: &[AppliedMigration]) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = migrations
+        .list
+        .iter()
+        .map(|m| {
+            let record = applied.iter().find(|a| a.version == m.version);
+            let state = match record {
+                None => State::Pending,
+                Some(a) if a.checksum == m.checksum.to_hex() => State::Applied,
+                Some(_) => State::Modified,
+            };
+            Entry {
+                version: m.version,
+                name: m.file_stem(),
+                state,
+                path: Some(m.path.clone()),
+                applied_at: record.map(|a| a.applied_at.clone()),
+            }
+        })
+        .collect();
+    for a in applied {
+        if migrations.get(a.version).is_none() {
+            entries.push(Entry {
+                version: a.version,
+                name: a.name.clone(),
+                state: State::Missing,
+                path: None,
+                applied_at: Some(a.applied_at.clone()),
+            });
+        }
+    }
+    entries.sort_by_key(|e| e.version);
+    entries
+}
+
+/// Refuses a database whose history disagrees with the folder: a modified or missing migration
+/// means the files no longer describe what the database holds.
+pub fn check_history(migrations: &Migrations, applied: &[AppliedMigration]) -> Result<()> {
+    for a in applied {
+        match migrations.get(a.version) {
+            None => {
+                return Err(Error::MissingMigration {
+                    version: a.version,
+                    name: a.name.clone(),
+                    dir: migrations.dir.clone(),
+                });
+            }
+            Some(m) if m.checksum.to_hex() != a.checksum => {
+                return Err(Error::ModifiedMigration {
+                    version: a.version,
+                    path: m.path.clone(),
+                    recorded: short(&a.checksum),
+                    actual: short(&m.checksum.to_hex()),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The migrations a run applies, in order: every pending one up to `target` (inclusive).
+/// Call after `check_history`.
+pub fn pending<'a>(
+    migrations: &'a Migrations,
+    applied: &[AppliedMigration],
+    target: Option<i64>,
+) -> Result<Vec<&'a Migration>> {
+    let latest_applied = applied.iter().map(|a| a.version).max();
+    if let Some(target) = target {
+        if migrations.get(target).is_none() {
+            return Err(Error::UnknownTarget {
+                target,
+                dir: migrations.dir.clone(),
+            });
+        }
+        if let Some(latest) = latest_applied.filter(|&latest| target < latest) {
+            return Err(Error::TargetBehind {
+                target,
+                applied: latest,
+            });
+        }
+    }
+    let pending: Vec<&Migration> = migrations
+        .list
+        .iter()
+        .filter(|m| !applied.iter().any(|a| a.version == m.version))
+        .filter(|m| target.is_none_or(|t| m.version <= t))
+        .collect();
+    if let (Some(first), Some(latest)) = (pending.first(), latest_applied)
+        && first.version < latest
+    {
+        return Err(Error::OutOfOrder {
+            path: first.path.clone(),
+            applied: latest,
+        });
+    }
+    Ok(pending)
+}
+
+/// The first 12 hex digits: enough to tell checksums apart in a message.
+fn short(hex: &str) -> String {
+    hex.chars().take(12).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrations::Checksum;
+
+    fn folder(versions: &[i64]) -> Migrations {
+        let list = versions
+            .iter()
+            .map(|&v| Migration {
+                version: v,
+                name: format!("m{v}"),
+                path: PathBuf::from(format!("migrations/{v:03}_m{v}.sql")),
+                sql: format!("SELECT {v};"),
+                checksum: Checksum::of(&format!("SELECT {v};")),
+                down: None,
+            })
+            .collect();
+        Migrations {
+            dir: PathBuf::from("migrations"),
+            list,
+        }
+    }
+
+    fn applied(folder: &Migrations, versions: &[i64]) -> Vec<AppliedMigration> {
+        versions
+            .iter()
+            .map(|&v| AppliedMigration {
+                version: v,
+                name: format!("{v:03}_m{v}"),
+                checksum: folder.get(v).map_or("gone".into(), |m| m.checksum.to_hex()),
+                applied_at: "2026-01-01T00:00:00Z".into(),
+                execution_ms: 1,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pending_respects_the_target() {
+        let f = folder(&[1, 2, 3, 4]);
+        let done = applied(&f, &[1]);
+        let versions = |t| -> Vec<i64> {
+            pending(&f, &done, t)
+                .unwrap()
+                .iter()
+                .map(|m| m.version)
+                .collect()
+        };
+        assert_eq!(versions(None), [2, 3, 4]);
+        assert_eq!(versions(Some(3)), [2, 3]);
+        assert_eq!(versions(Some(1)), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn refuses_targets_it_cannot_reach() {
+        let f = folder(&[1, 2, 3]);
+        let done = applied(&f, &[1, 2]);
+        let err = pending(&f, &done, Some(7)).unwrap_err().to_string();
+        assert!(
+            err.contains("--target 7: there is no migration with that version"),
+            "{err}"
+        );
+        let err = pending(&f, &done, Some(1)).unwrap_err().to_string();
+        assert!(err.contains("below the applied version 2"), "{err}");
+    }
+
+    #[test]
+    fn refuses_a_new_file_numbered_below_the_applied_ones() {
+        let f = folder(&[1, 2, 3]);
+        let done = applied(&f, &[1, 3]);
+        let err = pending(&f, &done, None).unwrap_err().to_string();
+        assert!(
+            err.contains("migrations/002_m2.sql") && err.contains("version 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn history_names_modified_and_missing_files() {
+        let f = folder(&[1, 2]);
+        let mut done = applied(&f, &[1, 2]);
+        done[1].checksum = "0123456789abcdef".into();
+        let err = check_history(&f, &done).unwrap_err().to_string();
+        assert!(
+            err.starts_with("migrations/002_m2.sql: the file was changed"),
+            "{err}"
+        );
+
+        let done = applied(&folder(&[1, 2, 3]), &[1, 2, 3]);
+        let err = check_history(&f, &done).unwrap_err().to_string();
+        assert!(
+            err.starts_with("version 3 (003_m3) is recorded as applied"),
+            "{err}"
+        );
+        let states: Vec<State> = compare(&f, &done).iter().map(|e| e.state).collect();
+        assert_eq!(states, [State::Applied, State::Applied, State::Missing]);
+    }
+}

@@ -1,0 +1,70 @@
+//! Tests against a real PostgreSQL: one container for this binary (see the `testdb` crate), one
+//! fresh database per test.
+
+mod connect;
+mod migrate;
+mod schema;
+
+use std::path::Path;
+
+use authdb::{MigrateOptions, MigrateReport, Migrations};
+use tempfile::TempDir;
+use tokio_postgres::Client;
+
+/// A migrations folder holding exactly these files.
+pub fn folder(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, sql) in files {
+        std::fs::write(dir.path().join(name), sql).unwrap();
+    }
+    dir
+}
+
+/// The repository's migrations up to `last` (inclusive), copied into a folder a test may change.
+pub fn repo_migrations(last: i64) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for m in load(&testdb::migrations_dir())
+        .list
+        .iter()
+        .filter(|m| m.version <= last)
+    {
+        std::fs::copy(&m.path, dir.path().join(m.path.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+pub fn load(dir: &Path) -> Migrations {
+    Migrations::load(dir).unwrap()
+}
+
+pub async fn migrate(client: &mut Client, dir: &Path) -> authdb::Result<MigrateReport> {
+    authdb::migrate(client, &load(dir), &MigrateOptions::default()).await
+}
+
+/// The user tables of the public schema, sorted.
+pub async fn tables(client: &Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// (version, name, checksum) of every tracking row.
+pub async fn tracking_rows(client: &Client) -> Vec<(i64, String, String)> {
+    client
+        .query(
+            "SELECT version, name, checksum FROM authdb_schema_migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}

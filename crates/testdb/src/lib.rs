@@ -1,0 +1,216 @@
+//! Test support: one PostgreSQL container per test binary, started on first use, and a fresh
+//! database for every test, cloned from a migrated template so that tests are isolated and run in
+//! parallel. Real PostgreSQL, never a mock.
+//!
+//! The image is `postgres:17-alpine` (what a machine with a registry has) unless
+//! `AUTHDB_POSTGRES_IMAGE=name:tag` says otherwise; `cargo xtask test-db` sets it to the offline
+//! image where no registry answers.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use testcontainers_modules::postgres::Postgres;
+use testcontainers_modules::testcontainers::runners::SyncRunner;
+use testcontainers_modules::testcontainers::{Container, ImageExt};
+use tokio::sync::OnceCell;
+use tokio_postgres::{Client, NoTls};
+
+pub const DEFAULT_IMAGE: &str = "postgres:17-alpine";
+const TEMPLATE: &str = "authdb_template";
+
+/// The running container of this test binary.
+pub struct Server {
+    container: Container<Postgres>,
+    pub host: String,
+    pub port: u16,
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+static CONTAINER_ID: OnceLock<String> = OnceLock::new();
+static TEMPLATE_READY: OnceCell<()> = OnceCell::const_new();
+static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
+
+/// The image the tests run on: `AUTHDB_POSTGRES_IMAGE`, or the official one.
+pub fn image() -> String {
+    std::env::var("AUTHDB_POSTGRES_IMAGE")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| DEFAULT_IMAGE.to_string())
+}
+
+/// The container, started on first use. Panics with advice when Docker or the image is missing:
+/// a test that cannot reach PostgreSQL must fail, never pass by skipping.
+pub fn server() -> &'static Server {
+    SERVER.get_or_init(|| {
+        // testcontainers' blocking runner has its own runtime, which must not start inside a
+        // test's runtime: start it from a plain thread.
+        std::thread::spawn(start)
+            .join()
+            .expect("the container start thread panicked")
+    })
+}
+
+fn start() -> Server {
+    let image = image();
+    let (name, tag) = image.rsplit_once(':').unwrap_or((&image, "latest"));
+    let container = Postgres::default()
+        .with_name(name)
+        .with_tag(tag)
+        // Durability is worthless in a throwaway container; speed is not.
+        .with_cmd([
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=300",
+        ])
+        .with_startup_timeout(Duration::from_secs(120))
+        .start()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start PostgreSQL from image {image}: {e}. Is Docker running? Without a \
+                 registry, run `cargo xtask test-db`, which builds the offline image"
+            )
+        });
+    CONTAINER_ID.get_or_init(|| container.id().to_string());
+    let host = container.get_host().expect("container host").to_string();
+    let port = container.get_host_port_ipv4(5432).expect("container port");
+    Server {
+        container,
+        host,
+        port,
+    }
+}
+
+/// Removes the container when the test binary exits: a static is never dropped, so
+/// testcontainers' own clean-up would not run.
+#[dtor::dtor(unsafe)]
+fn remove_container() {
+    if let Some(id) = CONTAINER_ID.get() {
+        let _ = std::process::Command::new("docker")
+            .args(["rm", "--force", "--volumes", id])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+impl Server {
+    /// A URL for `database` as the superuser.
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "postgres://postgres:postgres@{}:{}/{database}",
+            self.host, self.port
+        )
+    }
+
+    pub fn container_id(&self) -> &str {
+        self.container.id()
+    }
+
+    /// Connects without TLS (the test server has none) and drives the connection in the
+    /// background of the calling test's runtime.
+    pub async fn connect(&self, database: &str) -> Client {
+        let (client, connection) = tokio_postgres::connect(&self.url(database), NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to test database {database}: {e}"));
+        tokio::spawn(connection);
+        client
+    }
+}
+
+/// The repository's migrations folder.
+pub fn migrations_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations")
+}
+
+/// A test's own database.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn connect(&self) -> Client {
+        server().connect(&self.name).await
+    }
+
+    /// The URL as an `authdb` setting, for the library's own connect path.
+    pub fn setting(&self) -> authdb::Setting {
+        authdb::Setting {
+            value: self.url.clone(),
+            origin: "the test".into(),
+        }
+    }
+}
+
+/// A new, empty database.
+pub async fn empty_database() -> TestDb {
+    create_database("template0").await
+}
+
+/// A new database with the repository's migrations applied, cloned from a template that is
+/// migrated once per test binary.
+pub async fn migrated_database() -> TestDb {
+    TEMPLATE_READY
+        .get_or_init(|| async {
+            let server = server();
+            let admin = server.connect("postgres").await;
+            admin
+                .batch_execute(&format!("CREATE DATABASE {TEMPLATE}"))
+                .await
+                .expect("creating the template database");
+            let mut client = server.connect(TEMPLATE).await;
+            let migrations = authdb::Migrations::load(&migrations_dir())
+                .expect("the repository's migrations load");
+            authdb::migrate(&mut client, &migrations, &Default::default())
+                .await
+                .expect("the repository's migrations apply");
+            // CREATE DATABASE ... TEMPLATE refuses while anyone is connected to the template.
+            drop(client);
+            wait_until_unused(&admin, TEMPLATE).await;
+        })
+        .await;
+    create_database(TEMPLATE).await
+}
+
+async fn create_database(template: &str) -> TestDb {
+    let server = server();
+    let name = format!(
+        "test_{}_{}",
+        std::process::id(),
+        NEXT_DB.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = server.connect("postgres").await;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .await
+        .unwrap_or_else(|e| panic!("creating database {name} from {template}: {e:?}"));
+    TestDb {
+        url: server.url(&name),
+        name,
+    }
+}
+
+/// A dropped client's backend may linger for a moment after the socket closes.
+async fn wait_until_unused(admin: &Client, database: &str) {
+    for _ in 0..100 {
+        let row = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                &[&database],
+            )
+            .await
+            .expect("reading pg_stat_activity");
+        if row.get::<_, i64>(0) == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{database} still has connections after 2 s");
+}

@@ -1,0 +1,95 @@
+//! The whole command surface of `cargo xtask`, in one place: every command and flag, each with a
+//! line of help. Each command's behaviour lives in the module of the same name.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "authdb: migrate, check and seed the auth service's PostgreSQL schema",
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply every pending migration, in one transaction.
+    Migrate(Migrate),
+    /// List each migration as applied, pending, modified or missing.
+    Status(Status),
+    /// Build the offline PostgreSQL image from Debian's packages (for machines without a registry).
+    Image(Image),
+    /// Run the test suite against PostgreSQL in containers, building the offline image if needed.
+    TestDb(TestDb),
+}
+
+/// Where the database and the migrations are.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// Database URL; default: DATABASE_URL, else NEON_DB_URL (environment, then .env).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// The migrations folder; default: the workspace's migrations/.
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Migrate {
+    #[command(flatten)]
+    pub target: Target,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply up to and including this version.
+    #[arg(long = "target", value_name = "N")]
+    pub version: Option<i64>,
+    /// Give up waiting for a table lock after this many seconds (0: wait forever).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "AUTHDB_LOCK_TIMEOUT",
+        default_value_t = 5.0
+    )]
+    pub lock_timeout: f64,
+    /// Cancel any one statement after this many seconds (0: no limit).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "AUTHDB_STATEMENT_TIMEOUT",
+        default_value_t = 0.0
+    )]
+    pub statement_timeout: f64,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Status {
+    #[command(flatten)]
+    pub target: Target,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Image {
+    /// Rebuild even if the image exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestDb {
+    /// Extra arguments for `cargo test` (after `--`), e.g. a test name filter.
+    #[arg(last = true)]
+    pub cargo_test_args: Vec<String>,
+}

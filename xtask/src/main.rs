@@ -1,0 +1,65 @@
+//! `cargo xtask`: the command line of authdb. It parses arguments, prints, and calls into the
+//! `authdb` library; nothing here talks to PostgreSQL itself.
+
+mod cli;
+mod docker;
+mod image;
+mod migrate;
+mod status;
+mod target;
+mod test_db;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Migrate(flags) => flags.run(),
+        cli::Command::Status(flags) => flags.run(),
+        cli::Command::Image(flags) => flags.run(),
+        cli::Command::TestDb(flags) => flags.run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            // One paragraph: the error and its causes on a line, no backtrace.
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root, found from this crate's manifest, whatever the current directory.
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// The migrations folder: the flag, or the workspace's own, shown relative to the current
+/// directory when it is below it so that messages read `migrations/001_x.sql:3:5`.
+pub fn migrations_dir(flag: Option<&Path>) -> PathBuf {
+    if let Some(dir) = flag {
+        return dir.to_path_buf();
+    }
+    let dir = project_root().join("migrations");
+    match std::env::current_dir() {
+        Ok(cwd) => dir
+            .strip_prefix(&cwd)
+            .map_or(dir.clone(), Path::to_path_buf),
+        Err(_) => dir,
+    }
+}
+
+/// A current-thread runtime: each command is one sequential conversation with the server.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime always builds")
+        .block_on(future)
+}

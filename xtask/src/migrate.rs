@@ -1,0 +1,98 @@
+//! `cargo xtask migrate`: apply the pending migrations and report each one.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Result;
+use authdb::{MigrateOptions, MigrateReport};
+use serde_json::json;
+
+use crate::cli;
+use crate::target::{duration, print_header, version};
+
+impl cli::Migrate {
+    pub fn run(self) -> Result<ExitCode> {
+        let migrations = self.target.migrations()?;
+        let options = MigrateOptions {
+            target: self.version,
+            dry_run: self.dry_run,
+            lock_timeout: seconds(self.lock_timeout),
+            statement_timeout: seconds(self.statement_timeout),
+        };
+        crate::block_on(async {
+            let (info, mut connection) = self.target.connect().await?;
+            if !self.json {
+                print_header(&info, &connection);
+            }
+            let result = authdb::migrate(&mut connection.client, &migrations, &options).await;
+            if self.json {
+                let body = match &result {
+                    Ok(report) => json!({
+                        "ok": true,
+                        "target": connection.target,
+                        "server_version": connection.server_version,
+                        "report": report,
+                    }),
+                    Err(error) => json!({
+                        "ok": false,
+                        "target": connection.target,
+                        "server_version": connection.server_version,
+                        "error": error.to_string(),
+                    }),
+                };
+                println!("{body:#}");
+            } else if let Ok(report) = &result {
+                print_report(report);
+            }
+            result?;
+            Ok(ExitCode::SUCCESS)
+        })
+    }
+}
+
+fn print_report(report: &MigrateReport) {
+    let verb = if report.dry_run {
+        "would apply"
+    } else {
+        "applied"
+    };
+    let width = report.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for step in &report.steps {
+        if report.dry_run {
+            println!("{verb} {}", step.name);
+        } else {
+            println!(
+                "{verb} {:width$}  {}",
+                step.name,
+                duration(step.duration_ms)
+            );
+        }
+    }
+    let count = report.steps.len();
+    let plural = if count == 1 { "" } else { "s" };
+    let versions = format!(
+        "version {} -> {}",
+        version(report.from_version),
+        version(report.to_version)
+    );
+    if count == 0 {
+        println!(
+            "already up to date at version {}",
+            version(report.to_version)
+        );
+    } else if report.dry_run {
+        println!(
+            "dry run: {count} migration{plural} would be applied ({versions}); nothing was changed"
+        );
+    } else {
+        println!(
+            "{count} migration{plural} applied in {} ({versions})",
+            duration(report.duration_ms)
+        );
+    }
+}
+
+/// A timeout in seconds from the command line; zero means none.
+fn seconds(value: f64) -> Option<Duration> {
+    (value > 0.0).then(|| Duration::from_secs_f64(value))
+}
