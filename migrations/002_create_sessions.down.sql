@@ -1,0 +1,2 @@
+-- Undoes 002_create_sessions.sql.
+DROP TABLE sessions;

@@ -1,0 +1,7 @@
+-- Undoes 005_create_indexes.sql.
+DROP INDEX sessions_expires_at_idx;
+DROP INDEX sessions_user_id_idx;
+DROP INDEX hardware_background_device_types_idx;
+DROP INDEX hardware_background_preferred_platforms_idx;
+DROP INDEX software_background_preferred_frameworks_idx;
+DROP INDEX software_background_preferred_languages_idx;
