@@ -23,6 +23,8 @@ pub enum Command {
     Migrate(Migrate),
     /// List each migration as applied, pending, modified or missing.
     Status(Status),
+    /// Revert applied migrations with their down files (asks first: it drops data).
+    Rollback(Rollback),
     /// Build the offline PostgreSQL image from Debian's packages (for machines without a registry).
     Image(Image),
     /// Run the test suite against PostgreSQL in containers, building the offline image if needed.
@@ -50,6 +52,16 @@ pub struct Migrate {
     /// Apply up to and including this version.
     #[arg(long = "target", value_name = "N")]
     pub version: Option<i64>,
+    #[command(flatten)]
+    pub timeouts: Timeouts,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How long a schema change may wait or run.
+#[derive(Debug, Args)]
+pub struct Timeouts {
     /// Give up waiting for a table lock after this many seconds (0: wait forever).
     #[arg(
         long,
@@ -66,6 +78,26 @@ pub struct Migrate {
         default_value_t = 0.0
     )]
     pub statement_timeout: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct Rollback {
+    #[command(flatten)]
+    pub target: Target,
+    /// Revert every migration above version N (N stays applied).
+    #[arg(long, value_name = "N", conflicts_with = "all")]
+    pub to: Option<i64>,
+    /// Revert everything: the seed README's "Rollback" section.
+    #[arg(long)]
+    pub all: bool,
+    /// Do not ask; required when there is no terminal to ask on.
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub timeouts: Timeouts,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,

@@ -5,6 +5,7 @@ mod cli;
 mod docker;
 mod image;
 mod migrate;
+mod rollback;
 mod status;
 mod target;
 mod test_db;
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Migrate(flags) => flags.run(),
         cli::Command::Status(flags) => flags.run(),
+        cli::Command::Rollback(flags) => flags.run(),
         cli::Command::Image(flags) => flags.run(),
         cli::Command::TestDb(flags) => flags.run(),
     };

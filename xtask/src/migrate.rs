@@ -1,7 +1,6 @@
 //! `cargo xtask migrate`: apply the pending migrations and report each one.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Result;
 use authdb::{MigrateOptions, MigrateReport};
@@ -16,8 +15,8 @@ impl cli::Migrate {
         let options = MigrateOptions {
             target: self.version,
             dry_run: self.dry_run,
-            lock_timeout: seconds(self.lock_timeout),
-            statement_timeout: seconds(self.statement_timeout),
+            lock_timeout: self.timeouts.lock(),
+            statement_timeout: self.timeouts.statement(),
         };
         crate::block_on(async {
             let (info, mut connection) = self.target.connect().await?;
@@ -90,9 +89,4 @@ fn print_report(report: &MigrateReport) {
             duration(report.duration_ms)
         );
     }
-}
-
-/// A timeout in seconds from the command line; zero means none.
-fn seconds(value: f64) -> Option<Duration> {
-    (value > 0.0).then(|| Duration::from_secs_f64(value))
 }

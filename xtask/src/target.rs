@@ -1,10 +1,12 @@
 //! What `migrate` and `status` share: reading the migrations folder, connecting, and the header
 //! line that says where the command is pointed.
 
+use std::time::Duration;
+
 use anyhow::Result;
 use authdb::{ConnInfo, Connection, Environment, Migrations};
 
-use crate::cli::Target;
+use crate::cli::{Target, Timeouts};
 
 impl Target {
     /// Read before connecting, so a broken folder is reported without touching the network.
@@ -18,6 +20,21 @@ impl Target {
         let env = Environment::load(&std::env::current_dir()?)?;
         Ok(authdb::open(&env, self.database_url.as_deref()).await?)
     }
+}
+
+impl Timeouts {
+    pub fn lock(&self) -> Option<Duration> {
+        seconds(self.lock_timeout)
+    }
+
+    pub fn statement(&self) -> Option<Duration> {
+        seconds(self.statement_timeout)
+    }
+}
+
+/// A timeout in seconds from the command line; zero means none.
+fn seconds(value: f64) -> Option<Duration> {
+    (value > 0.0).then(|| Duration::from_secs_f64(value))
 }
 
 /// "target postgres://app:***@host/db (PostgreSQL 17.2)", and Neon's advice for pooled endpoints.

@@ -115,19 +115,41 @@ pub enum Error {
     TargetBehind { target: i64, applied: i64 },
 
     // Running migrations.
-    #[error(
-        "{location}: {message}. Nothing was applied: the whole run was rolled back, and the database is \
-         as it was"
-    )]
+    #[error("{location}: {message}. {outcome}")]
     MigrationFailed {
         /// `path:line:col` (or just `path` when PostgreSQL gave no position).
         location: String,
         /// PostgreSQL's message, SQLSTATE, detail and hint.
         message: String,
+        /// What state the failure left: [`ROLLED_BACK`] unless part of a split run was committed.
+        outcome: String,
     },
+    // Rolling back.
+    #[error("nothing to roll back: the database has no applied migrations")]
+    NothingToRollBack,
+    #[error(
+        "--to {target}: the database is at version {latest}, so there is nothing above {target} to roll back"
+    )]
+    RollbackTargetNotBelow { target: i64, latest: i64 },
+    #[error(
+        "{}: the down file is missing, so this migration cannot be rolled back: write it (it must undo \
+         exactly what the up file does), or roll back to a later version",
+        path.display()
+    )]
+    MissingDownFile { path: PathBuf },
+    #[error(
+        "the database changed between the plan and the rollback (another migrate or rollback ran): \
+         nothing was rolled back; run the rollback again to see the new plan"
+    )]
+    RollbackPlanStale,
+
     #[error("{context}: {reason}")]
     Database { context: String, reason: String },
 }
+
+/// The outcome of a failed run that was one transaction.
+pub const ROLLED_BACK: &str =
+    "Nothing was applied: the whole run was rolled back, and the database is as it was";
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

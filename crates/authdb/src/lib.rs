@@ -11,6 +11,7 @@ pub mod environment;
 pub mod error;
 pub mod migrations;
 pub mod plan;
+pub mod rollback;
 pub mod runner;
 pub mod tracking;
 
@@ -20,4 +21,5 @@ pub use environment::{Environment, Setting};
 pub use error::{Error, Result};
 pub use migrations::{Checksum, Migration, Migrations};
 pub use plan::{Entry, State};
+pub use rollback::{RollbackOptions, RollbackPlan, RollbackTo, plan_rollback, rollback};
 pub use runner::{MigrateOptions, MigrateReport, Step, migrate, status};

@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 /// Files that live beside the migrations without being migrations.
 const KNOWN_FILES: &[&str] = &["schema.snapshot", "migrations.lock"];
 
+/// First line of a migration that cannot run inside a transaction (`CREATE INDEX CONCURRENTLY`).
+pub const NO_TRANSACTION: &str = "-- authdb:no-transaction";
+
 /// One migration: the up file, and its down file when there is one.
 #[derive(Debug, Clone)]
 pub struct Migration {
@@ -24,6 +27,8 @@ pub struct Migration {
     pub sql: String,
     pub checksum: Checksum,
     pub down: Option<Script>,
+    /// The file starts with [`NO_TRANSACTION`]: it runs on its own, outside the run's transaction.
+    pub no_transaction: bool,
 }
 
 /// A down file: the SQL that undoes its migration.
@@ -104,6 +109,7 @@ impl Migrations {
                 version: file.version,
                 name: file.name,
                 checksum: Checksum::of(&sql),
+                no_transaction: sql.lines().next().map(str::trim_end) == Some(NO_TRANSACTION),
                 path,
                 sql,
                 down: None,

@@ -156,6 +156,7 @@ mod tests {
                 sql: format!("SELECT {v};"),
                 checksum: Checksum::of(&format!("SELECT {v};")),
                 down: None,
+                no_transaction: false,
             })
             .collect();
         Migrations {

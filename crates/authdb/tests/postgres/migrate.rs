@@ -273,3 +273,70 @@ async fn lock_timeout_gives_up_instead_of_queueing_behind_the_application() {
     assert_eq!(tracking_rows(&client).await.len(), 6);
     app.batch_execute("ROLLBACK").await.unwrap();
 }
+
+#[tokio::test]
+async fn a_no_transaction_migration_runs_on_its_own_between_committed_pieces() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let dir = folder(&[
+        ("001_t.sql", "CREATE TABLE t (id int);\n"),
+        (
+            "002_t_index.sql",
+            "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n",
+        ),
+        ("003_u.sql", "CREATE TABLE u (id int);\n"),
+    ]);
+    let report = migrate(&mut client, dir.path()).await.unwrap();
+    assert_eq!(report.steps.len(), 3);
+    let valid: bool = client
+        .query_one(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id_idx'::regclass",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(valid);
+    assert_eq!(tracking_rows(&client).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_failed_no_transaction_migration_says_what_was_committed() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let dir = folder(&[
+        ("001_t.sql", "CREATE TABLE t (id int);\n"),
+        (
+            "002_t_index.sql",
+            "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_x_idx ON t (x);\n",
+        ),
+        ("003_u.sql", "CREATE TABLE u (id int);\n"),
+    ]);
+    let message = migrate(&mut client, dir.path())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("002_t_index.sql: column \"x\" does not exist (SQLSTATE 42703)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("the database is at version 1; this migration ran outside a transaction"),
+        "{message}"
+    );
+    assert_eq!(tracking_rows(&client).await.len(), 1);
+    assert_eq!(tables(&client).await, ["authdb_schema_migrations", "t"]);
+    // The session lock was released: another run is not blocked.
+    let mut other = db.connect().await;
+    std::fs::write(
+        dir.path().join("002_t_index.sql"),
+        "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n",
+    )
+    .unwrap();
+    let run = migrate(&mut other, dir.path());
+    tokio::time::timeout(std::time::Duration::from_secs(10), run)
+        .await
+        .expect("the migration lock was not released")
+        .unwrap();
+    assert_eq!(tracking_rows(&client).await.len(), 3);
+}

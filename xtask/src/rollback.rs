@@ -1,0 +1,112 @@
+//! `cargo xtask rollback`: revert the last migration, down to a version, or everything. It shows
+//! what will be dropped, with row counts, and asks on a terminal; without one it needs `--yes`,
+//! so a script cannot drop production tables by accident.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use authdb::{RollbackOptions, RollbackPlan, RollbackTo};
+use serde_json::json;
+
+use crate::cli;
+use crate::target::{duration, print_header, version};
+
+impl cli::Rollback {
+    pub fn run(self) -> Result<ExitCode> {
+        let migrations = self.target.migrations()?;
+        let options = RollbackOptions {
+            to: match (self.all, self.to) {
+                (true, _) => RollbackTo::All,
+                (false, Some(v)) => RollbackTo::Version(v),
+                (false, None) => RollbackTo::Last,
+            },
+            lock_timeout: self.timeouts.lock(),
+            statement_timeout: self.timeouts.statement(),
+        };
+        crate::block_on(async {
+            let (info, connection) = self.target.connect().await?;
+            if !self.json {
+                print_header(&info, &connection);
+            }
+            let plan = authdb::plan_rollback(&connection.client, &migrations, &options).await?;
+            if !self.json {
+                print_plan(&plan);
+            }
+            if self.dry_run {
+                if self.json {
+                    println!(
+                        "{:#}",
+                        json!({"ok": true, "dry_run": true, "target": connection.target, "plan": plan})
+                    );
+                } else {
+                    println!("dry run: nothing was changed");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            if !self.yes {
+                confirm()?;
+            }
+            let steps = authdb::rollback(&connection.client, &migrations, &options, &plan).await?;
+            if self.json {
+                println!(
+                    "{:#}",
+                    json!({"ok": true, "target": connection.target, "plan": plan, "reverted": steps})
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let width = steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
+            for step in &steps {
+                println!(
+                    "reverted {:width$}  {}",
+                    step.name,
+                    duration(step.duration_ms)
+                );
+            }
+            println!(
+                "{} migration{} rolled back (version {} -> {})",
+                steps.len(),
+                if steps.len() == 1 { "" } else { "s" },
+                plan.from_version,
+                version(plan.to_version)
+            );
+            Ok(ExitCode::SUCCESS)
+        })
+    }
+}
+
+fn print_plan(plan: &RollbackPlan) {
+    println!(
+        "rollback plan: version {} -> {}",
+        plan.from_version,
+        version(plan.to_version)
+    );
+    for step in &plan.steps {
+        println!("  revert {}", step.name);
+    }
+    for table in &plan.dropped_tables {
+        let plural = if table.rows == 1 { "" } else { "s" };
+        println!("  drops table {} ({} row{plural})", table.name, table.rows);
+    }
+    for object in &plan.dropped_objects {
+        println!("  drops {object}");
+    }
+}
+
+/// Asks on the terminal; refuses outright when there is none.
+fn confirm() -> Result<()> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to roll back without confirmation: there is no terminal to ask on. Check the plan \
+             above and pass --yes to proceed (or --dry-run to only see it)"
+        );
+    }
+    print!("type 'yes' to roll back: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if answer.trim() != "yes" {
+        bail!("rollback cancelled: nothing was changed");
+    }
+    Ok(())
+}
