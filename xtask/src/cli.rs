@@ -25,6 +25,8 @@ pub enum Command {
     Status(Status),
     /// Revert applied migrations with their down files (asks first: it drops data).
     Rollback(Rollback),
+    /// Load the demo users, or N synthetic users with --users (local databases only by default).
+    Seed(Seed),
     /// Build the offline PostgreSQL image from Debian's packages (for machines without a registry).
     Image(Image),
     /// Run the test suite against PostgreSQL in containers, building the offline image if needed.
@@ -107,6 +109,27 @@ pub struct Rollback {
 pub struct Status {
     #[command(flatten)]
     pub target: Target,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Seed {
+    #[command(flatten)]
+    pub target: Target,
+    /// Generate this many synthetic users (with backgrounds and a session each) instead of the demo set.
+    #[arg(long, value_name = "N")]
+    pub users: Option<u64>,
+    /// The RNG seed of --users: the same N and seed give the same rows.
+    #[arg(long, value_name = "SEED", default_value_t = 42, requires = "users")]
+    pub seed: u64,
+    /// Insert --users rows one INSERT at a time instead of COPY (the benchmark's baseline).
+    #[arg(long, requires = "users")]
+    pub row_by_row: bool,
+    /// Allow a database that is not on this machine.
+    #[arg(long)]
+    pub allow_remote: bool,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,

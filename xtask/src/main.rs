@@ -6,6 +6,7 @@ mod docker;
 mod image;
 mod migrate;
 mod rollback;
+mod seed;
 mod status;
 mod target;
 mod test_db;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         cli::Command::Migrate(flags) => flags.run(),
         cli::Command::Status(flags) => flags.run(),
         cli::Command::Rollback(flags) => flags.run(),
+        cli::Command::Seed(flags) => flags.run(),
         cli::Command::Image(flags) => flags.run(),
         cli::Command::TestDb(flags) => flags.run(),
     };

@@ -143,6 +143,14 @@ pub enum Error {
     )]
     RollbackPlanStale,
 
+    // Seeding.
+    #[error(
+        "refusing to seed {target}: it is not on this machine, and demo accounts with a published \
+         password must not reach production by accident. Pass --allow-remote if this database is \
+         really meant for test data"
+    )]
+    SeedRemote { target: String },
+
     #[error("{context}: {reason}")]
     Database { context: String, reason: String },
 }

@@ -13,6 +13,7 @@ pub mod migrations;
 pub mod plan;
 pub mod rollback;
 pub mod runner;
+pub mod seed;
 pub mod tracking;
 
 pub use connect::{Connection, Retry, connect, open};

@@ -4,6 +4,7 @@
 mod connect;
 mod migrate;
 mod schema;
+mod seed;
 
 use std::path::Path;
 

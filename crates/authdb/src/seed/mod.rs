@@ -1,0 +1,59 @@
+//! Seed data: a fixed set of demo users for development, and any number of synthetic users for
+//! load and speed tests. Both refuse a database on another machine unless told otherwise: demo
+//! accounts with a published password must not reach production by accident.
+
+mod demo;
+mod synthetic;
+
+use serde::Serialize;
+
+pub use demo::{DEMO_PASSWORD, seed_demo};
+pub use synthetic::{Insert, SYNTHETIC_DOMAIN, seed_synthetic};
+
+use crate::conninfo::ConnInfo;
+use crate::error::{Error, Result};
+
+/// Rows written by a seed, per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub users: u64,
+    pub sessions: u64,
+    pub software_background: u64,
+    pub hardware_background: u64,
+}
+
+impl Counts {
+    pub fn total(&self) -> u64 {
+        self.users + self.sessions + self.software_background + self.hardware_background
+    }
+}
+
+/// Refuses a non-loopback database unless `allow_remote`.
+pub fn check_target(info: &ConnInfo, allow_remote: bool) -> Result<()> {
+    if info.loopback || allow_remote {
+        return Ok(());
+    }
+    Err(Error::SeedRemote {
+        target: info.redacted.clone(),
+    })
+}
+
+/// An argon2id hash in PHC format, with a salt derived from `salt_source` so that the same input
+/// always gives the same row (seeding twice must leave the same rows).
+fn password_hash(password: &str, salt_source: &str) -> Result<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(salt_source.as_bytes());
+    let salt = SaltString::encode_b64(&digest[..16]).map_err(hash_error)?;
+    let hash = argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(hash_error)?;
+    Ok(hash.to_string())
+}
+
+fn hash_error(error: argon2::password_hash::Error) -> Error {
+    Error::Database {
+        context: "hashing a seed password".into(),
+        reason: error.to_string(),
+    }
+}

@@ -1,0 +1,140 @@
+//! Seed data: the demo set is idempotent and has real argon2id hashes; synthetic users are
+//! deterministic, complete, and the same whether written by COPY or row by row.
+
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
+use authdb::seed::{self, Counts, DEMO_PASSWORD, Insert};
+use tokio_postgres::Client;
+
+/// A digest of every row of the four tables, ids and timestamps included.
+async fn fingerprint(client: &Client) -> String {
+    let mut all = String::new();
+    for table in [
+        "users",
+        "sessions",
+        "software_background",
+        "hardware_background",
+    ] {
+        let sql = format!(
+            "SELECT coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') FROM {table} t"
+        );
+        all.push_str(
+            &client
+                .query_one(&sql, &[])
+                .await
+                .unwrap()
+                .get::<_, String>(0),
+        );
+    }
+    all
+}
+
+async fn count(client: &Client, sql: &str) -> i64 {
+    client.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+#[tokio::test]
+async fn demo_seed_is_idempotent_and_complete() {
+    let db = testdb::migrated_database().await;
+    let mut client = db.connect().await;
+    let first = seed::seed_demo(&mut client).await.unwrap();
+    let expected = Counts {
+        users: 3,
+        sessions: 4,
+        software_background: 3,
+        hardware_background: 3,
+    };
+    assert_eq!(first, expected);
+    let rows = fingerprint(&client).await;
+
+    let second = seed::seed_demo(&mut client).await.unwrap();
+    assert_eq!(second, Counts::default());
+    assert_eq!(
+        fingerprint(&client).await,
+        rows,
+        "a second seed changed rows"
+    );
+
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM sessions WHERE expires_at < now()"
+        )
+        .await,
+        1
+    );
+    let without_both = count(
+        &client,
+        "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT FROM software_background s WHERE s.user_id = u.id)
+            OR NOT EXISTS (SELECT FROM hardware_background h WHERE h.user_id = u.id)",
+    )
+    .await;
+    assert_eq!(without_both, 0);
+}
+
+#[tokio::test]
+async fn demo_passwords_are_real_argon2id_hashes() {
+    let db = testdb::migrated_database().await;
+    let mut client = db.connect().await;
+    seed::seed_demo(&mut client).await.unwrap();
+    for row in client
+        .query("SELECT password_hash FROM users", &[])
+        .await
+        .unwrap()
+    {
+        let stored: String = row.get(0);
+        assert!(stored.starts_with("$argon2id$v=19$"), "{stored}");
+        let parsed = PasswordHash::new(&stored).unwrap();
+        argon2::Argon2::default()
+            .verify_password(DEMO_PASSWORD.as_bytes(), &parsed)
+            .expect("the demo password verifies");
+        assert!(
+            argon2::Argon2::default()
+                .verify_password(b"wrong", &parsed)
+                .is_err()
+        );
+    }
+}
+
+#[tokio::test]
+async fn synthetic_users_are_deterministic_and_copy_equals_row_by_row() {
+    let mut fingerprints = Vec::new();
+    for (seed, insert) in [(7, Insert::Copy), (7, Insert::RowByRow), (8, Insert::Copy)] {
+        let db = testdb::migrated_database().await;
+        let mut client = db.connect().await;
+        let mut reported = 0;
+        let counts = seed::seed_synthetic(&mut client, 300, seed, insert, &mut |n| reported += n)
+            .await
+            .unwrap();
+        assert_eq!(counts.total(), 1200);
+        assert_eq!(reported, 1200, "progress must account for every row");
+        fingerprints.push(fingerprint(&client).await);
+    }
+    assert_eq!(
+        fingerprints[0], fingerprints[1],
+        "COPY and row-by-row wrote different rows"
+    );
+    assert_ne!(
+        fingerprints[0], fingerprints[2],
+        "another seed must give other rows"
+    );
+}
+
+#[tokio::test]
+async fn synthetic_seed_replaces_the_previous_one_and_spares_demo_users() {
+    let db = testdb::migrated_database().await;
+    let mut client = db.connect().await;
+    seed::seed_demo(&mut client).await.unwrap();
+    for users in [200, 50] {
+        seed::seed_synthetic(&mut client, users, 1, Insert::Copy, &mut |_| {})
+            .await
+            .unwrap();
+    }
+    assert_eq!(count(&client, "SELECT count(*) FROM users").await, 53);
+    assert_eq!(count(&client, "SELECT count(*) FROM sessions").await, 54);
+    let incomplete = count(
+        &client,
+        "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT FROM sessions s WHERE s.user_id = u.id)",
+    )
+    .await;
+    assert_eq!(incomplete, 0);
+}

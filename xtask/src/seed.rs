@@ -1,0 +1,90 @@
+//! `cargo xtask seed`: the demo users, or `--users N` synthetic ones with a progress bar.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Result;
+use authdb::seed::{self, Counts, Insert};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::cli;
+use crate::target::{duration, print_header};
+
+impl cli::Seed {
+    pub fn run(self) -> Result<ExitCode> {
+        crate::block_on(async {
+            let (info, mut connection) = self.target.connect().await?;
+            seed::check_target(&info, self.allow_remote)?;
+            if !self.json {
+                print_header(&info, &connection);
+            }
+            let started = Instant::now();
+            let counts = match self.users {
+                None => seed::seed_demo(&mut connection.client).await?,
+                Some(users) => {
+                    let insert = if self.row_by_row {
+                        Insert::RowByRow
+                    } else {
+                        Insert::Copy
+                    };
+                    let bar = progress_bar(users * 4, self.json);
+                    let mut tick = |rows| bar.inc(rows);
+                    let counts = seed::seed_synthetic(
+                        &mut connection.client,
+                        users,
+                        self.seed,
+                        insert,
+                        &mut tick,
+                    )
+                    .await?;
+                    bar.finish_and_clear();
+                    counts
+                }
+            };
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            if self.json {
+                let body = json!({"ok": true, "target": connection.target, "inserted": counts, "duration_ms": ms});
+                println!("{body:#}");
+            } else {
+                print_counts(&counts, self.users.is_none(), ms);
+            }
+            Ok(ExitCode::SUCCESS)
+        })
+    }
+}
+
+/// A bar on a terminal; hidden in CI logs and with --json, where it would only be noise.
+fn progress_bar(rows: u64, json: bool) -> ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(rows);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn print_counts(counts: &Counts, demo: bool, ms: f64) {
+    println!(
+        "inserted {} users, {} sessions, {} software and {} hardware backgrounds in {}",
+        counts.users,
+        counts.sessions,
+        counts.software_background,
+        counts.hardware_background,
+        duration(ms)
+    );
+    if demo {
+        if counts.total() == 0 {
+            println!("the demo users were already there: nothing to do");
+        }
+        println!(
+            "demo accounts: ada@example.com, grace@example.com, linus@example.com (their password is \
+             authdb::seed::DEMO_PASSWORD, given in the README)"
+        );
+    }
+}
