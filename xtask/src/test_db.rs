@@ -2,10 +2,11 @@
 //! use (AUTHDB_POSTGRES_IMAGE, else the official image if it is here or can be pulled, else the
 //! offline image, built if needed) and runs `cargo test` for the workspace.
 
-use std::process::ExitCode;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Result, bail};
-use xshell::{Shell, cmd};
+use xshell::Shell;
 
 use crate::image::{self, OFFLINE_IMAGE};
 use crate::{cli, docker, project_root};
@@ -20,11 +21,62 @@ impl cli::TestDb {
         docker::require(&sh)?;
         let image = pick_image(&sh)?;
         println!("testing against {image}");
-        let _image = sh.push_env("AUTHDB_POSTGRES_IMAGE", &image);
-        let args = self.cargo_test_args;
-        cmd!(sh, "cargo test --workspace {args...}").run()?;
+        let tally = run_tests(&image, &self.cargo_test_args)?;
+        // One closing line over all test binaries, for people and for CI logs.
+        println!(
+            "test-db: {} passed, {} failed, {} ignored",
+            tally.passed, tally.failed, tally.ignored
+        );
+        if !tally.success {
+            bail!("the tests failed");
+        }
+        if tally.passed == 0 {
+            bail!("no test ran: check the filter");
+        }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+    success: bool,
+}
+
+/// Runs `cargo test --workspace`, passing its output through and adding up its
+/// "test result:" lines. (A plain std Command: xshell cannot stream and read at once.)
+fn run_tests(image: &str, args: &[String]) -> Result<Tally> {
+    let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["test", "--workspace"])
+        .args(args)
+        .env("AUTHDB_POSTGRES_IMAGE", image)
+        .current_dir(project_root())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut tally = Tally::default();
+    let stdout = child.stdout.take().expect("stdout is piped");
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(result) = line.strip_prefix("test result: ") {
+            for part in result.split([';', '.']) {
+                let mut words = part.split_whitespace();
+                if let (Some(n), Some(what)) = (words.next(), words.next()) {
+                    let n: u64 = n.parse().unwrap_or(0);
+                    match what {
+                        "passed" => tally.passed += n,
+                        "failed" => tally.failed += n,
+                        "ignored" => tally.ignored += n,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    tally.success = child.wait()?.success();
+    Ok(tally)
 }
 
 fn pick_image(sh: &Shell) -> Result<String> {
