@@ -41,8 +41,9 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 
     as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" -w start -o "-c listen_addresses=''"
     if [ "$POSTGRES_DB" != postgres ]; then
-        as_postgres "$PGBIN/psql" -v ON_ERROR_STOP=1 --username="$POSTGRES_USER" --dbname=postgres \
-            --set=db="$POSTGRES_DB" -c 'CREATE DATABASE :"db"'
+        # From stdin: psql interpolates variables there, not in -c.
+        echo 'CREATE DATABASE :"db";' | as_postgres "$PGBIN/psql" -v ON_ERROR_STOP=1 \
+            --username="$POSTGRES_USER" --dbname=postgres --set=db="$POSTGRES_DB"
     fi
     as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop
     echo "PostgreSQL init process complete; ready for start up."

@@ -27,6 +27,8 @@ pub enum Command {
     Rollback(Rollback),
     /// Load the demo users, or N synthetic users with --users (local databases only by default).
     Seed(Seed),
+    /// Start a local PostgreSQL in Docker, migrate it and seed the demo users: one command to a working database.
+    Dev(Dev),
     /// Build the offline PostgreSQL image from Debian's packages (for machines without a registry).
     Image(Image),
     /// Run the test suite against PostgreSQL in containers, building the offline image if needed.
@@ -133,6 +135,22 @@ pub struct Seed {
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Dev {
+    /// The loopback port to publish the database on.
+    #[arg(long, default_value_t = 54329)]
+    pub port: u16,
+    /// Stop the container (its data is kept).
+    #[arg(long, conflicts_with = "reset")]
+    pub stop: bool,
+    /// Delete the container and its data, then start over.
+    #[arg(long)]
+    pub reset: bool,
+    /// Write DATABASE_URL to .env without asking (only if none is set).
+    #[arg(long)]
+    pub write_env: bool,
 }
 
 #[derive(Debug, Args)]

@@ -39,3 +39,13 @@ pub fn has_or_pulls(sh: &Shell, image: &str) -> bool {
             .run()
             .is_ok()
 }
+
+/// "running", "exited", ... or `None` when there is no such container.
+pub fn container_state(sh: &Shell, name: &str) -> Option<String> {
+    let format = "{{.State.Status}}";
+    cmd!(sh, "docker container inspect --format {format} {name}")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .ok()
+}

@@ -2,6 +2,7 @@
 //! `authdb` library; nothing here talks to PostgreSQL itself.
 
 mod cli;
+mod dev;
 mod docker;
 mod image;
 mod migrate;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         cli::Command::Status(flags) => flags.run(),
         cli::Command::Rollback(flags) => flags.run(),
         cli::Command::Seed(flags) => flags.run(),
+        cli::Command::Dev(flags) => flags.run(),
         cli::Command::Image(flags) => flags.run(),
         cli::Command::TestDb(flags) => flags.run(),
     };

@@ -79,7 +79,7 @@ fn run_tests(image: &str, args: &[String]) -> Result<Tally> {
     Ok(tally)
 }
 
-fn pick_image(sh: &Shell) -> Result<String> {
+pub(crate) fn pick_image(sh: &Shell) -> Result<String> {
     if let Ok(image) = std::env::var("AUTHDB_POSTGRES_IMAGE")
         && !image.is_empty()
     {

@@ -24,8 +24,9 @@ pub async fn open(env: &Environment, url_flag: Option<&str>) -> Result<(ConnInfo
 #[derive(Debug, Clone, Copy)]
 pub struct Retry {
     pub attempts: u32,
-    /// The wait after the first failure; it doubles after each further one.
+    /// The wait after the first failure; it doubles after each further one, up to `max_backoff`.
     pub first_backoff: Duration,
+    pub max_backoff: Duration,
 }
 
 impl Default for Retry {
@@ -33,6 +34,18 @@ impl Default for Retry {
         Retry {
             attempts: 4,
             first_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(4),
+        }
+    }
+}
+
+impl Retry {
+    /// For a server that is starting right now (a new container): many quick attempts.
+    pub fn starting_server() -> Retry {
+        Retry {
+            attempts: 120,
+            first_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(500),
         }
     }
 }
@@ -63,7 +76,7 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
             }
             Err(error) if attempt < retry.attempts && is_transient(&error) => {
                 tokio::time::sleep(backoff).await;
-                backoff *= 2;
+                backoff = (backoff * 2).min(retry.max_backoff);
                 attempt += 1;
             }
             Err(error) if attempt > 1 => {
@@ -131,15 +144,19 @@ fn tls_connector(info: &ConnInfo) -> Result<MakeTlsConnector> {
     Ok(MakeTlsConnector::new(connector))
 }
 
-/// Failures that can pass: nothing listening yet, a timeout, or a server that says it is starting.
+/// Failures that can pass: nothing listening yet, a connection dropped during start-up (a
+/// container's port proxy does that), a timeout, or a server that says it is starting. Not: a
+/// server's refusal (wrong password, no such database), TLS failures, or a name that does not
+/// resolve.
 fn is_transient(error: &tokio_postgres::Error) -> bool {
     if let Some(db) = error.as_db_error() {
         // cannot_connect_now (starting up / shutting down), too_many_connections
         return matches!(db.code().code(), "57P03" | "53300");
     }
     let text = describe(error);
-    (text.starts_with("error connecting to server") || text.starts_with("timeout"))
-        && !text.contains("lookup address")
+    !(text.starts_with("error performing TLS handshake")
+        || text.contains("lookup address")
+        || text.starts_with("invalid"))
 }
 
 /// The driver's message, plus advice for the failures people meet most.

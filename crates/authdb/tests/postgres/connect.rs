@@ -77,6 +77,7 @@ async fn a_refused_port_is_retried_then_explained() {
     let retry = Retry {
         attempts: 3,
         first_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(10),
     };
     let message = connect_error("postgres://u:s3cret@127.0.0.1:1/db".into(), retry).await;
     assert!(
