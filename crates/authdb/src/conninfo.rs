@@ -122,6 +122,11 @@ impl ConnInfo {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
         }
+        // The default idle time before TCP keepalives is two hours: far too long to notice a
+        // network that dropped a migration's connection.
+        if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
+            config.keepalives_idle(Duration::from_secs(30));
+        }
         if config.get_application_name().is_none() {
             config.application_name("authdb");
         }

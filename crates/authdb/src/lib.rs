@@ -15,6 +15,7 @@ pub mod rollback;
 pub mod runner;
 pub mod seed;
 pub mod tracking;
+mod transaction;
 
 pub use connect::{Connection, Retry, connect, open};
 pub use conninfo::{ConnInfo, Tls, redact};

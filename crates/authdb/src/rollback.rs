@@ -12,8 +12,8 @@ use tokio_postgres::Client;
 use crate::error::{Error, Result, database};
 use crate::migrations::{Migration, Migrations};
 use crate::plan;
-use crate::runner::{Timeouts, abort, begin_locked, end, run_script};
 use crate::tracking::{self, TABLE};
+use crate::transaction::{Timeouts, abort, begin_locked, end, run_script};
 
 /// How far back to go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +116,7 @@ async fn plan_in_transaction(
     // the tables as they are, and their locks are released before anyone is asked to confirm.
     savepoint(client, "SAVEPOINT authdb_plan").await?;
     for migration in &reverts {
-        revert_one(client, migration).await?;
+        revert_one(client, migration, timeouts(options)).await?;
     }
     let after = objects(client).await?;
     savepoint(client, "ROLLBACK TO SAVEPOINT authdb_plan").await?;
@@ -173,7 +173,7 @@ async fn revert_in_transaction(
     }
     let mut steps = Vec::with_capacity(reverts.len());
     for migration in reverts {
-        let elapsed = revert_one(client, migration).await?;
+        let elapsed = revert_one(client, migration, timeouts(options)).await?;
         steps.push(Revert {
             version: migration.version,
             name: migration.file_stem(),
@@ -225,9 +225,13 @@ async fn select<'a>(
     Ok((latest, reverts, to_version))
 }
 
-async fn revert_one(client: &Client, migration: &Migration) -> Result<Duration> {
+async fn revert_one(
+    client: &Client,
+    migration: &Migration,
+    timeouts: Timeouts,
+) -> Result<Duration> {
     let down = migration.down.as_ref().expect("checked by select");
-    let elapsed = run_script(client, &down.path, &down.sql).await?;
+    let elapsed = run_script(client, &down.path, &down.sql, timeouts).await?;
     let sql = format!("DELETE FROM {TABLE} WHERE version = $1");
     client
         .execute(&sql, &[&migration.version])

@@ -2,22 +2,18 @@
 //! table, applies every pending file and records it, then commits. Any failure rolls the whole run
 //! back, so the database is always at the old version or the new one, never in between.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tokio_postgres::Client;
-use tokio_postgres::error::ErrorPosition;
 
-use crate::error::{Error, ROLLED_BACK, Result, database, describe};
-use crate::migrations::{Migration, Migrations, line_col};
+use crate::error::{Error, Result, database};
+use crate::migrations::{Migration, Migrations};
 use crate::plan::{self, Entry};
 use crate::tracking;
 
-/// Key of the transaction-level advisory lock that serialises migrators ("authdb" in ASCII).
-/// Transaction-level so it is released by COMMIT or ROLLBACK, even through a transaction-mode
-/// pooler, and by the server if the client dies.
-pub const LOCK_KEY: i64 = 0x6175_7468_6462;
+pub use crate::transaction::LOCK_KEY;
+pub(crate) use crate::transaction::{Timeouts, abort, begin_locked, end, run_script, set_timeouts};
 
 #[derive(Debug, Clone, Default)]
 pub struct MigrateOptions {
@@ -146,7 +142,7 @@ async fn apply(
         if migration.no_transaction {
             set_timeouts(client, timeouts, "SET").await?;
         }
-        let result = run_script(client, &migration.path, &migration.sql).await;
+        let result = run_script(client, &migration.path, &migration.sql, timeouts).await;
         let result = match result {
             Ok(elapsed) => tracking::record(client, migration, elapsed.as_millis() as i64)
                 .await
@@ -209,13 +205,6 @@ fn partly_committed(error: Error, committed: Option<i64>, rolled_back: bool) -> 
     }
 }
 
-/// The lock and statement timeouts of a run.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Timeouts {
-    pub lock: Option<Duration>,
-    pub statement: Option<Duration>,
-}
-
 impl From<&MigrateOptions> for Timeouts {
     fn from(options: &MigrateOptions) -> Self {
         Timeouts {
@@ -225,108 +214,8 @@ impl From<&MigrateOptions> for Timeouts {
     }
 }
 
-/// BEGIN, then the migration lock, then the timeouts: only after the lock, because waiting for
-/// another migrator to finish is fine, waiting on the application's table locks is not.
-pub(crate) async fn begin_locked(client: &Client, timeouts: Timeouts) -> Result<()> {
-    client
-        .batch_execute("BEGIN")
-        .await
-        .map_err(database("starting the migration transaction"))?;
-    let locked = client
-        .execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
-        .await
-        .map_err(database("taking the migration lock"));
-    let result = match locked {
-        Ok(_) => set_timeouts(client, timeouts, "SET LOCAL").await,
-        Err(error) => Err(error),
-    };
-    match result {
-        Ok(()) => Ok(()),
-        Err(error) => Err(abort(client, error).await),
-    }
-}
-
-/// COMMIT or ROLLBACK; a failed COMMIT means nothing of the run was applied.
-pub(crate) async fn end(client: &Client, command: &str) -> Result<()> {
-    client
-        .batch_execute(command)
-        .await
-        .map_err(|e| Error::MigrationFailed {
-            location: command.to_string(),
-            message: describe(&e),
-            outcome: ROLLED_BACK.to_string(),
-        })
-}
-
-/// Rolls back after `error` and returns it. The ROLLBACK's own failure is ignored: a broken
-/// connection has already rolled the transaction back on the server.
-pub(crate) async fn abort(client: &Client, error: Error) -> Error {
-    let _ = client.batch_execute("ROLLBACK").await;
-    error
-}
-
-/// Runs one file's SQL; a failure names the file and, when PostgreSQL points at one, the line
-/// and column.
-pub(crate) async fn run_script(client: &Client, path: &Path, sql: &str) -> Result<Duration> {
-    let started = Instant::now();
-    client
-        .batch_execute(sql)
-        .await
-        .map_err(|e| failure(path, sql, &e))?;
-    Ok(started.elapsed())
-}
-
 /// Every migration with its state, without taking the lock or changing anything.
 pub async fn status(client: &Client, migrations: &Migrations) -> Result<Vec<Entry>> {
     let applied = tracking::read(client).await?;
     Ok(plan::compare(migrations, &applied))
-}
-
-/// `SET LOCAL` inside a transaction; `SET` for a migration that runs on its own.
-async fn set_timeouts(client: &Client, timeouts: Timeouts, set: &str) -> Result<()> {
-    let mut sql = String::new();
-    for (name, value) in [
-        ("lock_timeout", timeouts.lock),
-        ("statement_timeout", timeouts.statement),
-    ] {
-        if let Some(value) = value {
-            sql.push_str(&format!("{set} {name} = {};", value.as_millis()));
-        }
-    }
-    if sql.is_empty() {
-        return Ok(());
-    }
-    client
-        .batch_execute(&sql)
-        .await
-        .map_err(database("setting lock_timeout and statement_timeout"))
-}
-
-fn failure(path: &Path, sql: &str, error: &tokio_postgres::Error) -> Error {
-    let path = path.display();
-    let mut message = describe(error);
-    let location = match error.as_db_error().and_then(|db| db.position()) {
-        Some(ErrorPosition::Original(position)) => {
-            let (line, col) = line_col(sql, *position as usize);
-            format!("{path}:{line}:{col}")
-        }
-        // An error inside a function body: PostgreSQL points into the body, not the file.
-        Some(ErrorPosition::Internal { query, .. }) => {
-            message.push_str(&format!(" (in the statement: {query})"));
-            path.to_string()
-        }
-        None => path.to_string(),
-    };
-    if let Some(context) = error.as_db_error().and_then(|db| db.where_()) {
-        message.push_str(&format!(" (context: {context})"));
-    }
-    if error.as_db_error().is_none() {
-        message
-            .push_str(" (the connection failed; the server rolls back an unfinished transaction)");
-    }
-    Error::MigrationFailed {
-        location,
-        message,
-        outcome: ROLLED_BACK.to_string(),
-    }
 }
