@@ -1,6 +1,7 @@
 //! Tests against a real PostgreSQL: one container for this binary (see the `testdb` crate), one
 //! fresh database per test.
 
+mod concurrency;
 mod connect;
 mod migrate;
 mod schema;

@@ -1,0 +1,82 @@
+//! The server stops answering in the middle of a migration (its container is paused): migrate
+//! fails with a clear error within the statement timeout instead of hanging, and once the server
+//! is back the database is at the old version and migrate completes. This binary has its own
+//! container (see `testdb`), so pausing it disturbs no other test.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use authdb::{MigrateOptions, Migrations};
+
+fn docker(verb: &str) {
+    let id = testdb::server().container_id();
+    let status = Command::new("docker").args([verb, id]).status().unwrap();
+    assert!(status.success(), "docker {verb} failed");
+}
+
+fn write(dir: &Path, name: &str, sql: &str) {
+    std::fs::write(dir.join(name), sql).unwrap();
+}
+
+#[tokio::test]
+async fn a_paused_server_gives_a_clear_error_in_time_and_nothing_is_applied() {
+    let db = testdb::empty_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "001_t.sql", "CREATE TABLE t (id int);\n");
+    write(
+        dir.path(),
+        "002_slow.sql",
+        "SELECT pg_sleep(2);\nCREATE TABLE u (id int);\n",
+    );
+    let migrations = Migrations::load(dir.path()).unwrap();
+    let options = MigrateOptions {
+        statement_timeout: Some(Duration::from_secs(1)),
+        ..Default::default()
+    };
+
+    let mut client = db.connect().await;
+    let run =
+        tokio::spawn(async move { authdb::migrate(&mut client, &migrations, &options).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    docker("pause");
+    let started = Instant::now();
+    let result = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("migrate hung on a paused server")
+        .unwrap();
+    let waited = started.elapsed();
+    docker("unpause");
+
+    let message = result.unwrap_err().to_string();
+    assert!(
+        message.contains(
+            "002_slow.sql: the server did not answer within 6 s (--statement-timeout plus 5 s)"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("nothing of this run is applied"),
+        "{message}"
+    );
+    assert!(waited < Duration::from_secs(10), "took {waited:?}");
+
+    // Back up: the run left nothing, and a new run applies everything.
+    let mut client = db.connect().await;
+    let tracked: bool = client
+        .query_one("SELECT to_regclass('t') IS NOT NULL OR to_regclass('authdb_schema_migrations') IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!tracked, "the interrupted run left tables behind");
+    write(
+        dir.path(),
+        "002_slow.sql",
+        "SELECT pg_sleep(2);\nCREATE TABLE u (id int);\n",
+    );
+    let migrations = Migrations::load(dir.path()).unwrap();
+    let report = authdb::migrate(&mut client, &migrations, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(report.steps.len(), 2);
+}

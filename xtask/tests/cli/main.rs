@@ -1,0 +1,76 @@
+//! The built `cargo xtask` binary against real PostgreSQL: what a user sees, exit codes, and the
+//! guarantees that only separate processes can show (concurrent deploys, a killed migrator).
+//! One container for this binary (see the `testdb` crate), one database per test.
+
+mod bad_input;
+mod crash;
+mod processes;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The password every test URL carries, so that every test can check it never leaks.
+pub const PASSWORD: &str = "postgres";
+
+/// The xtask binary, run from an empty directory (so no `.env` is found) with no database URL in
+/// its environment.
+pub fn xtask(cwd: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .current_dir(cwd)
+        .env_remove("DATABASE_URL")
+        .env_remove("NEON_DB_URL")
+        .env_remove("AUTHDB_LOCK_TIMEOUT")
+        .env_remove("AUTHDB_STATEMENT_TIMEOUT")
+        .env_remove("AUTHDB_ALLOW_INSECURE");
+    command
+}
+
+pub fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A migrations folder holding exactly these files.
+pub fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    dir
+}
+
+/// The user tables of the database, with the tracking table's row count (-1: no such table): "the database unchanged"
+/// means this is equal before and after.
+pub async fn state(db: &testdb::TestDb) -> (Vec<String>, i64) {
+    let client = db.connect().await;
+    let tables = client
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let tracked: bool = client
+        .query_one(
+            "SELECT to_regclass('authdb_schema_migrations') IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let applied = match tracked {
+        false => -1,
+        true => client
+            .query_one("SELECT count(*) FROM authdb_schema_migrations", &[])
+            .await
+            .unwrap()
+            .get(0),
+    };
+    (tables, applied)
+}

@@ -1,0 +1,217 @@
+//! Several migrate processes at once, timeouts given by flag and by environment, and the
+//! confirmation rollback asks for.
+
+use std::time::Duration;
+
+use crate::{folder, state, text, xtask};
+
+#[tokio::test]
+async fn eight_concurrent_processes_apply_each_migration_exactly_once() {
+    let db = testdb::empty_database().await;
+    let cwd = tempfile::tempdir().unwrap();
+    let migrations = testdb::migrations_dir();
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            xtask(cwd.path())
+                .args(["migrate", "--database-url", &db.url, "--migrations"])
+                .arg(&migrations)
+                .output()
+        })
+        .collect();
+    let mut applied = 0;
+    let mut up_to_date = 0;
+    for child in children {
+        let output = child.unwrap();
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "{stdout}{stderr}");
+        if stdout.contains("6 migrations applied") {
+            applied += 1;
+        } else if stdout.contains("already up to date at version 6") {
+            up_to_date += 1;
+        }
+    }
+    assert_eq!((applied, up_to_date), (1, 7));
+    let client = db.connect().await;
+    let rows: Vec<(i64, i64)> = client
+        .query(
+            "SELECT version, count(*) FROM authdb_schema_migrations GROUP BY version ORDER BY version",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(rows, (1..=6).map(|v| (v, 1)).collect::<Vec<_>>());
+}
+
+/// A database whose `users` table an "application" holds locked, and a migration that needs it.
+async fn locked_users() -> (testdb::TestDb, tokio_postgres::Client, tempfile::TempDir) {
+    let db = testdb::migrated_database().await;
+    let app = db.connect().await;
+    app.batch_execute("BEGIN; LOCK TABLE users IN ACCESS SHARE MODE;")
+        .await
+        .unwrap();
+    let dir = folder(&[]);
+    for entry in std::fs::read_dir(testdb::migrations_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("007_add_name.sql"),
+        "ALTER TABLE users ADD COLUMN name text;\n",
+    )
+    .unwrap();
+    (db, app, dir)
+}
+
+#[tokio::test]
+async fn lock_timeout_by_flag_and_by_environment_gives_up_cleanly() {
+    for by_flag in [true, false] {
+        let (db, _app, dir) = locked_users().await;
+        let mut command = xtask(dir.path());
+        command
+            .args(["migrate", "--database-url", &db.url, "--migrations"])
+            .arg(dir.path());
+        if by_flag {
+            command.args(["--lock-timeout", "0.5"]);
+        } else {
+            command.env("AUTHDB_LOCK_TIMEOUT", "0.5");
+        }
+        let started = std::time::Instant::now();
+        let output = command.output().unwrap();
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+        assert!(
+            stderr.contains("007_add_name.sql: canceling statement due to lock timeout (SQLSTATE 55P03). Nothing was applied"),
+            "{stderr}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "it waited too long"
+        );
+        assert_eq!(state(&db).await.1, 6, "nothing may be applied");
+    }
+}
+
+#[tokio::test]
+async fn statement_timeout_cancels_a_slow_migration() {
+    let db = testdb::migrated_database().await;
+    let dir = folder(&[]);
+    for entry in std::fs::read_dir(testdb::migrations_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(dir.path().join("007_slow.sql"), b"SELECT pg_sleep(5);\n").unwrap();
+    let output = xtask(dir.path())
+        .args([
+            "migrate",
+            "--database-url",
+            &db.url,
+            "--statement-timeout",
+            "0.5",
+            "--migrations",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "007_slow.sql: canceling statement due to statement timeout (SQLSTATE 57014)"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(state(&db).await.1, 6);
+}
+
+#[tokio::test]
+async fn rollback_without_a_terminal_or_yes_changes_nothing() {
+    let db = testdb::migrated_database().await;
+    let before = state(&db).await;
+    let cwd = tempfile::tempdir().unwrap();
+    let output = xtask(cwd.path())
+        .args([
+            "rollback",
+            "--all",
+            "--database-url",
+            &db.url,
+            "--migrations",
+        ])
+        .arg(testdb::migrations_dir())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("drops table users (0 rows)"), "{stdout}");
+    assert!(
+        stderr
+            .contains("refusing to roll back without confirmation: there is no terminal to ask on"),
+        "{stderr}"
+    );
+    assert_eq!(state(&db).await, before);
+
+    let output = xtask(cwd.path())
+        .args([
+            "rollback",
+            "--all",
+            "--yes",
+            "--database-url",
+            &db.url,
+            "--migrations",
+        ])
+        .arg(testdb::migrations_dir())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert_eq!(
+        state(&db).await,
+        (vec!["authdb_schema_migrations".to_string()], 0)
+    );
+}
+
+#[tokio::test]
+async fn json_output_reports_each_step_and_errors() {
+    let db = testdb::empty_database().await;
+    let cwd = tempfile::tempdir().unwrap();
+    let output = xtask(cwd.path())
+        .args([
+            "migrate",
+            "--json",
+            "--database-url",
+            &db.url,
+            "--migrations",
+        ])
+        .arg(testdb::migrations_dir())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{:?}", text(&output));
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(body["ok"], true);
+    assert_eq!(body["report"]["to_version"], 6);
+    assert_eq!(body["report"]["steps"].as_array().unwrap().len(), 6);
+    assert!(body["target"].as_str().unwrap().contains(":***@"));
+
+    let output = xtask(cwd.path())
+        .args([
+            "status",
+            "--json",
+            "--database-url",
+            &db.url,
+            "--migrations",
+        ])
+        .arg(testdb::migrations_dir())
+        .output()
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let states: Vec<&str> = body["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["applied"; 6]);
+}
