@@ -29,6 +29,12 @@ pub enum Command {
     Seed(Seed),
     /// Start a local PostgreSQL in Docker, migrate it and seed the demo users: one command to a working database.
     Dev(Dev),
+    /// Check a database: every migration applied and unchanged, the schema equal to the snapshot.
+    Verify(Verify),
+    /// Adopt a database migrated before authdb: record every migration as applied if the schema matches.
+    Baseline(Baseline),
+    /// Migrate a throwaway PostgreSQL container and write migrations/schema.snapshot from it.
+    Snapshot(Snapshot),
     /// Build the offline PostgreSQL image from Debian's packages (for machines without a registry).
     Image(Image),
     /// Run the test suite against PostgreSQL in containers, building the offline image if needed.
@@ -151,6 +157,34 @@ pub struct Dev {
     /// Write DATABASE_URL to .env without asking (only if none is set).
     #[arg(long)]
     pub write_env: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Verify {
+    #[command(flatten)]
+    pub target: Target,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Baseline {
+    #[command(flatten)]
+    pub target: Target,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Snapshot {
+    /// The migrations folder; the snapshot is written into it. Default: the workspace's migrations/.
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+    /// Write nothing; exit 1 if the committed snapshot is not what the migrations create.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

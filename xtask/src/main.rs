@@ -1,16 +1,20 @@
 //! `cargo xtask`: the command line of authdb. It parses arguments, prints, and calls into the
 //! `authdb` library; nothing here talks to PostgreSQL itself.
 
+mod baseline;
 mod cli;
+mod container;
 mod dev;
 mod docker;
 mod image;
 mod migrate;
 mod rollback;
 mod seed;
+mod snapshot;
 mod status;
 mod target;
 mod test_db;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,6 +29,9 @@ fn main() -> ExitCode {
         cli::Command::Rollback(flags) => flags.run(),
         cli::Command::Seed(flags) => flags.run(),
         cli::Command::Dev(flags) => flags.run(),
+        cli::Command::Verify(flags) => flags.run(),
+        cli::Command::Baseline(flags) => flags.run(),
+        cli::Command::Snapshot(flags) => flags.run(),
         cli::Command::Image(flags) => flags.run(),
         cli::Command::TestDb(flags) => flags.run(),
     };

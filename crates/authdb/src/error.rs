@@ -151,6 +151,43 @@ pub enum Error {
     )]
     SeedRemote { target: String },
 
+    // Verifying and baselining.
+    #[error(
+        "{}: there is no snapshot of the schema: run `cargo xtask snapshot` to write it from the \
+         migrations, and commit it",
+        path.display()
+    )]
+    SnapshotMissing { path: PathBuf },
+    #[error(
+        "{}:{line}: {reason}. The file is generated: run `cargo xtask snapshot` to write it again",
+        path.display()
+    )]
+    SnapshotSyntax {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error(
+        "{}: the snapshot describes version {snapshot}, but the latest migration is {latest}: run \
+         `cargo xtask snapshot` and commit the file",
+        path.display()
+    )]
+    SnapshotStale {
+        path: PathBuf,
+        snapshot: String,
+        latest: String,
+    },
+    #[error(
+        "refusing to baseline: the database already records {count} applied migration(s) in {table}, \
+         up to version {latest}. Baseline adopts a database migrated before authdb; this one is \
+         tracked already: check it with `cargo xtask verify`"
+    )]
+    AlreadyTracked {
+        table: String,
+        count: usize,
+        latest: i64,
+    },
+
     #[error("{context}: {reason}")]
     Database { context: String, reason: String },
 }

@@ -5,6 +5,7 @@
 //! and [`migrate`] compares the folder with the tracking table and applies what is pending in one
 //! transaction. The `xtask` crate is a thin command line over these.
 
+pub mod baseline;
 pub mod connect;
 pub mod conninfo;
 pub mod environment;
@@ -14,9 +15,12 @@ pub mod plan;
 pub mod rollback;
 pub mod runner;
 pub mod seed;
+pub mod snapshot;
 pub mod tracking;
 mod transaction;
+pub mod verify;
 
+pub use baseline::{Baseline, baseline};
 pub use connect::{Connection, Retry, connect, open};
 pub use conninfo::{ConnInfo, Tls, redact};
 pub use environment::{Environment, Setting};
@@ -25,3 +29,5 @@ pub use migrations::{Checksum, Migration, Migrations};
 pub use plan::{Entry, State};
 pub use rollback::{RollbackOptions, RollbackPlan, RollbackTo, plan_rollback, rollback};
 pub use runner::{MigrateOptions, MigrateReport, Step, migrate, status};
+pub use snapshot::{Difference, Snapshot};
+pub use verify::{VerifyReport, verify};

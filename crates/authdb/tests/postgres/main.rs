@@ -1,11 +1,13 @@
 //! Tests against a real PostgreSQL: one container for this binary (see the `testdb` crate), one
 //! fresh database per test.
 
+mod baseline;
 mod concurrency;
 mod connect;
 mod migrate;
 mod schema;
 mod seed;
+mod verify;
 
 use std::path::Path;
 

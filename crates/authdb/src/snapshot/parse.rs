@@ -1,0 +1,300 @@
+//! Reading `schema.snapshot` back: a line-by-line parser of what `text.rs` writes, with errors
+//! that give the line and what was expected there, since a hand edit or a merge conflict is the
+//! way such a file goes wrong.
+
+use super::text::{BODY_MARGIN, STATES};
+use super::{Column, Constraint, Function, Index, Snapshot, Table, Trigger};
+
+/// A parse failure: the 1-based line and what is wrong with it.
+pub(super) type ParseError = (usize, String);
+
+/// Where the parser is: which object the indented lines belong to.
+enum Open {
+    Nothing,
+    Function(String),
+    /// A function's body, line by line so far.
+    Body(String, Vec<String>),
+    Table(String),
+}
+
+pub(super) fn parse(text: &str) -> Result<Snapshot, ParseError> {
+    let mut snapshot = Snapshot::default();
+    let mut version_seen = false;
+    let mut open = Open::Nothing;
+    for (index, line) in text.split('\n').enumerate() {
+        let number = index + 1;
+        let fail = |reason: &str| Err((number, reason.to_string()));
+        if let Open::Body(_, lines) = &mut open {
+            if let Some(rest) = line.strip_prefix(BODY_MARGIN) {
+                lines.push(rest.strip_prefix(' ').unwrap_or(rest).to_string());
+                continue;
+            }
+            open = close_body(&mut snapshot, open);
+        }
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("  ") {
+            match &open {
+                Open::Table(table_name) => {
+                    let table = snapshot.tables.get_mut(table_name).expect("opened");
+                    table_line(table, rest).map_err(|reason| (number, reason))?;
+                }
+                Open::Function(signature) if rest == "body" => {
+                    open = Open::Body(signature.clone(), Vec::new());
+                }
+                Open::Function(signature) => {
+                    let function = snapshot.functions.get_mut(signature).expect("opened");
+                    function_line(function, rest).map_err(|reason| (number, reason))?;
+                }
+                _ => return fail("an indented line outside a table or function"),
+            }
+            continue;
+        }
+        let (keyword, rest) = line.split_once(' ').unwrap_or((line, ""));
+        open = match keyword {
+            "version" if !version_seen => {
+                version_seen = true;
+                snapshot.version = match rest {
+                    "none" => None,
+                    number_text => match number_text.parse() {
+                        Ok(version) => Some(version),
+                        Err(_) => return fail("expected `version N` or `version none`"),
+                    },
+                };
+                Open::Nothing
+            }
+            "extension" => {
+                let (extension, _) = token(rest).map_err(|reason| (number, reason))?;
+                snapshot.extensions.insert(extension);
+                Open::Nothing
+            }
+            "function" | "procedure" if !rest.is_empty() => {
+                let function = Function {
+                    procedure: keyword == "procedure",
+                    returns: None,
+                    language: String::new(),
+                    volatility: String::new(),
+                    strict: false,
+                    security_definer: false,
+                    settings: Vec::new(),
+                    body: String::new(),
+                };
+                snapshot.functions.insert(rest.to_string(), function);
+                Open::Function(rest.to_string())
+            }
+            "table" => {
+                let (table_name, options) = token(rest).map_err(|reason| (number, reason))?;
+                let row_level_security = match options {
+                    "" => false,
+                    ", row level security" => true,
+                    _ => return fail("expected `table NAME` or `table NAME, row level security`"),
+                };
+                let table = Table {
+                    row_level_security,
+                    ..Table::default()
+                };
+                snapshot.tables.insert(table_name.clone(), table);
+                Open::Table(table_name)
+            }
+            _ => {
+                return fail(
+                    "expected `version`, `extension`, `function`, `procedure` or `table` at the start of a line",
+                );
+            }
+        };
+    }
+    close_body(&mut snapshot, open);
+    if !version_seen {
+        return Err((1, "no `version N` line".to_string()));
+    }
+    Ok(snapshot)
+}
+
+/// Stores a finished body in its function; the function stays open for further properties.
+fn close_body(snapshot: &mut Snapshot, open: Open) -> Open {
+    let Open::Body(signature, lines) = open else {
+        return open;
+    };
+    if let Some(function) = snapshot.functions.get_mut(&signature) {
+        function.body = lines.join("\n");
+    }
+    Open::Function(signature)
+}
+
+fn function_line(function: &mut Function, line: &str) -> Result<(), String> {
+    let (keyword, rest) = line.split_once(' ').unwrap_or((line, ""));
+    match (keyword, rest) {
+        ("returns", returns) if !returns.is_empty() => function.returns = Some(returns.into()),
+        ("language", language) if !language.is_empty() => function.language = language.into(),
+        ("volatility", v @ ("immutable" | "stable" | "volatile")) => function.volatility = v.into(),
+        ("strict", "") => function.strict = true,
+        ("security", "definer") => function.security_definer = true,
+        ("set", setting) if !setting.is_empty() => function.settings.push(setting.into()),
+        _ => {
+            return Err(format!(
+                "`{line}`: expected returns, language, volatility, strict, security definer, set or body"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn table_line(table: &mut Table, line: &str) -> Result<(), String> {
+    let (keyword, rest) = line.split_once(' ').unwrap_or((line, ""));
+    let (object_name, rest) = token(rest)?;
+    let missing = |what: &str| format!("`{line}`: the {what} is missing");
+    match keyword {
+        "column" => table.columns.push(column(object_name, rest)?),
+        "constraint" if !rest.is_empty() => {
+            let definition = rest.to_string();
+            table
+                .constraints
+                .insert(object_name, Constraint { definition });
+        }
+        "constraint" => return Err(missing("definition")),
+        "index" => {
+            let (valid, rest) = flag(rest, "invalid ");
+            let (unique, rest) = flag(rest, "unique ");
+            let Some((method, definition)) = rest.split_once(' ') else {
+                return Err(missing("method or the definition"));
+            };
+            let index = Index {
+                unique,
+                method: method.into(),
+                definition: definition.into(),
+                valid: !valid,
+            };
+            table.indexes.insert(object_name, index);
+        }
+        "trigger" => {
+            let (state, definition) = rest.split_once(' ').ok_or_else(|| missing("definition"))?;
+            let state = match STATES.iter().find(|(_, word)| *word == state) {
+                Some((state, _)) => *state,
+                None => {
+                    return Err(format!(
+                        "`{line}`: the state is not enabled, disabled, replica or always"
+                    ));
+                }
+            };
+            let definition = definition.into();
+            table
+                .triggers
+                .insert(object_name, Trigger { state, definition });
+        }
+        _ => {
+            return Err(format!(
+                "`{line}`: expected column, constraint, index or trigger"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `TYPE[, not null][, collate C][, identity always][, default EXPR | , generated EXPR]`.
+fn column(name: String, rest: &str) -> Result<Column, String> {
+    let (data_type, mut rest) = rest.split_once(", ").unwrap_or((rest, ""));
+    if data_type.is_empty() {
+        return Err(format!("column {name}: the type is missing"));
+    }
+    let mut column = Column {
+        name,
+        data_type: data_type.into(),
+        ..Column::default()
+    };
+    while !rest.is_empty() {
+        let (item, after) = rest.split_once(", ").unwrap_or((rest, ""));
+        if let Some(default) = rest.strip_prefix("default ") {
+            column.default = Some(default.into());
+            break;
+        }
+        if let Some(generated) = rest.strip_prefix("generated ") {
+            column.generated = Some(generated.into());
+            break;
+        }
+        if item == "not null" {
+            column.not_null = true;
+        } else if let Some(identity) = item.strip_prefix("identity ") {
+            column.identity = Some(identity.into());
+        } else if let Some(collation) = item.strip_prefix("collate ") {
+            column.collation = Some(token(collation)?.0);
+        } else {
+            return Err(format!(
+                "column {}: `{item}` is not one of not null, collate, identity, default, generated",
+                column.name
+            ));
+        }
+        rest = after;
+    }
+    Ok(column)
+}
+
+fn flag<'a>(text: &'a str, word: &str) -> (bool, &'a str) {
+    match text.strip_prefix(word) {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    }
+}
+
+/// The first token of `text` (a bare word or a double-quoted name) and what follows it, without
+/// the separating space.
+fn token(text: &str) -> Result<(String, &str), String> {
+    let Some(quoted) = text.strip_prefix('"') else {
+        let end = text.find([' ', ',']).unwrap_or(text.len());
+        if end == 0 {
+            return Err("a name is missing".into());
+        }
+        let rest = &text[end..];
+        return Ok((text[..end].into(), rest.strip_prefix(' ').unwrap_or(rest)));
+    };
+    let mut value = String::new();
+    let mut chars = quoted.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '"' {
+            value.push(c);
+        } else if chars.peek().is_some_and(|&(_, next)| next == '"') {
+            chars.next();
+            value.push('"');
+        } else {
+            let rest = &quoted[i + 1..];
+            return Ok((value, rest.strip_prefix(' ').unwrap_or(rest)));
+        }
+    }
+    Err(format!("`{text}`: the quoted name is not closed"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_give_the_line_and_what_was_expected() {
+        let cases = [
+            ("table t\n", 1, "no `version N` line"),
+            ("version x\n", 1, "expected `version N` or `version none`"),
+            (
+                "version 1\n  column a int\n",
+                2,
+                "an indented line outside a table or function",
+            ),
+            (
+                "version 1\ntable t\n  index i\n",
+                3,
+                "`index i`: the method or the definition is missing",
+            ),
+            (
+                "version 1\ntable t\n  column a int, nullable\n",
+                3,
+                "column a: `nullable` is not one of not null, collate, identity, default, generated",
+            ),
+            (
+                "version 1\nview v\n",
+                2,
+                "expected `version`, `extension`, `function`, `procedure` or `table` at the start of a line",
+            ),
+        ];
+        for (text, line, reason) in cases {
+            assert_eq!(parse(text), Err((line, reason.to_string())), "{text}");
+        }
+    }
+}

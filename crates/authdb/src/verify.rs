@@ -1,0 +1,103 @@
+//! Checking a database against the repository, read-only: are all the migrations applied, none
+//! edited or lost since, and does the live schema still match the committed snapshot of what they
+//! create? This catches what the tracking table cannot: a hand-made `ALTER TABLE` in production,
+//! a dropped index, a disabled trigger.
+
+use serde::Serialize;
+use tokio_postgres::GenericClient;
+
+use crate::error::Result;
+use crate::migrations::Migrations;
+use crate::plan::{self, Entry, State};
+use crate::snapshot::{Difference, SNAPSHOT_FILE, Snapshot, diff};
+use crate::tracking;
+
+/// What `verify` found. The database is as the repository says when [`VerifyReport::ok`].
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// Every migration of the folder or the database, with its state.
+    pub migrations: Vec<Entry>,
+    /// The latest applied version.
+    pub database_version: Option<i64>,
+    /// The version the snapshot describes.
+    pub snapshot_version: Option<i64>,
+    /// Why the schema was not compared with the snapshot, when it was not.
+    pub schema_not_compared: Option<String>,
+    /// How the live schema departs from the snapshot.
+    pub differences: Vec<Difference>,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.problems().is_empty()
+    }
+
+    /// Every finding, one sentence each: the migrations first, then the schema.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems: Vec<String> = self
+            .migrations
+            .iter()
+            .filter_map(|entry| {
+                let advice = match entry.state {
+                    State::Applied => return None,
+                    State::Pending => {
+                        "pending: not applied to this database yet (cargo xtask migrate)"
+                    }
+                    State::Modified => {
+                        "modified: the file changed after it was applied; restore it and put the \
+                         change in a new migration"
+                    }
+                    State::Missing => {
+                        "missing: applied to this database, but the folder has no file for it"
+                    }
+                };
+                Some(format!("migration {}: {advice}", entry.name))
+            })
+            .collect();
+        problems.extend(self.schema_not_compared.iter().cloned());
+        problems.extend(self.differences.iter().map(Difference::to_string));
+        problems
+    }
+}
+
+/// Compares the database with the folder and with `snapshot`, the committed description of what
+/// the folder's migrations create. Changes nothing.
+pub async fn verify(
+    client: &impl GenericClient,
+    migrations: &Migrations,
+    snapshot: &Snapshot,
+) -> Result<VerifyReport> {
+    let (applied, live) = tokio::try_join!(tracking::read(client), Snapshot::capture(client))?;
+    let database_version = applied.iter().map(|a| a.version).max();
+    let snapshot_path = migrations.dir.join(SNAPSHOT_FILE);
+    let version = |v: Option<i64>| v.map_or("none".to_string(), |v| v.to_string());
+    let schema_not_compared = if snapshot.version != migrations.latest_version() {
+        Some(format!(
+            "{}: the snapshot describes version {}, but the latest migration is {}: run `cargo \
+             xtask snapshot` and commit the file; the schema was not compared",
+            snapshot_path.display(),
+            version(snapshot.version),
+            version(migrations.latest_version())
+        ))
+    } else if database_version != snapshot.version {
+        Some(format!(
+            "the schema was not compared: the database is at version {}, the snapshot describes \
+             version {}",
+            version(database_version),
+            version(snapshot.version)
+        ))
+    } else {
+        None
+    };
+    let differences = match schema_not_compared {
+        Some(_) => Vec::new(),
+        None => diff(snapshot, &live),
+    };
+    Ok(VerifyReport {
+        migrations: plan::compare(migrations, &applied),
+        database_version,
+        snapshot_version: snapshot.version,
+        schema_not_compared,
+        differences,
+    })
+}

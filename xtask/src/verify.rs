@@ -1,0 +1,61 @@
+//! `cargo xtask verify`: is this database what the repository says it should be? Every migration
+//! applied and unchanged, and the live schema equal to `migrations/schema.snapshot`. Read-only;
+//! exit 1 on any finding, so CI and deploy scripts can gate on it.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use authdb::Snapshot;
+use authdb::snapshot::SNAPSHOT_FILE;
+use serde_json::json;
+
+use crate::cli;
+use crate::target::{print_header, version};
+
+impl cli::Verify {
+    pub fn run(self) -> Result<ExitCode> {
+        let migrations = self.target.migrations()?;
+        let snapshot = Snapshot::load(&migrations.dir)?;
+        crate::block_on(async {
+            let (info, connection) = self.target.connect().await?;
+            let report = authdb::verify(&connection.client, &migrations, &snapshot).await?;
+            let problems = report.problems();
+            if self.json {
+                let body = json!({
+                    "ok": problems.is_empty(),
+                    "target": connection.target,
+                    "server_version": connection.server_version,
+                    "problems": problems,
+                    "report": report,
+                });
+                println!("{body:#}");
+            } else {
+                print_header(&info, &connection);
+                let snapshot_path = migrations.dir.join(SNAPSHOT_FILE);
+                if problems.is_empty() {
+                    println!(
+                        "OK: all {} migrations applied and unchanged; the schema matches {} (version {})",
+                        report.migrations.len(),
+                        snapshot_path.display(),
+                        version(report.snapshot_version)
+                    );
+                } else {
+                    for problem in &problems {
+                        println!("{problem}");
+                    }
+                    let plural = if problems.len() == 1 { "" } else { "s" };
+                    println!(
+                        "{} problem{plural}: the database is not what migrations/ and {} describe",
+                        problems.len(),
+                        snapshot_path.display()
+                    );
+                }
+            }
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        })
+    }
+}
