@@ -196,7 +196,7 @@ pub struct Image {
 
 #[derive(Debug, Args)]
 pub struct TestDb {
-    /// Extra arguments for `cargo test` (after `--`), e.g. a test name filter.
+    /// Arguments for every test binary (after `--`), e.g. a test name filter or --nocapture.
     #[arg(last = true)]
-    pub cargo_test_args: Vec<String>,
+    pub test_args: Vec<String>,
 }

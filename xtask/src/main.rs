@@ -12,6 +12,7 @@ mod rollback;
 mod seed;
 mod snapshot;
 mod status;
+mod suite;
 mod target;
 mod test_db;
 mod verify;

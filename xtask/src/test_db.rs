@@ -1,15 +1,14 @@
 //! `cargo xtask test-db`: the test suite against real PostgreSQL. It picks the image the tests
 //! use (AUTHDB_POSTGRES_IMAGE, else the official image if it is here or can be pulled, else the
-//! offline image, built if needed) and runs `cargo test` for the workspace.
+//! offline image, built if needed) and runs the workspace's test binaries side by side.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use xshell::Shell;
 
 use crate::image::{self, OFFLINE_IMAGE};
-use crate::{cli, docker, project_root};
+use crate::{cli, docker, project_root, suite};
 
 /// What a machine with a registry uses; kept equal to `testdb::DEFAULT_IMAGE`.
 const OFFICIAL_IMAGE: &str = "postgres:17-alpine";
@@ -21,7 +20,7 @@ impl cli::TestDb {
         docker::require(&sh)?;
         let image = pick_image(&sh)?;
         println!("testing against {image}");
-        let tally = run_tests(&image, &self.cargo_test_args)?;
+        let tally = suite::run(&image, &self.test_args)?;
         // One closing line over all test binaries, for people and for CI logs.
         println!(
             "test-db: {} passed, {} failed, {} ignored",
@@ -35,48 +34,6 @@ impl cli::TestDb {
         }
         Ok(ExitCode::SUCCESS)
     }
-}
-
-#[derive(Default)]
-struct Tally {
-    passed: u64,
-    failed: u64,
-    ignored: u64,
-    success: bool,
-}
-
-/// Runs `cargo test --workspace`, passing its output through and adding up its
-/// "test result:" lines. (A plain std Command: xshell cannot stream and read at once.)
-fn run_tests(image: &str, args: &[String]) -> Result<Tally> {
-    let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["test", "--workspace"])
-        .args(args)
-        .env("AUTHDB_POSTGRES_IMAGE", image)
-        .current_dir(project_root())
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut tally = Tally::default();
-    let stdout = child.stdout.take().expect("stdout is piped");
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        println!("{line}");
-        if let Some(result) = line.strip_prefix("test result: ") {
-            for part in result.split([';', '.']) {
-                let mut words = part.split_whitespace();
-                if let (Some(n), Some(what)) = (words.next(), words.next()) {
-                    let n: u64 = n.parse().unwrap_or(0);
-                    match what {
-                        "passed" => tally.passed += n,
-                        "failed" => tally.failed += n,
-                        "ignored" => tally.ignored += n,
-                        _ => {}
-                    }
-                }
-            }
-        }
-    }
-    tally.success = child.wait()?.success();
-    Ok(tally)
 }
 
 pub(crate) fn pick_image(sh: &Shell) -> Result<String> {

@@ -187,8 +187,16 @@ async fn create_database(template: &str) -> TestDb {
         NEXT_DB.fetch_add(1, Ordering::Relaxed)
     );
     let admin = server.connect("postgres").await;
+    // FILE_COPY (PostgreSQL 15+) copies the files instead of WAL-logging every block: about three
+    // times faster for a small template, and the checkpoint it needs is cheap with fsync off.
+    let version: String = admin
+        .query_one("SELECT current_setting('server_version_num')", &[])
+        .await
+        .expect("reading the server version")
+        .get(0);
+    let strategy = if version.as_str() >= "150000" { " STRATEGY FILE_COPY" } else { "" };
     admin
-        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}{strategy}"))
         .await
         .unwrap_or_else(|e| panic!("creating database {name} from {template}: {e:?}"));
     TestDb {
