@@ -5,6 +5,7 @@ mod baseline;
 mod concurrency;
 mod connect;
 mod migrate;
+mod rollback;
 mod schema;
 mod seed;
 mod verify;
@@ -24,7 +25,7 @@ pub fn folder(files: &[(&str, &str)]) -> TempDir {
     dir
 }
 
-/// The repository's migrations up to `last` (inclusive), copied into a folder a test may change.
+/// The repository's migrations (with their down files) up to `last` (inclusive), copied into a folder a test may change.
 pub fn repo_migrations(last: i64) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     for m in load(&testdb::migrations_dir())
@@ -32,7 +33,10 @@ pub fn repo_migrations(last: i64) -> TempDir {
         .iter()
         .filter(|m| m.version <= last)
     {
-        std::fs::copy(&m.path, dir.path().join(m.path.file_name().unwrap())).unwrap();
+        let files = std::iter::once(&m.path).chain(m.down.as_ref().map(|d| &d.path));
+        for path in files {
+            std::fs::copy(path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
     }
     dir
 }

@@ -167,6 +167,7 @@ async fn an_applied_migration_without_its_file_is_refused() {
     let dir = repo_migrations(2);
     migrate(&mut client, dir.path()).await.unwrap();
     std::fs::remove_file(dir.path().join("002_create_sessions.sql")).unwrap();
+    std::fs::remove_file(dir.path().join("002_create_sessions.down.sql")).unwrap();
     let message = migrate(&mut client, dir.path())
         .await
         .unwrap_err()
