@@ -1,6 +1,7 @@
 //! `cargo xtask dev`: from a fresh clone to a migrated, seeded local database in one command. It
 //! starts (or reuses) a persistent PostgreSQL container `authdb-dev` on a loopback port with its
-//! data in a named volume, waits for it, migrates, and seeds the demo users.
+//! data in a named volume, waits for it, migrates, verifies against the snapshot, and seeds the
+//! demo users.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -73,6 +74,18 @@ impl cli::Dev {
                 report.steps.len(),
                 crate::target::version(report.to_version)
             );
+            let snapshot = authdb::Snapshot::load(&migrations.dir)?;
+            let verified = authdb::verify(&connection.client, &migrations, &snapshot).await?;
+            if !verified.ok() {
+                anyhow::bail!(
+                    "{CONTAINER} does not match the migrations: {}. `cargo xtask dev --reset` starts over",
+                    verified.problems().join("; ")
+                );
+            }
+            println!(
+                "verified: the schema matches {}",
+                snapshot_name(&migrations)
+            );
             let seeded = authdb::seed::seed_demo(&mut connection.client).await?;
             println!(
                 "seeded: {} new demo users (ada, grace, linus @example.com)",
@@ -129,6 +142,11 @@ impl cli::Dev {
             .context("docker port did not report the published port")?;
         Ok(port.to_string())
     }
+}
+
+fn snapshot_name(migrations: &Migrations) -> String {
+    let file = migrations.dir.join(authdb::snapshot::SNAPSHOT_FILE);
+    file.display().to_string()
 }
 
 /// Offers to put the URL in `.env` when no DATABASE_URL is configured yet; never overwrites one.
