@@ -33,9 +33,10 @@ impl cli::Verify {
                 print_header(&info, &connection);
                 let snapshot_path = migrations.dir.join(SNAPSHOT_FILE);
                 if problems.is_empty() {
+                    let count = report.migrations.len();
+                    let plural = if count == 1 { "" } else { "s" };
                     println!(
-                        "OK: all {} migrations applied and unchanged; the schema matches {} (version {})",
-                        report.migrations.len(),
+                        "OK: {count} migration{plural} applied and unchanged; the schema matches {} (version {})",
                         snapshot_path.display(),
                         version(report.snapshot_version)
                     );
@@ -45,9 +46,9 @@ impl cli::Verify {
                     }
                     let plural = if problems.len() == 1 { "" } else { "s" };
                     println!(
-                        "{} problem{plural}: the database is not what migrations/ and {} describe",
+                        "{} problem{plural}: the database does not match {}",
                         problems.len(),
-                        snapshot_path.display()
+                        migrations.dir.display()
                     );
                 }
             }

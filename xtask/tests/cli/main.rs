@@ -5,6 +5,7 @@
 mod bad_input;
 mod crash;
 mod processes;
+mod verify;
 
 use std::path::Path;
 use std::process::{Command, Output};

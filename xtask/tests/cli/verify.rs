@@ -1,0 +1,157 @@
+//! verify, baseline and snapshot as a user runs them: the report lines, the exit codes, `--json`,
+//! and a throwaway container for the snapshot.
+
+use std::path::Path;
+
+use crate::{state, text, xtask};
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let cwd = tempfile::tempdir().unwrap();
+    let output = xtask(cwd.path()).args(args).output().unwrap();
+    let (stdout, stderr) = text(&output);
+    (output.status.code().unwrap_or(-1), stdout, stderr)
+}
+
+fn repo_dir() -> String {
+    testdb::migrations_dir().display().to_string()
+}
+
+#[tokio::test]
+async fn verify_reports_drift_in_words_and_exits_1() {
+    let db = testdb::migrated_database().await;
+    let dir = repo_dir();
+    let (code, stdout, stderr) = run(&["verify", "--database-url", &db.url, "--migrations", &dir]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.ends_with(&format!(
+            "OK: 6 migrations applied and unchanged; the schema matches {dir}/schema.snapshot (version 6)\n"
+        )),
+        "{stdout}"
+    );
+
+    db.connect()
+        .await
+        .batch_execute(
+            "ALTER TABLE sessions ALTER COLUMN expires_at TYPE timestamp;
+             CREATE TABLE audit_log (id bigint)",
+        )
+        .await
+        .unwrap();
+    let (code, stdout, stderr) = run(&["verify", "--database-url", &db.url, "--migrations", &dir]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(
+        lines,
+        [
+            "table audit_log: not in the snapshot",
+            "column sessions.expires_at: type is timestamp without time zone, expected timestamp with time zone",
+            &format!("2 problems: the database does not match {dir}"),
+        ]
+    );
+    assert!(
+        stdout.starts_with("target postgres://postgres:***@"),
+        "{stdout}"
+    );
+
+    let (code, stdout, _) = run(&[
+        "verify",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        &dir,
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["problems"][0], "table audit_log: not in the snapshot");
+    assert_eq!(
+        json["report"]["differences"][1]["change"]["expected"],
+        "timestamp with time zone"
+    );
+}
+
+#[tokio::test]
+async fn baseline_adopts_an_old_database_or_refuses_and_changes_nothing() {
+    let migrations = authdb::Migrations::load(&testdb::migrations_dir()).unwrap();
+    let dir = repo_dir();
+
+    let partial = testdb::empty_database().await;
+    let client = partial.connect().await;
+    for migration in migrations.list.iter().filter(|m| m.version < 6) {
+        client.batch_execute(&migration.sql).await.unwrap();
+    }
+    let before = state(&partial).await;
+    let (code, stdout, stderr) = run(&[
+        "baseline",
+        "--database-url",
+        &partial.url,
+        "--migrations",
+        &dir,
+    ]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(
+        lines,
+        [
+            "function update_updated_at_column(): missing",
+            "trigger hardware_background.hardware_background_set_updated_at: missing",
+            "trigger sessions.sessions_set_updated_at: missing",
+            "trigger software_background.software_background_set_updated_at: missing",
+            "trigger users.users_set_updated_at: missing",
+            &format!(
+                "nothing was recorded: the schema differs from {dir}/schema.snapshot in 5 way(s) \
+                 above. Bring the database in line (or migrate a new one) and run baseline again"
+            ),
+        ]
+    );
+    assert_eq!(state(&partial).await, before);
+
+    let old = testdb::empty_database().await;
+    let client = old.connect().await;
+    for migration in &migrations.list {
+        client.batch_execute(&migration.sql).await.unwrap();
+    }
+    let (code, stdout, stderr) =
+        run(&["baseline", "--database-url", &old.url, "--migrations", &dir]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("\nrecorded 001_create_users as applied (not run)\n"),
+        "{stdout}"
+    );
+    assert_eq!(state(&old).await.1, 6);
+    let (code, stdout, stderr) = run(&["verify", "--database-url", &old.url, "--migrations", &dir]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+#[test]
+fn snapshot_writes_the_committed_file_and_check_finds_a_stale_one() {
+    let folder = tempfile::tempdir().unwrap();
+    let repo = testdb::migrations_dir();
+    for entry in std::fs::read_dir(&repo).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "sql") {
+            std::fs::copy(&path, folder.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let dir = folder.path().display().to_string();
+    let (code, stdout, stderr) = run(&["snapshot", "--migrations", &dir]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("(version 6: 4 tables, 1 function)"),
+        "{stdout}"
+    );
+    let written = std::fs::read_to_string(folder.path().join("schema.snapshot")).unwrap();
+    let committed = std::fs::read_to_string(repo.join("schema.snapshot")).unwrap();
+    assert_eq!(written, committed);
+
+    let stale = written.replace("  index sessions_user_id_idx btree (user_id)\n", "");
+    std::fs::write(folder.path().join("schema.snapshot"), stale).unwrap();
+    let (code, stdout, stderr) = run(&["snapshot", "--migrations", &dir, "--check"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.ends_with("\nindex sessions_user_id_idx: not in the snapshot\n"),
+        "{stdout}"
+    );
+    assert!(Path::new(&dir).join("schema.snapshot").is_file());
+}
