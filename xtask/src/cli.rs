@@ -35,6 +35,12 @@ pub enum Command {
     Baseline(Baseline),
     /// Migrate a throwaway PostgreSQL container and write migrations/schema.snapshot from it.
     Snapshot(Snapshot),
+    /// Check the migrations without a database: names, migrations.lock, syntax, unsafe changes.
+    Lint(Lint),
+    /// What the git hook runs: cargo fmt --check, cargo clippy -D warnings and lint.
+    PreCommit(PreCommit),
+    /// Install the git pre-commit hook (for those without the pre-commit framework).
+    Hooks(Hooks),
     /// Build the offline PostgreSQL image from Debian's packages (for machines without a registry).
     Image(Image),
     /// Run the test suite against PostgreSQL in containers, building the offline image if needed.
@@ -185,6 +191,41 @@ pub struct Snapshot {
     /// Write nothing; exit 1 if the committed snapshot is not what the migrations create.
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Lint {
+    /// The migrations folder; default: the workspace's migrations/.
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+    /// First record new files in migrations.lock (a recorded file is never re-recorded).
+    #[arg(long)]
+    pub update_lock: bool,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PreCommit {}
+
+#[derive(Debug, Args)]
+pub struct Hooks {
+    #[command(subcommand)]
+    pub command: HooksCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksCommand {
+    /// Write the git repository's pre-commit hook, which runs `cargo xtask pre-commit`.
+    Install(HooksInstall),
+}
+
+#[derive(Debug, Args)]
+pub struct HooksInstall {
+    /// Replace a pre-commit hook that authdb did not write.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,8 +6,11 @@ mod cli;
 mod container;
 mod dev;
 mod docker;
+mod hooks;
 mod image;
+mod lint;
 mod migrate;
+mod pre_commit;
 mod rollback;
 mod seed;
 mod snapshot;
@@ -33,6 +36,9 @@ fn main() -> ExitCode {
         cli::Command::Verify(flags) => flags.run(),
         cli::Command::Baseline(flags) => flags.run(),
         cli::Command::Snapshot(flags) => flags.run(),
+        cli::Command::Lint(flags) => flags.run(),
+        cli::Command::PreCommit(flags) => flags.run(),
+        cli::Command::Hooks(flags) => flags.run(),
         cli::Command::Image(flags) => flags.run(),
         cli::Command::TestDb(flags) => flags.run(),
     };

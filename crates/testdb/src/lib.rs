@@ -17,6 +17,10 @@ use testcontainers_modules::testcontainers::{Container, ImageExt};
 use tokio::sync::OnceCell;
 use tokio_postgres::{Client, NoTls};
 
+mod cleanup;
+pub mod pooler;
+pub mod tls;
+
 pub const DEFAULT_IMAGE: &str = "postgres:17-alpine";
 const TEMPLATE: &str = "authdb_template";
 
@@ -194,9 +198,15 @@ async fn create_database(template: &str) -> TestDb {
         .await
         .expect("reading the server version")
         .get(0);
-    let strategy = if version.as_str() >= "150000" { " STRATEGY FILE_COPY" } else { "" };
+    let strategy = if version.as_str() >= "150000" {
+        " STRATEGY FILE_COPY"
+    } else {
+        ""
+    };
     admin
-        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}{strategy}"))
+        .batch_execute(&format!(
+            "CREATE DATABASE {name} TEMPLATE {template}{strategy}"
+        ))
         .await
         .unwrap_or_else(|e| panic!("creating database {name} from {template}: {e:?}"));
     TestDb {

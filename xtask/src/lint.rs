@@ -1,0 +1,77 @@
+//! `cargo xtask lint`: the offline checks of the migrations folder (the `authdb-lint` crate),
+//! printed a finding a line (`file:line:col: rule-id: message`) and a summary, or as JSON for CI.
+//! Exits 1 on any finding.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use authdb_lint::{LOCK_FILE, Options, Report};
+use serde_json::json;
+
+use crate::cli;
+
+impl cli::Lint {
+    pub fn run(self) -> Result<ExitCode> {
+        let dir = crate::migrations_dir(self.migrations.as_deref());
+        let options = Options {
+            update_lock: self.update_lock,
+        };
+        let clean = lint_and_print(&dir, options, self.json)?;
+        Ok(if clean {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        })
+    }
+}
+
+/// Lints `dir` and prints the report; true when there is no finding. Shared with pre-commit.
+pub fn lint_and_print(dir: &Path, options: Options, json: bool) -> Result<bool> {
+    let report = authdb_lint::lint(dir, options)?;
+    if json {
+        let body = json!({
+            "ok": report.findings.is_empty(),
+            "files": report.files,
+            "statements": report.statements,
+            "recorded": report.recorded,
+            "unrecorded": report.unrecorded,
+            "findings": report.findings,
+        });
+        println!("{body:#}");
+    } else {
+        print_text(dir, &report);
+    }
+    Ok(report.findings.is_empty())
+}
+
+fn print_text(dir: &Path, report: &Report) {
+    if !report.recorded.is_empty() {
+        println!(
+            "recorded in {}: {}",
+            dir.join(LOCK_FILE).display(),
+            report.recorded.join(", ")
+        );
+    }
+    if !report.unrecorded.is_empty() {
+        println!(
+            "not recorded until their findings are fixed: {}",
+            report.unrecorded.join(", ")
+        );
+    }
+    for finding in &report.findings {
+        println!("{finding}");
+    }
+    let files = report
+        .findings
+        .iter()
+        .map(|f| &f.file)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let scope = format!("{} files, {} statements", report.files, report.statements);
+    match report.findings.len() {
+        0 => println!("lint: {scope}: no findings"),
+        1 => println!("lint: {scope}: 1 finding"),
+        n => println!("lint: {scope}: {n} findings in {files} files"),
+    }
+}
