@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use native_tls::{Certificate, TlsConnector};
 use postgres_native_tls::MakeTlsConnector;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::conninfo::{ConnInfo, Tls};
 use crate::environment::Environment;
@@ -84,27 +84,32 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
                     target: info.redacted.clone(),
                     attempts: attempt,
                     seconds: started.elapsed().as_secs_f64(),
-                    reason: explain(&error),
+                    reason: explain(&error, &info.host()),
                 });
             }
             Err(error) => {
                 return Err(Error::Connect {
                     target: info.redacted.clone(),
-                    reason: explain(&error),
+                    reason: explain(&error, &info.host()),
                 });
             }
         }
     };
-    let server_version: String = client
-        .query_one("SELECT current_setting('server_version')", &[])
+    // A simple query: one round trip, where a prepared one takes two.
+    let messages = client
+        .simple_query("SHOW server_version")
         .await
         .map_err(|e| Error::Connect {
             target: info.redacted.clone(),
             reason: describe(&e),
-        })?
-        .get::<_, String>(0)
-        .split_whitespace()
-        .next()
+        })?;
+    let server_version = messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0),
+            _ => None,
+        })
+        .and_then(|v| v.split_whitespace().next())
         .unwrap_or_default()
         .to_string();
     Ok(Connection {
@@ -128,8 +133,14 @@ fn tls_connector(info: &ConnInfo) -> Result<MakeTlsConnector> {
         builder.add_root_certificate(cert);
     }
     match info.tls {
-        Tls::Disable | Tls::VerifyFull => {}
+        Tls::VerifyFull => {}
+        // Nothing is verified, so the system's CA store is not needed: loading it costs more
+        // than the rest of a short command.
+        Tls::Disable => {
+            builder.disable_built_in_roots(true);
+        }
         Tls::Opportunistic => {
+            builder.disable_built_in_roots(true);
             builder.danger_accept_invalid_certs(true);
             builder.danger_accept_invalid_hostnames(true);
         }
@@ -155,24 +166,48 @@ fn is_transient(error: &tokio_postgres::Error) -> bool {
     }
     let text = describe(error);
     !(text.starts_with("error performing TLS handshake")
+        || text.starts_with("authentication error")
         || text.contains("lookup address")
         || text.starts_with("invalid"))
 }
 
-/// The driver's message, plus advice for the failures people meet most.
-fn explain(error: &tokio_postgres::Error) -> String {
+/// The driver's message, plus advice for the failures people meet most. `host` is the host name
+/// the certificate was checked against.
+fn explain(error: &tokio_postgres::Error, host: &str) -> String {
     let text = describe(error);
-    let advice = if text.contains("certificate") || text.contains("handshake") {
+    // OpenSSL's reasons, which native-tls passes on in parentheses (their case varies).
+    let lower = text.to_lowercase();
+    let advice = if lower.contains("hostname mismatch") || lower.contains("ip address mismatch") {
+        format!(
+            ". The server's certificate is not for the host name {host}: connect with a name the \
+             certificate lists (for Neon, the endpoint's host name as the console shows it, not an \
+             IP address or an alias), or use sslmode=verify-ca to check the CA only"
+        )
+    } else if text.contains("unable to get local issuer certificate")
+        || text.contains("self-signed certificate")
+        || text.contains("unable to verify the first certificate")
+    {
+        ". The server's certificate is signed by a CA this machine does not trust: give that CA \
+         with sslrootcert=PATH (Neon's CA is a public one: if Neon is refused, install the \
+         system's CA certificates, e.g. the ca-certificates package)"
+            .to_string()
+    } else if text.contains("certificate") || text.contains("handshake") {
         ". The server's certificate did not verify: check the host name, or give the CA with \
          sslrootcert=PATH"
+            .to_string()
+    } else if text.contains("server did not use channel binding") {
+        ". channel_binding=require needs TLS and a password checked with SCRAM: use \
+         sslmode=require or verify-full (as Neon's URLs do), or leave channel_binding out"
+            .to_string()
     } else if text.contains("lookup address") {
-        ". The host name does not resolve: check it for typos"
+        ". The host name does not resolve: check it for typos".to_string()
     } else if text.contains("Connection refused") {
-        ". Nothing listens there: is the server running, and is the port right?"
+        ". Nothing listens there: is the server running, and is the port right?".to_string()
     } else if text.contains("server does not support TLS") {
         ". The server offers no TLS: use a server with TLS, or sslmode=prefer for a local one"
+            .to_string()
     } else {
-        ""
+        String::new()
     };
     format!("{text}{advice}")
 }

@@ -2,9 +2,9 @@
 //! checksum each file had then. It is the single source of truth for "applied"; the files are the
 //! source of truth for "what should be".
 
-use tokio_postgres::GenericClient;
+use tokio_postgres::{GenericClient, SimpleQueryMessage, SimpleQueryRow};
 
-use crate::error::{Result, database};
+use crate::error::{Error, Result, database};
 use crate::migrations::Migration;
 
 /// Unqualified, so it lives in the first schema of `search_path`, beside the tables it describes.
@@ -24,11 +24,9 @@ pub struct AppliedMigration {
 }
 
 pub async fn exists(client: &impl GenericClient) -> Result<bool> {
-    let row = client
-        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&TABLE])
-        .await
-        .map_err(database("checking for the tracking table"))?;
-    Ok(row.get(0))
+    let sql = format!("SELECT to_regclass('{TABLE}') IS NOT NULL");
+    let rows = simple_rows(client, &sql, "checking for the tracking table").await?;
+    Ok(rows.first().and_then(|r| r.get(0)) == Some("t"))
 }
 
 /// Creates the table if it is not there. Callers hold the migration lock, so two runs never race here.
@@ -50,6 +48,8 @@ pub async fn create(client: &impl GenericClient) -> Result<()> {
 }
 
 /// Every applied migration, in version order; none when the table does not exist yet.
+/// Simple queries: one round trip each where prepared ones take two, and a migrate with nothing
+/// to do is little more than these.
 pub async fn read(client: &impl GenericClient) -> Result<Vec<AppliedMigration>> {
     if !exists(client).await? {
         return Ok(Vec::new());
@@ -59,18 +59,42 @@ pub async fn read(client: &impl GenericClient) -> Result<Vec<AppliedMigration>> 
                 to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), execution_ms
          FROM {TABLE} ORDER BY version"
     );
-    let rows = client
-        .query(&sql, &[])
+    let context = format!("reading the tracking table {TABLE}");
+    let rows = simple_rows(client, &sql, &context).await?;
+    rows.iter()
+        .map(|row| {
+            let text = |i: usize| row.get(i).unwrap_or_default().to_string();
+            let number = |i: usize| {
+                text(i).parse::<i64>().map_err(|_| Error::Database {
+                    context: context.clone(),
+                    reason: format!("column {i} is not a number: {:?}", text(i)),
+                })
+            };
+            Ok(AppliedMigration {
+                version: number(0)?,
+                name: text(1),
+                checksum: text(2),
+                applied_at: text(3),
+                execution_ms: number(4)?,
+            })
+        })
+        .collect()
+}
+
+async fn simple_rows(
+    client: &impl GenericClient,
+    sql: &str,
+    context: &str,
+) -> Result<Vec<SimpleQueryRow>> {
+    let messages = client
+        .simple_query(sql)
         .await
-        .map_err(database(format!("reading the tracking table {TABLE}")))?;
-    Ok(rows
-        .iter()
-        .map(|row| AppliedMigration {
-            version: row.get(0),
-            name: row.get(1),
-            checksum: row.get(2),
-            applied_at: row.get(3),
-            execution_ms: row.get(4),
+        .map_err(database(context.to_string()))?;
+    Ok(messages
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
         })
         .collect())
 }

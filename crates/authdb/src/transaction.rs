@@ -26,30 +26,21 @@ pub(crate) struct Timeouts {
 /// BEGIN, then the migration lock, then the timeouts: only after the lock, because waiting for
 /// another migrator to finish is fine, waiting on the application's table locks is not.
 pub(crate) async fn begin_locked(client: &Client, timeouts: Timeouts) -> Result<()> {
-    client
-        .batch_execute("BEGIN")
-        .await
-        .map_err(database("starting the migration transaction"))?;
-    // If this process dies mid-run (kill -9, lost network), the server notices within a second
-    // even during a long statement, and rolls back and releases the lock (PostgreSQL 14+).
-    let checked = client
-        .batch_execute("SET LOCAL client_connection_check_interval = 1000")
-        .await
-        .map_err(database("setting client_connection_check_interval"));
-    let locked = match checked {
-        Ok(()) => client
-            .execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
-            .await
-            .map_err(database("taking the migration lock")),
-        Err(error) => Err(error),
-    };
-    let result = match locked {
-        Ok(_) => set_timeouts(client, timeouts, "SET LOCAL").await,
-        Err(error) => Err(error),
-    };
-    match result {
+    // One round trip: a migrate with nothing to do is mostly connection set-up and these.
+    // client_connection_check_interval: if this process dies mid-run (kill -9, lost network),
+    // the server notices within a second even during a long statement, and rolls back and
+    // releases the lock (PostgreSQL 14+).
+    let sql = format!(
+        "BEGIN; SET LOCAL client_connection_check_interval = 1000; \
+         SELECT pg_advisory_xact_lock({LOCK_KEY}); {}",
+        timeout_settings(timeouts, "SET LOCAL")
+    );
+    match client.batch_execute(&sql).await {
         Ok(()) => Ok(()),
-        Err(error) => Err(abort(client, error).await),
+        Err(error) => {
+            let error = database("starting the migration transaction and taking its lock")(error);
+            Err(abort(client, error).await)
+        }
     }
 }
 
@@ -117,15 +108,7 @@ fn unanswered(path: &Path, waited: Duration) -> Error {
 
 /// `SET LOCAL` inside a transaction; `SET` for a migration that runs on its own.
 pub(crate) async fn set_timeouts(client: &Client, timeouts: Timeouts, set: &str) -> Result<()> {
-    let mut sql = String::new();
-    for (name, value) in [
-        ("lock_timeout", timeouts.lock),
-        ("statement_timeout", timeouts.statement),
-    ] {
-        if let Some(value) = value {
-            sql.push_str(&format!("{set} {name} = {};", value.as_millis()));
-        }
-    }
+    let sql = timeout_settings(timeouts, set);
     if sql.is_empty() {
         return Ok(());
     }
@@ -133,6 +116,20 @@ pub(crate) async fn set_timeouts(client: &Client, timeouts: Timeouts, set: &str)
         .batch_execute(&sql)
         .await
         .map_err(database("setting lock_timeout and statement_timeout"))
+}
+
+/// The statements that set the run's timeouts; empty when there are none.
+fn timeout_settings(timeouts: Timeouts, set: &str) -> String {
+    let mut sql = String::new();
+    for (name, value) in [
+        ("lock_timeout", timeouts.lock),
+        ("statement_timeout", timeouts.statement),
+    ] {
+        if let Some(value) = value {
+            sql.push_str(&format!("{set} {name} = {}; ", value.as_millis()));
+        }
+    }
+    sql
 }
 
 fn failure(path: &Path, sql: &str, error: &tokio_postgres::Error) -> Error {

@@ -11,7 +11,11 @@ use authdb::{MigrateOptions, Migrations};
 
 fn docker(verb: &str) {
     let id = testdb::server().container_id();
-    let status = Command::new("docker").args([verb, id]).status().unwrap();
+    let status = Command::new("docker")
+        .args([verb, id])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
     assert!(status.success(), "docker {verb} failed");
 }
 
