@@ -41,6 +41,8 @@ pub enum Command {
     PreCommit(PreCommit),
     /// Install the git pre-commit hook (for those without the pre-commit framework).
     Hooks(Hooks),
+    /// Measure the speed claims against their baselines (release build); writes bench/RESULTS.md.
+    Bench(Bench),
     /// Build the offline PostgreSQL image from Debian's packages (for machines without a registry).
     Image(Image),
     /// Run the test suite against PostgreSQL in containers, building the offline image if needed.
@@ -226,6 +228,13 @@ pub struct HooksInstall {
     /// Replace a pre-commit hook that authdb did not write.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Bench {
+    /// Timed runs per scenario, after one warm-up (the slowest scenarios run at most 3 times).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
 }
 
 #[derive(Debug, Args)]

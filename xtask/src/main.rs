@@ -2,6 +2,7 @@
 //! `authdb` library; nothing here talks to PostgreSQL itself.
 
 mod baseline;
+mod bench;
 mod cli;
 mod container;
 mod dev;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         cli::Command::Lint(flags) => flags.run(),
         cli::Command::PreCommit(flags) => flags.run(),
         cli::Command::Hooks(flags) => flags.run(),
+        cli::Command::Bench(flags) => flags.run(),
         cli::Command::Image(flags) => flags.run(),
         cli::Command::TestDb(flags) => flags.run(),
     };

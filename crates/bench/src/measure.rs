@@ -1,0 +1,87 @@
+//! Timing: a warm-up, then several runs, summarised by median and range. Medians, because one
+//! slow run (a checkpoint, another process) should not move the figure.
+
+use std::time::{Duration, Instant};
+
+/// The timings of one scenario, in milliseconds.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub runs: Vec<f64>,
+}
+
+impl Sample {
+    pub fn median(&self) -> f64 {
+        let mut sorted = self.runs.clone();
+        sorted.sort_by(f64::total_cmp);
+        let mid = sorted.len() / 2;
+        if sorted.len().is_multiple_of(2) {
+            (sorted[mid - 1] + sorted[mid]) / 2.0
+        } else {
+            sorted[mid]
+        }
+    }
+
+    pub fn min(&self) -> f64 {
+        self.runs.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    pub fn max(&self) -> f64 {
+        self.runs.iter().copied().fold(0.0, f64::max)
+    }
+
+    /// Every run divided by `by`: a per-row or per-migration figure.
+    pub fn per(&self, by: f64) -> Sample {
+        Sample {
+            runs: self.runs.iter().map(|r| r / by).collect(),
+        }
+    }
+}
+
+/// Times `run` `1 + runs` times and drops the first timing, the warm-up.
+pub fn repeat(
+    runs: usize,
+    mut run: impl FnMut() -> anyhow::Result<Duration>,
+) -> anyhow::Result<Sample> {
+    let mut timings = Vec::with_capacity(runs);
+    for i in 0..=runs {
+        let elapsed = run()?;
+        if i > 0 {
+            timings.push(elapsed.as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(Sample { runs: timings })
+}
+
+/// Times a child process to its exit; fails with its output when it fails.
+pub fn time_process(command: &mut std::process::Command) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let output = command.output()?;
+    let elapsed = started.elapsed();
+    if !output.status.success() {
+        anyhow::bail!(
+            "{command:?} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(elapsed)
+}
+
+/// The peak resident memory of a child process, in MiB, from the kernel's accounting of that
+/// child alone (wait4), so the benchmark's own memory does not count.
+#[cfg(unix)]
+pub fn peak_rss_mib(command: &mut std::process::Command) -> anyhow::Result<f64> {
+    let child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills in; pid is our own unwaited child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if waited != pid || status != 0 {
+        anyhow::bail!("{command:?} failed (status {status})");
+    }
+    Ok(usage.ru_maxrss as f64 / 1024.0)
+}

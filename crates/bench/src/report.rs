@@ -1,0 +1,135 @@
+//! The results table: one row per claim, its baseline from the same run, the ratio between the
+//! two (the part that holds on any machine), and whether the issue's target is met.
+
+use std::fmt::Write;
+
+use crate::measure::Sample;
+
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    None,
+    /// The median must be below this many milliseconds.
+    UnderMs(f64),
+    /// The ratio to the baseline must be at most this.
+    AtMostTimes(f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Unit {
+    Ms,
+    MiB,
+}
+
+pub struct Row {
+    name: String,
+    sample: Sample,
+    unit: Unit,
+    baseline: Option<(String, Sample)>,
+    target: Target,
+    note: Option<String>,
+}
+
+impl Row {
+    pub fn new(name: &str, sample: Sample) -> Row {
+        Row {
+            name: name.to_string(),
+            sample,
+            unit: Unit::Ms,
+            baseline: None,
+            target: Target::None,
+            note: None,
+        }
+    }
+
+    pub fn memory(name: &str, mib: f64) -> Row {
+        Row {
+            unit: Unit::MiB,
+            ..Row::new(name, Sample { runs: vec![mib] })
+        }
+    }
+
+    pub fn baseline(mut self, name: &str, sample: Sample) -> Row {
+        self.baseline = Some((name.to_string(), sample));
+        self
+    }
+
+    pub fn under_ms(mut self, ms: f64) -> Row {
+        self.target = Target::UnderMs(ms);
+        self
+    }
+
+    pub fn at_most_times(mut self, ratio: f64) -> Row {
+        self.target = Target::AtMostTimes(ratio);
+        self
+    }
+
+    pub fn note(mut self, note: String) -> Row {
+        self.note = Some(note);
+        self
+    }
+
+    pub fn sample(&self) -> Sample {
+        self.sample.clone()
+    }
+
+    fn ratio(&self) -> Option<f64> {
+        let (_, baseline) = self.baseline.as_ref()?;
+        Some(self.sample.median() / baseline.median())
+    }
+
+    /// Whether the target is met; `None` when there is none.
+    pub fn met(&self) -> Option<bool> {
+        match self.target {
+            Target::None => None,
+            Target::UnderMs(ms) => Some(self.sample.median() < ms),
+            Target::AtMostTimes(ratio) => self.ratio().map(|r| r <= ratio),
+        }
+    }
+
+    fn value(&self, v: f64) -> String {
+        match self.unit {
+            Unit::MiB => format!("{v:.1} MiB"),
+            Unit::Ms if v >= 1000.0 => format!("{:.2} s", v / 1000.0),
+            Unit::Ms if v >= 10.0 => format!("{v:.0} ms"),
+            Unit::Ms => format!("{v:.2} ms"),
+        }
+    }
+}
+
+/// The markdown page: the machine, the server, then the table.
+pub fn markdown(rows: &[Row], header: &str) -> String {
+    let mut out = String::from(header);
+    out.push_str(
+        "\n| scenario | median | min–max | baseline (same run) | baseline median | ratio | target | met |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        let (baseline, baseline_median) = match &row.baseline {
+            Some((name, sample)) => (name.clone(), row.value(sample.median())),
+            None => ("-".into(), "-".into()),
+        };
+        let ratio = row.ratio().map_or("-".into(), |r| format!("{r:.2}×"));
+        let target = match row.target {
+            Target::None => "-".to_string(),
+            Target::UnderMs(ms) => format!("< {}", row.value(ms)),
+            Target::AtMostTimes(r) => format!("ratio ≤ {r}"),
+        };
+        let met = match row.met() {
+            None => "-",
+            Some(true) => "yes",
+            Some(false) => "**no**",
+        };
+        let mut name = row.name.clone();
+        if let Some(note) = &row.note {
+            let _ = write!(name, " ({note})");
+        }
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {}–{} | {baseline} | {baseline_median} | {ratio} | {target} | {met} |",
+            row.value(row.sample.median()),
+            row.value(row.sample.min()),
+            row.value(row.sample.max()),
+        );
+    }
+    out
+}

@@ -1,0 +1,240 @@
+//! Each speed claim of the issues, with the baseline it is compared against in the same run.
+//! Every timed command is the built binary as a user runs it, connection included.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::measure::{Sample, peak_rss_mib, repeat, time_process};
+use crate::report::Row;
+use crate::server::{Server, TEMPLATE};
+
+/// Users in the COPY seed, and in the row-by-row baseline (compared per user).
+const SEED_USERS: u64 = 100_000;
+const SEED_BASELINE_USERS: u64 = 5_000;
+
+/// Times `run` on `1 + runs` new databases (copies of `template`, or empty); drops the warm-up.
+async fn on_new_databases(
+    s: &mut Server,
+    runs: usize,
+    template: Option<&str>,
+    run: impl Fn(&Server, &str) -> Result<Duration>,
+) -> Result<Sample> {
+    let mut timings = Vec::with_capacity(runs);
+    for i in 0..=runs {
+        let url = s.database(template).await?;
+        let elapsed = run(s, &url)?;
+        if i > 0 {
+            timings.push(elapsed.as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(Sample { runs: timings })
+}
+
+fn migrate(s: &Server, url: &str, dir: &Path) -> Result<Duration> {
+    time_process(
+        s.xtask(["migrate", "--database-url", url])
+            .arg("--migrations")
+            .arg(dir),
+    )
+}
+
+fn psql_files(s: &Server, url: &str, files: &[PathBuf]) -> std::process::Command {
+    let mut command = s.psql(url);
+    command.arg("-1");
+    for file in files {
+        command.arg("-f").arg(file);
+    }
+    command
+}
+
+pub async fn migrate_fresh(s: &mut Server, runs: usize) -> Result<Row> {
+    let dir = s.migrations.clone();
+    let ours = on_new_databases(s, runs, None, |s, url| migrate(s, url, &dir)).await?;
+    let files = Server::up_files(&dir)?;
+    let psql = on_new_databases(s, runs, None, |s, url| {
+        time_process(&mut psql_files(s, url, &files))
+    })
+    .await?;
+    Ok(Row::new("fresh `migrate` (6 files)", ours)
+        .baseline("`psql -1 -f` over the same files", psql)
+        .at_most_times(1.5))
+}
+
+/// The cost of starting a process and connecting: what every command pays at least.
+pub fn connection_floor(s: &Server, runs: usize) -> Result<Sample> {
+    let url = s.url(TEMPLATE);
+    repeat(runs, || time_process(s.psql(&url).args(["-c", "SELECT 1"])))
+}
+
+pub fn read_only_commands(s: &Server, runs: usize, floor: &Sample) -> Result<Vec<Row>> {
+    let url = s.url(TEMPLATE);
+    let dir = s.migrations.clone();
+    let command = |verb: &'static str| {
+        repeat(runs, || {
+            time_process(
+                s.xtask([verb, "--database-url", &url])
+                    .arg("--migrations")
+                    .arg(&dir),
+            )
+        })
+    };
+    let floor_name = "`psql -c 'SELECT 1'` (connect and one query)";
+    Ok(vec![
+        Row::new("`migrate` when up to date", command("migrate")?)
+            .baseline(floor_name, floor.clone())
+            .under_ms(50.0),
+        Row::new("`status`", command("status")?).baseline(floor_name, floor.clone()),
+        Row::new("`verify` on the seed schema", command("verify")?)
+            .baseline(floor_name, floor.clone())
+            .under_ms(100.0),
+    ])
+}
+
+/// A migrations folder whose one migration creates a 200-table schema, with its snapshot.
+async fn wide_schema(s: &mut Server, tables: usize) -> Result<(tempfile::TempDir, String)> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("001_wide.sql"),
+        authdb::snapshot::bench_schema_sql(tables),
+    )?;
+    let url = s.database(None).await?;
+    migrate(s, &url, dir.path())?;
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    let snapshot = authdb::Snapshot::capture(&client).await?;
+    std::fs::write(
+        dir.path().join(authdb::snapshot::SNAPSHOT_FILE),
+        snapshot.to_text(),
+    )?;
+    Ok((dir, url))
+}
+
+pub async fn verify_wide(s: &mut Server, runs: usize, seed_verify: &Sample) -> Result<Row> {
+    let (dir, url) = wide_schema(s, 200).await?;
+    let ours = repeat(runs, || {
+        time_process(
+            s.xtask(["verify", "--database-url", &url])
+                .arg("--migrations")
+                .arg(dir.path()),
+        )
+    })?;
+    Ok(Row::new("`verify` on a 200-table schema", ours)
+        .baseline(
+            "`verify` on the seed schema (4 tables)",
+            seed_verify.clone(),
+        )
+        .under_ms(1000.0))
+}
+
+/// Applying many small migrations: the time per migration must not grow with their number.
+pub async fn many_migrations(s: &mut Server, runs: usize) -> Result<Row> {
+    let mut per_migration = Vec::new();
+    for count in [100, 1000] {
+        let dir = tempfile::tempdir()?;
+        authdb_lint::generate::write_generated(dir.path(), count)?;
+        let sample = on_new_databases(s, runs, None, |s, url| migrate(s, url, dir.path())).await?;
+        per_migration.push(sample.per(count as f64));
+    }
+    let thousand = per_migration.pop().expect("two samples");
+    let hundred = per_migration.pop().expect("two samples");
+    Ok(Row::new(
+        "`migrate` 1,000 generated migrations, per migration",
+        thousand,
+    )
+    .baseline("the same for 100 migrations, per migration", hundred)
+    .at_most_times(1.5))
+}
+
+pub async fn seed(s: &mut Server, runs: usize) -> Result<Row> {
+    let seed = |users: u64, row_by_row: bool| {
+        move |s: &Server, url: &str| {
+            let users = users.to_string();
+            let mut command = s.xtask(["seed", "--json", "--database-url", url, "--users", &users]);
+            if row_by_row {
+                command.arg("--row-by-row");
+            }
+            time_process(&mut command)
+        }
+    };
+    let copy = on_new_databases(s, runs, Some(TEMPLATE), seed(SEED_USERS, false)).await?;
+    let rows = on_new_databases(s, runs, Some(TEMPLATE), seed(SEED_BASELINE_USERS, true)).await?;
+    Ok(Row::new(
+        "`seed --users 100000` (COPY), per 1,000 users",
+        copy.per(SEED_USERS as f64 / 1000.0),
+    )
+    .baseline(
+        "row-by-row INSERTs (5,000 users), per 1,000 users",
+        rows.per(SEED_BASELINE_USERS as f64 / 1000.0),
+    )
+    .at_most_times(0.1)
+    .note(format!(
+        "whole seed: median {:.1} s (target < 15 s)",
+        copy.median() / 1000.0
+    )))
+}
+
+/// A test's fresh database, cloned from the migrated template, against a new container.
+pub async fn fresh_test_database(s: &mut Server, runs: usize, image: &str) -> Result<Row> {
+    let mut clones = Vec::new();
+    for i in 0..=runs {
+        let name = s.next_name();
+        let started = Instant::now();
+        s.create(&name, Some(TEMPLATE)).await?;
+        if i > 0 {
+            clones.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let mut containers = Vec::new();
+    for i in 0..=runs.min(3) {
+        let elapsed = crate::container::start_and_wait(image).await?;
+        if i > 0 {
+            containers.push(elapsed.as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(Row::new(
+        "a fresh per-test database (CREATE DATABASE … TEMPLATE)",
+        Sample { runs: clones },
+    )
+    .baseline(
+        "a new PostgreSQL container, until it accepts connections",
+        Sample { runs: containers },
+    )
+    .under_ms(150.0))
+}
+
+pub fn lint(s: &Server, runs: usize) -> Result<Vec<Row>> {
+    let generated = tempfile::tempdir()?;
+    authdb_lint::generate::write_generated(generated.path(), 1000)?;
+    let lint = |dir: &Path| {
+        repeat(runs, || {
+            time_process(s.xtask(["lint"]).arg("--migrations").arg(dir))
+        })
+    };
+    let floor = repeat(runs, || time_process(&mut s.xtask(["--help"])))?;
+    let repo = lint(&s.migrations)?;
+    let thousand = lint(generated.path())?;
+    Ok(vec![
+        Row::new("`lint` on the repository's migrations", repo.clone())
+            .baseline("`xtask --help` (process start)", floor)
+            .under_ms(100.0),
+        Row::new("`lint` on 1,000 generated migrations", thousand)
+            .baseline("`lint` on the repository's migrations", repo)
+            .under_ms(2000.0),
+    ])
+}
+
+pub async fn peak_memory(s: &mut Server) -> Result<Row> {
+    let url = s.database(None).await?;
+    let ours = peak_rss_mib(
+        s.xtask(["migrate", "--database-url", &url])
+            .arg("--migrations")
+            .arg(&s.migrations),
+    )?;
+    let url = s.database(None).await?;
+    let files = Server::up_files(&s.migrations)?;
+    let psql = peak_rss_mib(&mut psql_files(s, &url, &files))?;
+    Ok(Row::memory("peak RSS of fresh `migrate`", ours)
+        .baseline("peak RSS of `psql -1 -f`", Sample { runs: vec![psql] }))
+}
