@@ -19,6 +19,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create the next migration's up and down files.
+    New(New),
     /// Apply every pending migration, in one transaction.
     Migrate(Migrate),
     /// List each migration as applied, pending, modified or missing.
@@ -55,6 +57,15 @@ pub struct Target {
     /// Database URL; default: DATABASE_URL, else NEON_DB_URL (environment, then .env).
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
+    /// The migrations folder; default: the workspace's migrations/.
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct New {
+    /// The migration's name, in snake_case: add_users_display_name.
+    pub name: String,
     /// The migrations folder; default: the workspace's migrations/.
     #[arg(long, value_name = "DIR")]
     pub migrations: Option<PathBuf>,

@@ -11,6 +11,7 @@ mod hooks;
 mod image;
 mod lint;
 mod migrate;
+mod new;
 mod pre_commit;
 mod rollback;
 mod seed;
@@ -29,6 +30,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
+        cli::Command::New(flags) => flags.run(),
         cli::Command::Migrate(flags) => flags.run(),
         cli::Command::Status(flags) => flags.run(),
         cli::Command::Rollback(flags) => flags.run(),

@@ -38,6 +38,11 @@ pub enum Error {
         .0.display()
     )]
     OrphanDownFile(PathBuf),
+    #[error(
+        "{0:?} is not a migration name: use lowercase letters, digits and underscores, e.g. \
+         add_users_display_name"
+    )]
+    BadMigrationName(String),
     #[error("{}: the file is empty: a migration needs at least one SQL statement", .0.display())]
     EmptyMigration(PathBuf),
     #[error("{}:{line}: the file is not valid UTF-8: save it as UTF-8", path.display())]

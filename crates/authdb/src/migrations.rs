@@ -138,6 +138,28 @@ impl Migrations {
     pub fn latest_version(&self) -> Option<i64> {
         self.list.last().map(|m| m.version)
     }
+
+    /// The up and down file of a new migration called `name`: the next version after the
+    /// highest, zero-padded like the existing files (at least three digits).
+    pub fn next_files(&self, name: &str) -> Result<(PathBuf, PathBuf)> {
+        let snake = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_';
+        if name.is_empty() || !name.chars().all(snake) || name.starts_with('_') {
+            return Err(Error::BadMigrationName(name.to_string()));
+        }
+        let version = self.latest_version().unwrap_or(0) + 1;
+        let width = self
+            .list
+            .iter()
+            .map(|m| m.file_stem().split('_').next().map_or(0, str::len))
+            .max()
+            .unwrap_or(0)
+            .max(3);
+        let stem = format!("{version:0width$}_{name}");
+        Ok((
+            self.dir.join(format!("{stem}.sql")),
+            self.dir.join(format!("{stem}.down.sql")),
+        ))
+    }
 }
 
 impl Migration {
