@@ -8,6 +8,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use authdb::{ConnInfo, Connection, Retry, Setting};
+
+use crate::docker;
 use xshell::{Shell, cmd};
 
 /// A running PostgreSQL container, removed (with its data) when this is dropped.
@@ -34,19 +36,9 @@ impl Container {
             id,
             url: String::new(),
         };
-        let port = container.published_port(sh)?;
+        let port = docker::published_port(sh, &container.id)?;
         container.url = format!("postgres://postgres:{password}@127.0.0.1:{port}/postgres");
         Ok(container)
-    }
-
-    /// The host port Docker chose for the server's 5432.
-    fn published_port(&self, sh: &Shell) -> Result<u16> {
-        let id = &self.id;
-        let mapping = cmd!(sh, "docker port {id} 5432/tcp").quiet().read()?;
-        mapping
-            .lines()
-            .find_map(|line| line.rsplit_once(':')?.1.trim().parse().ok())
-            .with_context(|| format!("docker port {id} 5432/tcp gave no port: {mapping:?}"))
     }
 
     /// Connects through the library once the server accepts connections: the first start runs

@@ -1,6 +1,6 @@
 //! The few Docker questions xtask asks: is the engine there, is an image there, can it be pulled.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
 /// Fails with advice when no Docker engine answers.
@@ -48,4 +48,15 @@ pub fn container_state(sh: &Shell, name: &str) -> Option<String> {
         .ignore_stderr()
         .read()
         .ok()
+}
+
+/// The host port Docker published for a container's PostgreSQL port 5432.
+pub fn published_port(sh: &Shell, container: &str) -> Result<u16> {
+    let mapping = cmd!(sh, "docker port {container} 5432/tcp")
+        .quiet()
+        .read()?;
+    mapping
+        .lines()
+        .find_map(|line| line.rsplit_once(':')?.1.trim().parse().ok())
+        .with_context(|| format!("docker port {container} 5432/tcp gave no port: {mapping:?}"))
 }
