@@ -72,6 +72,7 @@ fn print_text(dir: &Path, report: &Report) {
     match report.findings.len() {
         0 => println!("lint: {scope}: no findings"),
         1 => println!("lint: {scope}: 1 finding"),
+        n if files == 1 => println!("lint: {scope}: {n} findings in 1 file"),
         n => println!("lint: {scope}: {n} findings in {files} files"),
     }
 }

@@ -41,3 +41,16 @@ fn generated_migrations_are_checked_as_new_files_too() {
         .collect();
     assert!(other.is_empty(), "{}", other.join("\n"));
 }
+
+#[test]
+fn the_readme_documents_every_sql_rule() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    for rule in authdb_lint::Rule::ALL {
+        if *rule >= authdb_lint::Rule::NoTransactionStatements {
+            let id = format!("`{}`", rule.id());
+            assert!(readme.contains(&id), "README.md does not document {id}");
+        }
+    }
+}
