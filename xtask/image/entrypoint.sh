@@ -5,7 +5,8 @@
 #   - POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB / POSTGRES_HOST_AUTH_METHOD are honoured;
 #   - the first start runs initdb and a temporary server whose log goes to stdout;
 #   - the final server logs to stderr, so "ready to accept connections" appears on both streams;
-#   - arguments starting with '-' are passed to postgres (`-c fsync=off`).
+#   - arguments starting with '-' are passed to postgres (`-c fsync=off`);
+#   - files copied into /var/run/postgresql before the start are handed to postgres.
 set -eu
 
 PGBIN=/usr/lib/postgresql/17/bin
@@ -20,6 +21,9 @@ as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 
 mkdir -p /var/run/postgresql "$PGDATA"
 chown postgres:postgres /var/run/postgresql "$PGDATA"
+# As the official image does: files put there before the start (a TLS key and certificate)
+# become the postgres user's, since PostgreSQL reads its key only when it owns it.
+find /var/run/postgresql "$PGDATA" ! -user postgres -exec chown postgres '{}' +
 chmod 2775 /var/run/postgresql
 chmod 700 "$PGDATA"
 

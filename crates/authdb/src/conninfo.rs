@@ -91,7 +91,10 @@ impl ConnInfo {
         if config.get_hosts().is_empty() {
             return Err(bad("the URL names no host".into()));
         }
-        let loopback = config.get_hosts().iter().all(is_loopback);
+        // `hostaddr=` is where the connection really goes: `localhost` with a remote hostaddr
+        // is not local.
+        let loopback = config.get_hosts().iter().all(is_loopback)
+            && config.get_hostaddrs().iter().all(IpAddr::is_loopback);
 
         let tls = match sslmode.as_deref() {
             None if loopback => Tls::Opportunistic,
@@ -270,5 +273,42 @@ mod tests {
             assert!(message.contains(expected), "{url}: {message}");
             assert!(!message.contains("hunter2"), "{url}: {message}");
         }
+    }
+
+    #[test]
+    fn sslmode_disable_to_another_host_is_allowed_only_when_asked() {
+        let url = setting("postgres://u:p@db.internal/db?sslmode=disable");
+        let info = ConnInfo::parse(&url, true).unwrap();
+        assert_eq!(info.tls, Tls::Disable);
+        assert!(!info.loopback);
+        // A loopback name does not make a remote hostaddr local.
+        let aliased = "postgres://u:p@localhost/db?hostaddr=203.0.113.5&sslmode=disable";
+        let message = ConnInfo::parse(&setting(aliased), false)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("without TLS"), "{message}");
+        let aliased = ConnInfo::parse(
+            &setting("postgres://u:p@localhost/db?hostaddr=203.0.113.5"),
+            false,
+        );
+        assert_eq!(aliased.unwrap().tls, Tls::VerifyFull);
+    }
+
+    #[test]
+    fn neon_pooler_endpoints_are_recognised_by_their_host_name() {
+        let pooler = |url: &str| {
+            ConnInfo::parse(&setting(url), false)
+                .unwrap()
+                .is_neon_pooler()
+        };
+        assert!(pooler(
+            "postgres://u:p@ep-cool-name-123456-pooler.eu-central-1.aws.neon.tech/db"
+        ));
+        assert!(!pooler(
+            "postgres://u:p@ep-cool-name-123456.eu-central-1.aws.neon.tech/db"
+        ));
+        assert!(pooler(
+            "postgres://u:p@ep-a.neon.tech,ep-a-pooler.neon.tech/db"
+        ));
     }
 }
