@@ -45,7 +45,8 @@ pub enum Command {
     Hooks(Hooks),
     /// Measure the speed claims against their baselines (release build); writes bench/RESULTS.md.
     Bench(Bench),
-    /// Build the offline PostgreSQL image from Debian's packages (for machines without a registry).
+    /// Build from Debian's packages the offline PostgreSQL image (for machines without a registry)
+    /// and the PgBouncer image the pooler tests use.
     Image(Image),
     /// Run the test suite against PostgreSQL in containers, building the offline image if needed.
     TestDb(TestDb),

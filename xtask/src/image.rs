@@ -1,7 +1,9 @@
-//! `cargo xtask image`: the offline PostgreSQL image, for machines whose Docker cannot reach a
-//! registry. mmdebstrap builds a minimal Debian root file system with PostgreSQL from Debian's
-//! packages; `docker import` turns it into an image whose entrypoint (image/entrypoint.sh) behaves
-//! like the official image's, so testcontainers and `dev` use it unchanged.
+//! `cargo xtask image`: the images built from Debian's packages. `authdb/postgres:17` stands in
+//! for the official PostgreSQL image on machines whose Docker cannot reach a registry;
+//! `authdb/pgbouncer:1` is built everywhere, since there is no official PgBouncer image, and puts
+//! a transaction-mode pooler like Neon's `-pooler` endpoints in front of a test server.
+//! mmdebstrap builds a minimal Debian root file system with the package; `docker import` turns
+//! it into an image whose entrypoint is a script from `xtask/image/`.
 
 use std::process::ExitCode;
 
@@ -11,24 +13,66 @@ use xshell::{Shell, cmd};
 use crate::{cli, docker, project_root};
 
 pub const OFFLINE_IMAGE: &str = "authdb/postgres:17";
-/// The Debian release whose postgresql-17 package the image is built from.
+/// Kept equal to `testdb::pooler::IMAGE`.
+pub const PGBOUNCER_IMAGE: &str = "authdb/pgbouncer:1";
+/// The Debian release whose packages the images are built from.
 const SUITE: &str = "trixie";
+
+/// What goes into one image.
+struct Recipe {
+    image: &'static str,
+    package: &'static str,
+    /// The entrypoint script, relative to the project root.
+    entrypoint: &'static str,
+    path: &'static str,
+    ports: &'static str,
+}
+
+const POSTGRES: Recipe = Recipe {
+    image: OFFLINE_IMAGE,
+    package: "postgresql-17",
+    entrypoint: "xtask/image/entrypoint.sh",
+    path: "/usr/lib/postgresql/17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ports: "5432",
+};
+
+const PGBOUNCER: Recipe = Recipe {
+    image: PGBOUNCER_IMAGE,
+    package: "pgbouncer",
+    entrypoint: "xtask/image/pgbouncer-entrypoint.sh",
+    path: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ports: "6432",
+};
 
 impl cli::Image {
     pub fn run(self) -> Result<ExitCode> {
         let sh = Shell::new()?;
         docker::require(&sh)?;
-        if self.force || !docker::has_image(&sh, OFFLINE_IMAGE) {
-            build(&sh)?;
-        } else {
-            println!("{OFFLINE_IMAGE} is already built (--force rebuilds it)");
+        for recipe in [&POSTGRES, &PGBOUNCER] {
+            if self.force || !docker::has_image(&sh, recipe.image) {
+                build_from(&sh, recipe)?;
+            } else {
+                println!("{} is already built (--force rebuilds it)", recipe.image);
+            }
         }
         Ok(ExitCode::SUCCESS)
     }
 }
 
-/// Builds the image; about half a minute, most of it downloading packages.
+/// Builds the PostgreSQL image; about half a minute, most of it downloading packages.
 pub fn build(sh: &Shell) -> Result<()> {
+    build_from(sh, &POSTGRES)
+}
+
+/// Builds the PgBouncer image unless it is here already.
+pub fn ensure_pgbouncer(sh: &Shell) -> Result<()> {
+    if docker::has_image(sh, PGBOUNCER_IMAGE) {
+        return Ok(());
+    }
+    build_from(sh, &PGBOUNCER)
+}
+
+fn build_from(sh: &Shell, recipe: &Recipe) -> Result<()> {
     if cmd!(sh, "mmdebstrap --version")
         .quiet()
         .ignore_stdout()
@@ -39,20 +83,26 @@ pub fn build(sh: &Shell) -> Result<()> {
             "mmdebstrap is not installed: run `apt-get install mmdebstrap` as root, then try again"
         );
     }
+    let Recipe {
+        image,
+        package,
+        entrypoint,
+        path,
+        ports,
+    } = recipe;
     let root = project_root();
     let work = root.join("target/offline-image");
     sh.create_dir(&work)?;
-    let rootfs = work.join("rootfs.tar");
-    let entrypoint = root.join("xtask/image/entrypoint.sh");
+    let rootfs = work.join(format!("{package}.tar"));
     let upload = format!(
         "upload {} /usr/local/bin/authdb-entrypoint",
-        entrypoint.display()
+        root.join(entrypoint).display()
     );
     let chmod = "chmod 755 \"$1/usr/local/bin/authdb-entrypoint\"";
-    println!("building {OFFLINE_IMAGE} from Debian {SUITE}'s postgresql-17 package...");
+    println!("building {image} from Debian {SUITE}'s {package} package...");
     cmd!(
         sh,
-        "mmdebstrap --quiet --variant=minbase --include=postgresql-17
+        "mmdebstrap --quiet --variant=minbase --include={package}
             --dpkgopt=path-exclude=/usr/share/doc/* --dpkgopt=path-exclude=/usr/share/man/*
             --dpkgopt=path-exclude=/usr/share/locale/*
             --customize-hook={upload} --customize-hook={chmod}
@@ -60,19 +110,19 @@ pub fn build(sh: &Shell) -> Result<()> {
     )
     .run()
     .context("mmdebstrap failed (is Debian's package registry reachable?)")?;
+    let entrypoint = "ENTRYPOINT [\"/usr/local/bin/authdb-entrypoint\"]";
+    let path = format!("ENV PATH={path}");
+    let expose = format!("EXPOSE {ports}");
     cmd!(
         sh,
         "docker import
-            --change 'ENTRYPOINT [\"/usr/local/bin/authdb-entrypoint\"]'
-            --change 'ENV PATH=/usr/lib/postgresql/17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-            --change 'ENV LANG=C.UTF-8'
-            --change 'EXPOSE 5432'
-            {rootfs} {OFFLINE_IMAGE}"
+            --change {entrypoint} --change {path} --change 'ENV LANG=C.UTF-8' --change {expose}
+            {rootfs} {image}"
     )
     .quiet()
     .ignore_stdout()
     .run()?;
     sh.remove_path(&rootfs)?;
-    println!("built {OFFLINE_IMAGE}");
+    println!("built {image}");
     Ok(())
 }

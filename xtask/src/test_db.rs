@@ -19,6 +19,8 @@ impl cli::TestDb {
         sh.change_dir(project_root());
         docker::require(&sh)?;
         let image = pick_image(&sh)?;
+        // The pooler tests' PgBouncer: no registry has it, so it is always built here.
+        image::ensure_pgbouncer(&sh)?;
         println!("testing against {image}");
         let tally = suite::run(&image, &self.test_args)?;
         // One closing line over all test binaries, for people and for CI logs.

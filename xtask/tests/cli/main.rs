@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod crash;
+mod pooler;
 mod processes;
 mod verify;
 
