@@ -12,14 +12,16 @@ use crate::target::{duration, print_header, version};
 impl cli::Migrate {
     pub fn run(self) -> Result<ExitCode> {
         let migrations = self.target.migrations()?;
-        let options = MigrateOptions {
+        let mut options = MigrateOptions {
             target: self.version,
             dry_run: self.dry_run,
             lock_timeout: self.timeouts.lock(),
             statement_timeout: self.timeouts.statement(),
+            through_pooler: false,
         };
         crate::block_on(async {
             let (info, mut connection) = self.target.connect().await?;
+            options.through_pooler = info.is_neon_pooler();
             if !self.json {
                 print_header(&info, &connection);
             }

@@ -111,6 +111,13 @@ pub enum Error {
         path.display()
     )]
     OutOfOrder { path: PathBuf, applied: i64 },
+    #[error(
+        "{}: a no-transaction migration cannot run through a transaction-mode pooler (the lock \
+         that keeps other migrators out needs a session of its own). Nothing was applied: run \
+         migrate against the direct endpoint (the host name without -pooler)",
+        path.display()
+    )]
+    NoTransactionThroughPooler { path: PathBuf },
     #[error("--target {target}: there is no migration with that version in {}", dir.display())]
     UnknownTarget { target: i64, dir: PathBuf },
     #[error(

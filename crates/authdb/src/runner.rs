@@ -26,6 +26,10 @@ pub struct MigrateOptions {
     pub lock_timeout: Option<Duration>,
     /// `statement_timeout` for each statement.
     pub statement_timeout: Option<Duration>,
+    /// The connection goes through a transaction-mode pooler (Neon's `-pooler` endpoints).
+    /// A no-transaction migration is then refused: the session-level lock that keeps other
+    /// migrators out while it runs would land on whichever server connection the pooler picks.
+    pub through_pooler: bool,
 }
 
 /// One migration of a run.
@@ -107,6 +111,14 @@ async fn plan_migrate<'a>(
     let applied = tracking::read(client).await?;
     plan::check_history(migrations, &applied)?;
     let pending = plan::pending(migrations, &applied, options.target)?;
+    if let Some(alone) = pending
+        .iter()
+        .find(|m| m.no_transaction && options.through_pooler)
+    {
+        return Err(Error::NoTransactionThroughPooler {
+            path: alone.path.clone(),
+        });
+    }
     if !options.dry_run && !pending.is_empty() {
         tracking::create(client).await?;
     }

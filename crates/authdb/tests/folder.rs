@@ -110,15 +110,25 @@ fn next_files_number_and_pad_the_next_migration() {
     let migrations = Migrations::load(&testdb::migrations_dir()).unwrap();
     let (up, down) = migrations.next_files("add_display_name").unwrap();
     assert!(up.ends_with("007_add_display_name.sql"), "{}", up.display());
-    assert!(down.ends_with("007_add_display_name.down.sql"), "{}", down.display());
+    assert!(
+        down.ends_with("007_add_display_name.down.sql"),
+        "{}",
+        down.display()
+    );
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("0009_wide.sql"), "SELECT 1;").unwrap();
-    let (up, _) = Migrations::load(dir.path()).unwrap().next_files("x").unwrap();
+    let (up, _) = Migrations::load(dir.path())
+        .unwrap()
+        .next_files("x")
+        .unwrap();
     assert!(up.ends_with("0010_x.sql"), "{}", up.display());
 
     let empty = tempfile::tempdir().unwrap();
-    let (up, _) = Migrations::load(empty.path()).unwrap().next_files("first").unwrap();
+    let (up, _) = Migrations::load(empty.path())
+        .unwrap()
+        .next_files("first")
+        .unwrap();
     assert!(up.ends_with("001_first.sql"), "{}", up.display());
 
     let message = migrations.next_files("Add-Name").unwrap_err().to_string();

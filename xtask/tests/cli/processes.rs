@@ -10,18 +10,22 @@ async fn eight_concurrent_processes_apply_each_migration_exactly_once() {
     let db = testdb::empty_database().await;
     let cwd = tempfile::tempdir().unwrap();
     let migrations = testdb::migrations_dir();
+    // Spawn all eight before waiting for any, so that they really run at once.
     let children: Vec<_> = (0..8)
         .map(|_| {
             xtask(cwd.path())
                 .args(["migrate", "--database-url", &db.url, "--migrations"])
                 .arg(&migrations)
-                .output()
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
         })
         .collect();
     let mut applied = 0;
     let mut up_to_date = 0;
     for child in children {
-        let output = child.unwrap();
+        let output = child.wait_with_output().unwrap();
         let (stdout, stderr) = text(&output);
         assert!(output.status.success(), "{stdout}{stderr}");
         if stdout.contains("6 migrations applied") {

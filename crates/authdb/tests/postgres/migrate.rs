@@ -341,3 +341,34 @@ async fn a_failed_no_transaction_migration_says_what_was_committed() {
         .unwrap();
     assert_eq!(tracking_rows(&client).await.len(), 3);
 }
+
+#[tokio::test]
+async fn a_no_transaction_migration_is_refused_through_a_pooler() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let dir = folder(&[
+        ("001_t.sql", "CREATE TABLE t (id int);\n"),
+        (
+            "002_t_index.sql",
+            "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n",
+        ),
+    ]);
+    let options = MigrateOptions {
+        through_pooler: true,
+        ..Default::default()
+    };
+    let message = authdb::migrate(&mut client, &load(dir.path()), &options)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        message,
+        format!(
+            "{}: a no-transaction migration cannot run through a transaction-mode pooler (the lock \
+             that keeps other migrators out needs a session of its own). Nothing was applied: run \
+             migrate against the direct endpoint (the host name without -pooler)",
+            dir.path().join("002_t_index.sql").display()
+        )
+    );
+    assert_eq!(tables(&client).await, Vec::<String>::new());
+}
