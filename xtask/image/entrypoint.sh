@@ -1,6 +1,6 @@
 #!/bin/sh
 # Entrypoint of the offline PostgreSQL image (`cargo xtask image`), built from Debian's
-# postgresql-17 package where no container registry can supply the official image.
+# postgresql package where no container registry can supply the official image.
 # It mimics the official image's contract, which testcontainers and `cargo xtask dev` rely on:
 #   - POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB / POSTGRES_HOST_AUTH_METHOD are honoured;
 #   - the first start runs initdb and a temporary server whose log goes to stdout;
@@ -9,7 +9,8 @@
 #   - files copied into /var/run/postgresql before the start are handed to postgres.
 set -eu
 
-PGBIN=/usr/lib/postgresql/17/bin
+# The one PostgreSQL the image holds (17 from trixie, 15 from bookworm).
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | tail -n 1)
 export PGDATA="${PGDATA:-/var/lib/postgresql/data}"
 POSTGRES_USER="${POSTGRES_USER:-postgres}"
 POSTGRES_DB="${POSTGRES_DB:-$POSTGRES_USER}"

@@ -254,6 +254,9 @@ pub struct Image {
     /// Rebuild even if the image exists.
     #[arg(long)]
     pub force: bool,
+    /// The PostgreSQL major version: 17 (authdb/postgres:17) or 15 (authdb/postgres:15).
+    #[arg(long, default_value_t = 17)]
+    pub postgres: u32,
 }
 
 #[derive(Debug, Args)]

@@ -15,12 +15,12 @@ use crate::{cli, docker, project_root};
 pub const OFFLINE_IMAGE: &str = "authdb/postgres:17";
 /// Kept equal to `testdb::pooler::IMAGE`.
 pub const PGBOUNCER_IMAGE: &str = "authdb/pgbouncer:1";
-/// The Debian release whose packages the images are built from.
-const SUITE: &str = "trixie";
 
 /// What goes into one image.
 struct Recipe {
     image: &'static str,
+    /// The Debian release whose packages it is built from.
+    suite: &'static str,
     package: &'static str,
     /// The entrypoint script, relative to the project root.
     entrypoint: &'static str,
@@ -30,14 +30,27 @@ struct Recipe {
 
 const POSTGRES: Recipe = Recipe {
     image: OFFLINE_IMAGE,
+    suite: "trixie",
     package: "postgresql-17",
     entrypoint: "xtask/image/entrypoint.sh",
     path: "/usr/lib/postgresql/17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     ports: "5432",
 };
 
+/// PostgreSQL 15, from Debian 12: the other Neon version Debian's registry offers, so that the
+/// migrations and the snapshot are tested on two major versions where no registry is reachable.
+const POSTGRES_15: Recipe = Recipe {
+    image: "authdb/postgres:15",
+    suite: "bookworm",
+    package: "postgresql-15",
+    entrypoint: "xtask/image/entrypoint.sh",
+    path: "/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ports: "5432",
+};
+
 const PGBOUNCER: Recipe = Recipe {
     image: PGBOUNCER_IMAGE,
+    suite: "trixie",
     package: "pgbouncer",
     entrypoint: "xtask/image/pgbouncer-entrypoint.sh",
     path: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -48,7 +61,12 @@ impl cli::Image {
     pub fn run(self) -> Result<ExitCode> {
         let sh = Shell::new()?;
         docker::require(&sh)?;
-        for recipe in [&POSTGRES, &PGBOUNCER] {
+        let postgres = match self.postgres {
+            17 => &POSTGRES,
+            15 => &POSTGRES_15,
+            other => bail!("--postgres {other}: Debian's registry has PostgreSQL 17 and 15 only"),
+        };
+        for recipe in [postgres, &PGBOUNCER] {
             if self.force || !docker::has_image(&sh, recipe.image) {
                 build_from(&sh, recipe)?;
             } else {
@@ -62,6 +80,20 @@ impl cli::Image {
 /// Builds the PostgreSQL image; about half a minute, most of it downloading packages.
 pub fn build(sh: &Shell) -> Result<()> {
     build_from(sh, &POSTGRES)
+}
+
+/// Builds `image` if it is one of ours and is missing; `false` if it is not one of ours.
+pub fn ensure_offline(sh: &Shell, image: &str) -> Result<bool> {
+    let Some(recipe) = [&POSTGRES, &POSTGRES_15]
+        .into_iter()
+        .find(|r| r.image == image)
+    else {
+        return Ok(false);
+    };
+    if !docker::has_image(sh, image) {
+        build_from(sh, recipe)?;
+    }
+    Ok(true)
 }
 
 /// Builds the PgBouncer image unless it is here already.
@@ -85,6 +117,7 @@ fn build_from(sh: &Shell, recipe: &Recipe) -> Result<()> {
     }
     let Recipe {
         image,
+        suite,
         package,
         entrypoint,
         path,
@@ -99,14 +132,14 @@ fn build_from(sh: &Shell, recipe: &Recipe) -> Result<()> {
         root.join(entrypoint).display()
     );
     let chmod = "chmod 755 \"$1/usr/local/bin/authdb-entrypoint\"";
-    println!("building {image} from Debian {SUITE}'s {package} package...");
+    println!("building {image} from Debian {suite}'s {package} package...");
     cmd!(
         sh,
         "mmdebstrap --quiet --variant=minbase --include={package}
             --dpkgopt=path-exclude=/usr/share/doc/* --dpkgopt=path-exclude=/usr/share/man/*
             --dpkgopt=path-exclude=/usr/share/locale/*
             --customize-hook={upload} --customize-hook={chmod}
-            {SUITE} {rootfs}"
+            {suite} {rootfs}"
     )
     .run()
     .context("mmdebstrap failed (is Debian's package registry reachable?)")?;

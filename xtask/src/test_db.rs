@@ -42,9 +42,7 @@ pub(crate) fn pick_image(sh: &Shell) -> Result<String> {
     if let Ok(image) = std::env::var("AUTHDB_POSTGRES_IMAGE")
         && !image.is_empty()
     {
-        if image == OFFLINE_IMAGE && !docker::has_image(sh, &image) {
-            image::build(sh)?;
-        } else if !docker::has_or_pulls(sh, &image) {
+        if !image::ensure_offline(sh, &image)? && !docker::has_or_pulls(sh, &image) {
             bail!("AUTHDB_POSTGRES_IMAGE={image}: the image is not here and cannot be pulled");
         }
         return Ok(image);
