@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use native_tls::{Certificate, TlsConnector};
 use postgres_native_tls::MakeTlsConnector;
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Socket};
 
 use crate::conninfo::{ConnInfo, Tls};
 use crate::environment::Environment;
@@ -62,7 +63,43 @@ pub struct Connection {
 /// Connects, retrying only failures that waiting can fix (no route yet, server starting up),
 /// never a wrong password or a certificate that does not verify.
 pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
-    let tls = tls_connector(info)?;
+    // Without TLS, OpenSSL is never set up: loading the system's CA bundle costs more than the
+    // rest of a short command.
+    let client = match info.tls {
+        Tls::Disable => connect_with(info, retry, NoTls).await?,
+        _ => connect_with(info, retry, tls_connector(info)?).await?,
+    };
+    // A simple query: one round trip, where a prepared one takes two.
+    let messages = client
+        .simple_query("SHOW server_version")
+        .await
+        .map_err(|e| Error::Connect {
+            target: info.redacted.clone(),
+            reason: describe(&e),
+        })?;
+    let server_version = messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0),
+            _ => None,
+        })
+        .and_then(|v| v.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    Ok(Connection {
+        client,
+        target: info.redacted.clone(),
+        server_version,
+    })
+}
+
+async fn connect_with<T>(info: &ConnInfo, retry: Retry, tls: T) -> Result<Client>
+where
+    T: MakeTlsConnect<Socket> + Clone + Sync + Send + 'static,
+    T::Stream: Sync + Send,
+    T::TlsConnect: Sync + Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
     let started = Instant::now();
     let mut backoff = retry.first_backoff;
     let mut attempt = 1;
@@ -95,28 +132,7 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
             }
         }
     };
-    // A simple query: one round trip, where a prepared one takes two.
-    let messages = client
-        .simple_query("SHOW server_version")
-        .await
-        .map_err(|e| Error::Connect {
-            target: info.redacted.clone(),
-            reason: describe(&e),
-        })?;
-    let server_version = messages
-        .iter()
-        .find_map(|m| match m {
-            SimpleQueryMessage::Row(row) => row.get(0),
-            _ => None,
-        })
-        .and_then(|v| v.split_whitespace().next())
-        .unwrap_or_default()
-        .to_string();
-    Ok(Connection {
-        client,
-        target: info.redacted.clone(),
-        server_version,
-    })
+    Ok(client)
 }
 
 fn tls_connector(info: &ConnInfo) -> Result<MakeTlsConnector> {
@@ -134,11 +150,7 @@ fn tls_connector(info: &ConnInfo) -> Result<MakeTlsConnector> {
     }
     match info.tls {
         Tls::VerifyFull => {}
-        // Nothing is verified, so the system's CA store is not needed: loading it costs more
-        // than the rest of a short command.
-        Tls::Disable => {
-            builder.disable_built_in_roots(true);
-        }
+        Tls::Disable => {}
         Tls::Opportunistic => {
             builder.disable_built_in_roots(true);
             builder.danger_accept_invalid_certs(true);
@@ -203,6 +215,9 @@ fn explain(error: &tokio_postgres::Error, host: &str) -> String {
         ". The host name does not resolve: check it for typos".to_string()
     } else if text.contains("Connection refused") {
         ". Nothing listens there: is the server running, and is the port right?".to_string()
+    } else if text.contains("no encryption") {
+        ". The server accepts only encrypted connections: add sslmode=require (or prefer) to the URL"
+            .to_string()
     } else if text.contains("server does not support TLS") {
         ". The server offers no TLS: use a server with TLS, or sslmode=prefer for a local one"
             .to_string()

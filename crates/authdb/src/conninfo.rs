@@ -20,8 +20,10 @@ use crate::error::{Error, Result, describe};
 /// like `verify-full`. `allow` and `prefer` encrypt when the server offers it, unchecked, as libpq does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tls {
+    /// `disable`, and the default for a loopback host: the traffic never leaves the machine, and
+    /// not setting up TLS saves a short command most of its time.
     Disable,
-    /// `allow`, `prefer`, and the default for a loopback host.
+    /// `allow` and `prefer`.
     Opportunistic,
     /// `verify-ca`: the chain is checked, the host name is not.
     VerifyCa,
@@ -97,7 +99,7 @@ impl ConnInfo {
             && config.get_hostaddrs().iter().all(IpAddr::is_loopback);
 
         let tls = match sslmode.as_deref() {
-            None if loopback => Tls::Opportunistic,
+            None if loopback => Tls::Disable,
             None => Tls::VerifyFull,
             Some("disable") => Tls::Disable,
             Some("allow" | "prefer") => Tls::Opportunistic,
@@ -238,7 +240,7 @@ mod tests {
     #[test]
     fn tls_defaults_depend_on_the_host() {
         let local = ConnInfo::parse(&setting("postgres://u:p@127.0.0.1:5432/db"), false).unwrap();
-        assert_eq!(local.tls, Tls::Opportunistic);
+        assert_eq!(local.tls, Tls::Disable);
         let remote = ConnInfo::parse(&setting("postgres://u:p@ep-x.neon.tech/db"), false).unwrap();
         assert_eq!(remote.tls, Tls::VerifyFull);
         let ca = ConnInfo::parse(

@@ -101,10 +101,12 @@ impl Server {
         command
     }
 
-    /// `psql` against `url`, quiet and without reading ~/.psqlrc.
+    /// `psql` against `url`, quiet and without reading ~/.psqlrc. Without TLS, like authdb's
+    /// default for a loopback server, so that both sides do the same work.
     pub fn psql(&self, url: &str) -> Command {
         let mut command = Command::new("psql");
         command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url]);
+        command.env("PGSSLMODE", "disable");
         command.current_dir(self.cwd.path());
         command
     }
