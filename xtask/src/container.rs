@@ -21,13 +21,15 @@ pub struct Container {
 
 impl Container {
     /// Starts a throwaway server from `image`: a random password, a random port on the loopback
-    /// interface only, and no durability (fsync off), since it lives for one command.
+    /// interface only, and no durability (fsync off, data in memory, as in the tests' containers),
+    /// since it lives for one command.
     pub fn throwaway(sh: &Shell, image: &str) -> Result<Container> {
         let password = random_hex();
         let env = format!("POSTGRES_PASSWORD={password}");
         let id = cmd!(
             sh,
-            "docker run --rm --detach --publish 127.0.0.1::5432 --env {env} {image} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            "docker run --rm --detach --publish 127.0.0.1::5432 --tmpfs /var/lib/postgresql/data
+                --env {env} {image} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
         .quiet()
         .read()

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use testcontainers_modules::postgres::Postgres;
+use testcontainers_modules::testcontainers::core::Mount;
 use testcontainers_modules::testcontainers::runners::SyncRunner;
 use testcontainers_modules::testcontainers::{Container, ImageExt};
 use tokio::sync::OnceCell;
@@ -22,6 +23,8 @@ pub mod pooler;
 pub mod tls;
 
 pub const DEFAULT_IMAGE: &str = "postgres:17-alpine";
+/// PGDATA of the official image (up to PostgreSQL 17) and of the offline one.
+const DATA_DIR: &str = "/var/lib/postgresql/data";
 const TEMPLATE: &str = "authdb_template";
 
 /// The running container of this test binary.
@@ -73,6 +76,9 @@ fn start() -> Server {
             "-c",
             "max_connections=300",
         ])
+        // The data directory in memory: cloning a database copies its files, and Docker's
+        // storage driver (fuse-overlayfs on some machines) makes that several times slower.
+        .with_mount(Mount::tmpfs_mount(DATA_DIR))
         .with_startup_timeout(Duration::from_secs(120))
         .start()
         .unwrap_or_else(|e| {
