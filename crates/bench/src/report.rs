@@ -108,7 +108,10 @@ pub fn markdown(rows: &[Row], header: &str) -> String {
             Some((name, sample)) => (name.clone(), row.value(sample.median())),
             None => ("-".into(), "-".into()),
         };
-        let ratio = row.ratio().map_or("-".into(), |r| format!("{r:.2}×"));
+        let ratio = row.ratio().map_or("-".into(), |r| match r {
+            r if r < 0.1 => format!("{r:.3}×"),
+            r => format!("{r:.2}×"),
+        });
         let target = match row.target {
             Target::None => "-".to_string(),
             Target::UnderMs(ms) => format!("< {}", row.value(ms)),
