@@ -159,6 +159,20 @@ impl TestDb {
     }
 }
 
+/// The tables of the public schema, sorted: what "the database is unchanged" is checked against.
+pub async fn tables(client: &Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+            &[],
+        )
+        .await
+        .expect("listing the tables")
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 /// A new, empty database.
 pub async fn empty_database() -> TestDb {
     create_database("template0").await

@@ -44,20 +44,11 @@ pub fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     dir
 }
 
-/// The user tables of the database, with the tracking table's row count (-1: no such table): "the database unchanged"
-/// means this is equal before and after.
+/// The user tables of the database, with the tracking table's row count (-1: no such table):
+/// "the database unchanged" means this is equal before and after.
 pub async fn state(db: &testdb::TestDb) -> (Vec<String>, i64) {
     let client = db.connect().await;
-    let tables = client
-        .query(
-            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let tables = testdb::tables(&client).await;
     let tracked: bool = client
         .query_one(
             "SELECT to_regclass('authdb_schema_migrations') IS NOT NULL",

@@ -49,19 +49,7 @@ pub async fn migrate(client: &mut Client, dir: &Path) -> authdb::Result<MigrateR
     authdb::migrate(client, &load(dir), &MigrateOptions::default()).await
 }
 
-/// The user tables of the public schema, sorted.
-pub async fn tables(client: &Client) -> Vec<String> {
-    client
-        .query(
-            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
-}
+pub use testdb::tables;
 
 /// (version, name, checksum) of every tracking row.
 pub async fn tracking_rows(client: &Client) -> Vec<(i64, String, String)> {
