@@ -9,7 +9,7 @@ use tokio_postgres::Client;
 
 use crate::error::{Error, Result};
 use crate::migrations::Migrations;
-use crate::runner::{Timeouts, abort, begin_locked, end};
+use crate::transaction::{Timeouts, abort, begin_locked, end};
 use crate::snapshot::{Difference, SNAPSHOT_FILE, Snapshot, diff};
 use crate::tracking;
 

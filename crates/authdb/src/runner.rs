@@ -13,7 +13,7 @@ use crate::plan::{self, Entry};
 use crate::tracking;
 
 pub use crate::transaction::LOCK_KEY;
-pub(crate) use crate::transaction::{Timeouts, abort, begin_locked, end, run_script, set_timeouts};
+use crate::transaction::{Timeouts, abort, begin_locked, end, run_script, set_timeouts};
 
 #[derive(Debug, Clone, Default)]
 pub struct MigrateOptions {
