@@ -219,3 +219,53 @@ async fn json_output_reports_each_step_and_errors() {
         .collect();
     assert_eq!(states, ["applied"; 6]);
 }
+
+/// Runs `rollback --all` on a pseudo-terminal (util-linux `script`), answering `answer`.
+fn rollback_on_a_terminal(url: &str, answer: &str) -> std::process::Output {
+    let cwd = tempfile::tempdir().unwrap();
+    let line = format!(
+        "{} rollback --all --database-url '{url}' --migrations '{}'",
+        env!("CARGO_BIN_EXE_xtask"),
+        testdb::migrations_dir().display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+        .current_dir(cwd.path())
+        .env_remove("DATABASE_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` gives the rollback a terminal");
+    use std::io::Write;
+    writeln!(child.stdin.take().unwrap(), "{answer}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn rollback_on_a_terminal_asks_and_does_only_what_it_is_told() {
+    let db = testdb::migrated_database().await;
+    let before = state(&db).await;
+
+    let output = rollback_on_a_terminal(&db.url, "no");
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("type 'yes' to roll back:"), "{stdout}");
+    assert!(
+        stdout.contains("rollback cancelled: nothing was changed"),
+        "{stdout}"
+    );
+    assert_eq!(state(&db).await, before);
+
+    let output = rollback_on_a_terminal(&db.url, "yes");
+    let (stdout, _) = text(&output);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("6 migrations rolled back (version 6 -> none)"),
+        "{stdout}"
+    );
+    assert_eq!(
+        state(&db).await,
+        (vec!["authdb_schema_migrations".to_string()], 0)
+    );
+}
