@@ -9,9 +9,9 @@ use tokio_postgres::Client;
 
 use crate::error::{Error, Result};
 use crate::migrations::Migrations;
-use crate::transaction::{Timeouts, abort, begin_locked, end};
 use crate::snapshot::{Difference, SNAPSHOT_FILE, Snapshot, diff};
 use crate::tracking;
+use crate::transaction::{Timeouts, abort, begin_locked, end};
 
 /// What `baseline` did.
 #[derive(Debug, Clone, Serialize)]
