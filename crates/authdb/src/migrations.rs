@@ -224,12 +224,19 @@ fn read_sql(path: &Path) -> Result<String> {
             line: valid.iter().filter(|&&b| b == b'\n').count() + 1,
         }
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let text = text.replace("\r\n", "\n");
+    let text = normalise(&text);
     if text.trim().is_empty() {
         return Err(Error::EmptyMigration(path.to_path_buf()));
     }
     Ok(text)
+}
+
+/// The text that is sent and checksummed: no BOM, LF line endings, so that a CRLF checkout is
+/// not an edit. lint's migrations.lock uses it too, so the two checksums always agree.
+pub fn normalise(text: &str) -> String {
+    text.strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .replace("\r\n", "\n")
 }
 
 fn duplicate(version: i64, path: PathBuf, other: &Path) -> Error {

@@ -6,6 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+// The library's own normalisation: the lock and the tracking table can never disagree.
+use authdb::migrations::normalise;
+
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::name::MigrationName;
@@ -110,13 +113,6 @@ fn read_text(path: &Path) -> Result<(Option<String>, Option<Finding>)> {
         .is_empty()
         .then(|| Finding::file(path.to_path_buf(), Rule::EmptyFile, "the file is empty"));
     Ok((Some(text), finding))
-}
-
-/// What migrate checksums: no BOM, LF line endings (a CRLF checkout is not an edit).
-pub fn normalise(text: &str) -> String {
-    text.strip_prefix('\u{feff}')
-        .unwrap_or(text)
-        .replace("\r\n", "\n")
 }
 
 fn ups(files: &[SqlFile]) -> impl Iterator<Item = &SqlFile> {
