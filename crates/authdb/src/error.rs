@@ -9,44 +9,20 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     // Reading the migrations folder.
-    #[error("migrations folder {} does not exist: create it, or pass --migrations DIR", .0.display())]
-    MigrationsDirMissing(PathBuf),
+    #[error(transparent)]
+    FolderUnreadable(#[from] authdb_folder::folder::ReadError),
+    #[error("{}", folder_problems(dir, problems))]
+    Folder {
+        dir: PathBuf,
+        /// Every problem of the folder, as lint reports them.
+        problems: Vec<authdb_folder::Problem>,
+    },
     #[error("{}: cannot read: {source}", path.display())]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "{}: the name does not match NNN_name.sql (a version number, an underscore, a snake_case name, \
-         and .sql or .down.sql): rename it, or move it out of the migrations folder",
-        .0.display()
-    )]
-    BadFileName(PathBuf),
-    #[error(
-        "{}: version {version} is also used by {}: give one of them the next free number",
-        path.display(), other.display()
-    )]
-    DuplicateVersion {
-        version: i64,
-        path: PathBuf,
-        other: PathBuf,
-    },
-    #[error(
-        "{}: a down file with no up file of the same version and name: rename it to match its \
-         migration, or delete it",
-        .0.display()
-    )]
-    OrphanDownFile(PathBuf),
-    #[error(
-        "{0:?} is not a migration name: use lowercase letters, digits and underscores, e.g. \
-         add_users_display_name"
-    )]
-    BadMigrationName(String),
-    #[error("{}: the file is empty: a migration needs at least one SQL statement", .0.display())]
-    EmptyMigration(PathBuf),
-    #[error("{}:{line}: the file is not valid UTF-8: save it as UTF-8", path.display())]
-    NotUtf8 { path: PathBuf, line: usize },
 
     // Finding and parsing the database URL.
     #[error(
@@ -144,12 +120,6 @@ pub enum Error {
     )]
     RollbackTargetNotBelow { target: i64, latest: i64 },
     #[error(
-        "{}: the down file is missing, so this migration cannot be rolled back: write it (it must undo \
-         exactly what the up file does), or roll back to a later version",
-        path.display()
-    )]
-    MissingDownFile { path: PathBuf },
-    #[error(
         "the database changed between the plan and the rollback (another migrate or rollback ran): \
          nothing was rolled back; run the rollback again to see the new plan"
     )]
@@ -202,6 +172,20 @@ pub enum Error {
 
     #[error("{context}: {reason}")]
     Database { context: String, reason: String },
+}
+
+/// One paragraph for every problem of the folder: nothing runs until they are fixed.
+fn folder_problems(dir: &std::path::Path, problems: &[authdb_folder::Problem]) -> String {
+    let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    match listed.as_slice() {
+        [one] => format!("{one}. Nothing was run: the migrations folder must be valid first"),
+        _ => format!(
+            "the migrations folder {} has {} problems, so nothing was run: {}",
+            dir.display(),
+            listed.len(),
+            listed.join("; ")
+        ),
+    }
 }
 
 /// The outcome of a failed run that was one transaction.

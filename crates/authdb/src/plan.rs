@@ -144,7 +144,7 @@ fn short(hex: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrations::Checksum;
+    use crate::migrations::{Checksum, Script};
 
     fn folder(versions: &[i64]) -> Migrations {
         let list = versions
@@ -152,10 +152,14 @@ mod tests {
             .map(|&v| Migration {
                 version: v,
                 name: format!("m{v}"),
+                stem: format!("{v:03}_m{v}"),
                 path: PathBuf::from(format!("migrations/{v:03}_m{v}.sql")),
                 sql: format!("SELECT {v};"),
                 checksum: Checksum::of(&format!("SELECT {v};")),
-                down: None,
+                down: Script {
+                    path: PathBuf::from(format!("migrations/{v:03}_m{v}.down.sql")),
+                    sql: "SELECT 0;".into(),
+                },
                 no_transaction: false,
             })
             .collect();

@@ -209,13 +209,7 @@ async fn select<'a>(
             break;
         }
         // check_history guarantees a file for every applied version.
-        let migration = migrations.get(version).expect("checked by check_history");
-        if migration.down.is_none() {
-            return Err(Error::MissingDownFile {
-                path: down_path(migration),
-            });
-        }
-        reverts.push(migration);
+        reverts.push(migrations.get(version).expect("checked by check_history"));
     }
     let to_version = versions
         .iter()
@@ -230,7 +224,7 @@ async fn revert_one(
     migration: &Migration,
     timeouts: Timeouts,
 ) -> Result<Duration> {
-    let down = migration.down.as_ref().expect("checked by select");
+    let down = &migration.down;
     let elapsed = run_script(client, &down.path, &down.sql, timeouts).await?;
     let sql = format!("DELETE FROM {TABLE} WHERE version = $1");
     client
@@ -241,13 +235,6 @@ async fn revert_one(
             migration.version
         )))?;
     Ok(elapsed)
-}
-
-/// Where the down file of `migration` should be: `migrations/006_create_triggers.down.sql`.
-fn down_path(migration: &Migration) -> std::path::PathBuf {
-    migration
-        .path
-        .with_file_name(format!("{}.down.sql", migration.file_stem()))
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use tokio_postgres::Client;
 use tokio_postgres::error::ErrorPosition;
 
 use crate::error::{Error, ROLLED_BACK, Result, database, describe};
-use crate::migrations::line_col;
+use authdb_folder::position;
 
 /// Key of the transaction-level advisory lock that serialises migrators ("authdb" in ASCII).
 /// Transaction-level so it is released by COMMIT or ROLLBACK, even through a transaction-mode
@@ -137,7 +137,7 @@ fn failure(path: &Path, sql: &str, error: &tokio_postgres::Error) -> Error {
     let mut message = describe(error);
     let location = match error.as_db_error().and_then(|db| db.position()) {
         Some(ErrorPosition::Original(position)) => {
-            let (line, col) = line_col(sql, *position as usize);
+            let (line, col) = position::at_char(sql, *position as usize);
             format!("{path}:{line}:{col}")
         }
         // An error inside a function body: PostgreSQL points into the body, not the file.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use authdb::migrations::line_col;
+use authdb_folder::position::at_char as line_col;
 
 use crate::checks::{self, FileKind};
 use crate::directives::Directives;

@@ -33,7 +33,7 @@ pub fn repo_migrations(last: i64) -> TempDir {
         .iter()
         .filter(|m| m.version <= last)
     {
-        let files = std::iter::once(&m.path).chain(m.down.as_ref().map(|d| &d.path));
+        let files = [&m.path, &m.down.path];
         for path in files {
             std::fs::copy(path, dir.path().join(path.file_name().unwrap())).unwrap();
         }
