@@ -79,9 +79,9 @@ pub struct Migrate {
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Apply up to and including this version.
-    #[arg(long = "target", value_name = "N")]
-    pub version: Option<i64>,
+    /// Apply up to and including version N.
+    #[arg(long = "to", alias = "target", value_name = "N")]
+    pub to: Option<i64>,
     #[command(flatten)]
     pub timeouts: Timeouts,
     /// Machine-readable output on stdout.
@@ -92,12 +92,12 @@ pub struct Migrate {
 /// How long a schema change may wait or run.
 #[derive(Debug, Args)]
 pub struct Timeouts {
-    /// Give up waiting for a table lock after this many seconds (0: wait forever).
+    /// Give up waiting for a table lock the application holds after this many seconds (0: wait forever).
     #[arg(
         long,
         value_name = "SECONDS",
         env = "AUTHDB_LOCK_TIMEOUT",
-        default_value_t = 5.0
+        default_value_t = authdb::DEFAULT_LOCK_TIMEOUT.as_secs_f64()
     )]
     pub lock_timeout: f64,
     /// Cancel any one statement after this many seconds (0: no limit).
@@ -105,9 +105,17 @@ pub struct Timeouts {
         long,
         value_name = "SECONDS",
         env = "AUTHDB_STATEMENT_TIMEOUT",
-        default_value_t = 0.0
+        default_value_t = authdb::DEFAULT_STATEMENT_TIMEOUT.as_secs_f64()
     )]
     pub statement_timeout: f64,
+    /// Give up waiting for another migrate or rollback to finish after this many seconds (0: wait forever).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "AUTHDB_LOCK_WAIT",
+        default_value_t = authdb::DEFAULT_LOCK_WAIT.as_secs_f64()
+    )]
+    pub lock_wait: f64,
 }
 
 #[derive(Debug, Args)]

@@ -7,17 +7,19 @@ use authdb::{MigrateOptions, MigrateReport};
 use serde_json::json;
 
 use crate::cli;
-use crate::target::{duration, print_header, version};
+use crate::target::{duration, notify_on_stderr, print_header, version};
 
 impl cli::Migrate {
     pub fn run(self) -> Result<ExitCode> {
         let migrations = self.target.migrations()?;
         let mut options = MigrateOptions {
-            target: self.version,
+            up_to: self.to,
             dry_run: self.dry_run,
             lock_timeout: self.timeouts.lock(),
             statement_timeout: self.timeouts.statement(),
+            lock_wait: self.timeouts.lock_wait(),
             through_pooler: false,
+            notify: notify_on_stderr(),
         };
         crate::block_on(async {
             let (info, mut connection) = self.target.connect().await?;

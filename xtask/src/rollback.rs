@@ -10,7 +10,7 @@ use authdb::{RollbackOptions, RollbackPlan, RollbackTo};
 use serde_json::json;
 
 use crate::cli;
-use crate::target::{duration, print_header, version};
+use crate::target::{duration, notify_on_stderr, print_header, version};
 
 impl cli::Rollback {
     pub fn run(self) -> Result<ExitCode> {
@@ -23,6 +23,8 @@ impl cli::Rollback {
             },
             lock_timeout: self.timeouts.lock(),
             statement_timeout: self.timeouts.statement(),
+            lock_wait: self.timeouts.lock_wait(),
+            notify: notify_on_stderr(),
         };
         crate::block_on(async {
             let (info, connection) = self.target.connect().await?;
@@ -83,13 +85,14 @@ fn print_plan(plan: &RollbackPlan) {
     );
     for step in &plan.steps {
         println!("  revert {}", step.name);
-    }
-    for table in &plan.dropped_tables {
-        let plural = if table.rows == 1 { "" } else { "s" };
-        println!("  drops table {} ({} row{plural})", table.name, table.rows);
-    }
-    for object in &plan.dropped_objects {
-        println!("  drops {object}");
+        for effect in plan.effects.iter().filter(|e| e.version == step.version) {
+            println!(
+                "    {}:{}: {}",
+                effect.file.display(),
+                effect.line,
+                effect.description
+            );
+        }
     }
 }
 

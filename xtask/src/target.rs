@@ -30,7 +30,18 @@ impl Timeouts {
     pub fn statement(&self) -> Option<Duration> {
         seconds(self.statement_timeout)
     }
+
+    pub fn lock_wait(&self) -> Option<Duration> {
+        seconds(self.lock_wait)
+    }
 }
+
+/// Says on stderr that the command waits for another migrator, once.
+pub fn notify_on_stderr() -> authdb::Notify {
+    authdb::Notify::new(|notice| eprintln!("{notice}"))
+}
+
+impl Timeouts {}
 
 /// A timeout in seconds from the command line; zero means none.
 fn seconds(value: f64) -> Option<Duration> {

@@ -43,7 +43,7 @@ pub async fn baseline(
             latest: version(latest),
         });
     };
-    begin_locked(client, Timeouts::default()).await?;
+    begin_locked(client, Timeouts::DEFAULT, &Default::default()).await?;
     match record_if_matching(client, migrations, snapshot, version).await {
         Ok(outcome @ Baseline::Recorded { .. }) => {
             end(client, "COMMIT").await?;
@@ -78,7 +78,7 @@ async fn record_if_matching(
     }
     tracking::create(client).await?;
     for migration in &migrations.list {
-        tracking::record(client, migration, 0).await?;
+        tracking::record(client, migration, 0, None).await?;
     }
     Ok(Baseline::Recorded {
         version,

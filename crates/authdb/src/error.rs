@@ -94,13 +94,13 @@ pub enum Error {
         path.display()
     )]
     NoTransactionThroughPooler { path: PathBuf },
-    #[error("--target {target}: there is no migration with that version in {}", dir.display())]
-    UnknownTarget { target: i64, dir: PathBuf },
+    #[error("--to {version}: there is no migration with that version in {}", dir.display())]
+    UnknownVersion { version: i64, dir: PathBuf },
     #[error(
-        "--target {target} is below the applied version {applied}: migrate only moves forward; use \
+        "--to {version} is below the applied version {applied}: migrate only moves forward; use \
          rollback to go back"
     )]
-    TargetBehind { target: i64, applied: i64 },
+    UpToBehind { version: i64, applied: i64 },
 
     // Running migrations.
     #[error("{location}: {message}. {outcome}")]
@@ -170,8 +170,46 @@ pub enum Error {
         latest: i64,
     },
 
+    // Any step on the network.
+    #[error(
+        "the server did not answer {what} within {} s: the connection is presumed lost (a paused \
+         or unreachable server, or a proxy that stopped forwarding). Nothing is committed that was \
+         not reported as committed; check that the server is up, then run the command again",
+        waited.as_secs_f64()
+    )]
+    NoAnswer {
+        what: String,
+        waited: std::time::Duration,
+    },
+    #[error(
+        "another migrate or rollback holds the migration lock ({holder}) and did not finish within \
+         {:.1} s: nothing was applied. Run again once it is done, or wait longer with --lock-wait",
+        waited.as_secs_f64()
+    )]
+    MigrationLocked {
+        holder: String,
+        waited: std::time::Duration,
+    },
+    #[error(
+        "{location}: the run's transaction ended inside this file (the server reports another \
+         transaction than the one the run began), so what ran before it may be committed. The \
+         database records version {} as applied; this file is not recorded, and any of its statements \
+         may have run: check with `cargo xtask status` and `cargo xtask verify` before running again",
+        version.map_or("none".to_string(), |v| v.to_string())
+    )]
+    TransactionEnded {
+        location: String,
+        version: Option<i64>,
+    },
+
     #[error("{context}: {reason}")]
-    Database { context: String, reason: String },
+    Database {
+        context: String,
+        reason: String,
+        /// The driver's error, with its SQLSTATE; `None` when the failure was not the driver's.
+        #[source]
+        source: Option<tokio_postgres::Error>,
+    },
 }
 
 /// One paragraph for every problem of the folder: nothing runs until they are fixed.
@@ -222,5 +260,6 @@ pub(crate) fn database(context: impl Into<String>) -> impl FnOnce(tokio_postgres
     move |error| Error::Database {
         context,
         reason: describe(&error),
+        source: Some(error),
     }
 }

@@ -8,9 +8,11 @@
 pub mod baseline;
 pub mod connect;
 pub mod conninfo;
+pub mod effects;
 pub mod environment;
 pub mod error;
 pub mod migrations;
+pub mod notice;
 pub mod plan;
 pub mod rollback;
 pub mod runner;
@@ -26,8 +28,12 @@ pub use conninfo::{ConnInfo, Tls, redact};
 pub use environment::{Environment, Setting};
 pub use error::{Error, Result};
 pub use migrations::{Checksum, Migration, Migrations};
+pub use notice::{Notice, Notify};
 pub use plan::{Entry, State};
 pub use rollback::{RollbackOptions, RollbackPlan, RollbackTo, plan_rollback, rollback};
-pub use runner::{MigrateOptions, MigrateReport, Step, migrate, status};
+pub use runner::{
+    DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, MigrateOptions,
+    MigrateReport, Step, migrate, status,
+};
 pub use snapshot::{Difference, Snapshot};
 pub use verify::{VerifyReport, verify};

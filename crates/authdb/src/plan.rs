@@ -97,24 +97,24 @@ pub fn check_history(migrations: &Migrations, applied: &[AppliedMigration]) -> R
     Ok(())
 }
 
-/// The migrations a run applies, in order: every pending one up to `target` (inclusive).
+/// The migrations a run applies, in order: every pending one up to `up_to` (inclusive).
 /// Call after `check_history`.
 pub fn pending<'a>(
     migrations: &'a Migrations,
     applied: &[AppliedMigration],
-    target: Option<i64>,
+    up_to: Option<i64>,
 ) -> Result<Vec<&'a Migration>> {
     let latest_applied = applied.iter().map(|a| a.version).max();
-    if let Some(target) = target {
-        if migrations.get(target).is_none() {
-            return Err(Error::UnknownTarget {
-                target,
+    if let Some(version) = up_to {
+        if migrations.get(version).is_none() {
+            return Err(Error::UnknownVersion {
+                version,
                 dir: migrations.dir.clone(),
             });
         }
-        if let Some(latest) = latest_applied.filter(|&latest| target < latest) {
-            return Err(Error::TargetBehind {
-                target,
+        if let Some(latest) = latest_applied.filter(|&latest| version < latest) {
+            return Err(Error::UpToBehind {
+                version,
                 applied: latest,
             });
         }
@@ -123,7 +123,7 @@ pub fn pending<'a>(
         .list
         .iter()
         .filter(|m| !applied.iter().any(|a| a.version == m.version))
-        .filter(|m| target.is_none_or(|t| m.version <= t))
+        .filter(|m| up_to.is_none_or(|v| m.version <= v))
         .collect();
     if let (Some(first), Some(latest)) = (pending.first(), latest_applied)
         && first.version < latest
@@ -161,6 +161,7 @@ mod tests {
                     sql: "SELECT 0;".into(),
                 },
                 no_transaction: false,
+                statements: 1,
             })
             .collect();
         Migrations {
@@ -183,7 +184,7 @@ mod tests {
     }
 
     #[test]
-    fn pending_respects_the_target() {
+    fn pending_stops_at_up_to() {
         let f = folder(&[1, 2, 3, 4]);
         let done = applied(&f, &[1]);
         let versions = |t| -> Vec<i64> {
@@ -204,7 +205,7 @@ mod tests {
         let done = applied(&f, &[1, 2]);
         let err = pending(&f, &done, Some(7)).unwrap_err().to_string();
         assert!(
-            err.contains("--target 7: there is no migration with that version"),
+            err.contains("--to 7: there is no migration with that version"),
             "{err}"
         );
         let err = pending(&f, &done, Some(1)).unwrap_err().to_string();

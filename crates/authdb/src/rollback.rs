@@ -1,26 +1,32 @@
 //! Reverting applied migrations with their down files. Destructive, so it comes in two steps: a
-//! plan, worked out by really running the down files in a transaction that is then rolled back
-//! (so the list of what would be dropped is PostgreSQL's, not a guess from the SQL text), and the
-//! run itself, one transaction under the same lock as migrate, which first checks that the
-//! database is still where the plan found it.
+//! plan, read from the down files' SQL (see [`crate::effects`]) and from read-only catalog
+//! queries in a READ ONLY transaction, so that planning, `--dry-run` and the question before
+//! confirming never execute user SQL; and the run itself, one transaction under the same lock as
+//! migrate, which first checks that the database is still where the plan found it.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
 use tokio_postgres::Client;
+use tokio_postgres::types::ToSql;
 
+use crate::effects::{Action, effects};
 use crate::error::{Error, Result, database};
 use crate::migrations::{Migration, Migrations};
+use crate::notice::Notify;
 use crate::plan;
-use crate::tracking::{self, TABLE};
-use crate::transaction::{Timeouts, abort, begin_locked, end, run_script};
+use crate::tracking;
+use crate::transaction::{
+    STEP_DEADLINE, Timeouts, abort, begin_locked, bounded, end, run_script, transaction_id,
+};
 
 /// How far back to go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RollbackTo {
     /// The last applied migration only.
     Last,
-    /// Every migration above this version; version N itself stays applied.
+    /// Every migration above this version; version N itself stays applied. 0 means all.
     Version(i64),
     /// Everything.
     All,
@@ -31,6 +37,22 @@ pub struct RollbackOptions {
     pub to: RollbackTo,
     pub lock_timeout: Option<Duration>,
     pub statement_timeout: Option<Duration>,
+    pub lock_wait: Option<Duration>,
+    pub notify: Notify,
+}
+
+impl RollbackOptions {
+    /// `to`, with the default waits of a migrate.
+    pub fn new(to: RollbackTo) -> RollbackOptions {
+        let defaults = Timeouts::DEFAULT;
+        RollbackOptions {
+            to,
+            lock_timeout: defaults.lock,
+            statement_timeout: defaults.statement,
+            lock_wait: defaults.lock_wait,
+            notify: Notify::default(),
+        }
+    }
 }
 
 /// What a rollback will do, shown to the user before they confirm.
@@ -42,10 +64,8 @@ pub struct RollbackPlan {
     pub to_version: Option<i64>,
     /// Migrations to revert, newest first.
     pub steps: Vec<Revert>,
-    /// Tables the down files drop, with the rows they hold now.
-    pub dropped_tables: Vec<DroppedTable>,
-    /// Other objects they drop (indexes, triggers, functions), in PostgreSQL's own notation.
-    pub dropped_objects: Vec<String>,
+    /// What their down files do, in the order they run, with what is there now.
+    pub effects: Vec<PlannedEffect>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,21 +76,40 @@ pub struct Revert {
     pub duration_ms: f64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct DroppedTable {
-    pub name: String,
-    pub rows: i64,
+/// One statement of a down file, and what it would touch if it ran now.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedEffect {
+    pub version: i64,
+    pub file: PathBuf,
+    pub line: usize,
+    #[serde(flatten)]
+    pub action: Action,
+    /// Rows of the table it drops, empties or changes (values of the column it drops); `None`
+    /// when the object is not there or the count means nothing.
+    pub rows: Option<i64>,
+    /// What `CASCADE` takes with it, as PostgreSQL names it (`constraint x on table y`).
+    pub cascades_to: Vec<String>,
+    /// The line a person reads: `drops table sessions (12 rows)`.
+    pub description: String,
 }
 
-/// Works out what reverting would drop, and changes nothing.
+/// Works out what reverting would do. Read-only: one READ ONLY transaction of catalog queries
+/// and row counts; no down file is run.
 pub async fn plan_rollback(
     client: &Client,
     migrations: &Migrations,
     options: &RollbackOptions,
 ) -> Result<RollbackPlan> {
-    begin_locked(client, timeouts(options)).await?;
+    let what = "starting a read-only transaction for the plan";
+    let begin = async {
+        client
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(database(what))
+    };
+    bounded(what, Some(STEP_DEADLINE), begin).await?;
     let planned = plan_in_transaction(client, migrations, options).await;
-    let _ = end(client, "ROLLBACK").await;
+    let _ = abort(client, Error::NothingToRollBack).await;
     planned
 }
 
@@ -81,27 +120,29 @@ pub async fn rollback(
     options: &RollbackOptions,
     plan: &RollbackPlan,
 ) -> Result<Vec<Revert>> {
-    begin_locked(client, timeouts(options)).await?;
+    begin_locked(client, timeouts(options), &options.notify).await?;
     match revert_in_transaction(client, migrations, options, plan).await {
         Ok(steps) => {
             end(client, "COMMIT").await?;
             Ok(steps)
         }
+        Err(Error::TransactionEnded { location, .. }) => {
+            let _ = abort(client, Error::NothingToRollBack).await;
+            let version = tracking::read(client)
+                .await
+                .ok()
+                .and_then(|rows| rows.last().map(|r| r.version));
+            Err(Error::TransactionEnded { location, version })
+        }
         Err(error) => Err(abort(client, error).await),
     }
-}
-
-async fn savepoint(client: &Client, sql: &str) -> Result<()> {
-    client
-        .batch_execute(sql)
-        .await
-        .map_err(database("planning the rollback"))
 }
 
 fn timeouts(options: &RollbackOptions) -> Timeouts {
     Timeouts {
         lock: options.lock_timeout,
         statement: options.statement_timeout,
+        lock_wait: options.lock_wait,
     }
 }
 
@@ -111,36 +152,22 @@ async fn plan_in_transaction(
     options: &RollbackOptions,
 ) -> Result<RollbackPlan> {
     let (from_version, reverts, to_version) = select(client, migrations, options.to).await?;
-    let before = objects(client).await?;
-    // Run the down files, see what is gone, and undo them again: the rows are counted in
-    // the tables as they are, and their locks are released before anyone is asked to confirm.
-    savepoint(client, "SAVEPOINT authdb_plan").await?;
+    let mut planned = Vec::new();
     for migration in &reverts {
-        revert_one(client, migration, timeouts(options)).await?;
-    }
-    let after = objects(client).await?;
-    savepoint(client, "ROLLBACK TO SAVEPOINT authdb_plan").await?;
-    let gone: Vec<&Object> = before.iter().filter(|o| !after.contains(o)).collect();
-    let dropped_table = |name: &str| gone.iter().any(|o| o.kind == "table" && o.name == name);
-    let mut dropped_tables = Vec::new();
-    let mut dropped_objects = Vec::new();
-    for object in &gone {
-        match object.kind.as_str() {
-            "table" => {
-                let sql = format!("SELECT count(*) FROM {}", object.name);
-                let rows: i64 = client
-                    .query_one(&sql, &[])
-                    .await
-                    .map_err(database(format!("counting the rows of {}", object.name)))?
-                    .get(0);
-                dropped_tables.push(DroppedTable {
-                    name: object.name.clone(),
-                    rows,
-                });
-            }
-            // An index or trigger of a dropped table goes with it: listing it is noise.
-            _ if object.table.as_deref().is_some_and(dropped_table) => {}
-            kind => dropped_objects.push(format!("{kind} {}", object.name)),
+        for effect in effects(&migration.down.sql) {
+            let what = format!("reading what {} would touch", migration.down.path.display());
+            let resolved =
+                bounded(&what, Some(STEP_DEADLINE), resolve(client, &effect.action)).await?;
+            let (rows, cascades_to) = resolved;
+            planned.push(PlannedEffect {
+                version: migration.version,
+                file: migration.down.path.clone(),
+                line: effect.line,
+                description: describe(&effect.action, rows, &cascades_to),
+                action: effect.action,
+                rows,
+                cascades_to,
+            });
         }
     }
     Ok(RollbackPlan {
@@ -154,9 +181,174 @@ async fn plan_in_transaction(
                 duration_ms: 0.0,
             })
             .collect(),
-        dropped_tables,
-        dropped_objects,
+        effects: planned,
     })
+}
+
+/// What an action would touch now: a row count and what CASCADE takes along, from the catalog.
+async fn resolve(client: &Client, action: &Action) -> Result<(Option<i64>, Vec<String>)> {
+    match action {
+        Action::DropTable { name, cascade } => {
+            let Some(table) = regclass(client, name).await? else {
+                return Ok((None, Vec::new()));
+            };
+            let rows = count(client, &table, "*").await?;
+            let cascades = if *cascade {
+                dependents(client, "to_regclass($1)", name).await?
+            } else {
+                Vec::new()
+            };
+            Ok((Some(rows), cascades))
+        }
+        Action::Delete { table, .. }
+        | Action::Update { table, .. }
+        | Action::Truncate { table } => match regclass(client, table).await? {
+            Some(table) => Ok((Some(count(client, &table, "*").await?), Vec::new())),
+            None => Ok((None, Vec::new())),
+        },
+        Action::DropColumn { table, column } => {
+            let Some(regclass) = regclass(client, table).await? else {
+                return Ok((None, Vec::new()));
+            };
+            let sql = "SELECT quote_ident(attname) FROM pg_attribute
+                        WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped
+                          AND attname = $2";
+            let found = client
+                .query_opt(sql, &[table, &identifier(column)])
+                .await
+                .map_err(database("looking up a column"))?;
+            match found {
+                Some(row) => {
+                    let quoted: String = row.get(0);
+                    Ok((Some(count(client, &regclass, &quoted).await?), Vec::new()))
+                }
+                None => Ok((None, Vec::new())),
+            }
+        }
+        Action::Drop {
+            kind,
+            name,
+            cascade: true,
+        } => {
+            let lookup = match kind.as_str() {
+                "view" | "sequence" | "index" | "materialized view" => "to_regclass($1)",
+                "function" | "procedure" => "to_regprocedure($1)",
+                "type" | "domain" => "to_regtype($1)",
+                "schema" => "to_regnamespace($1)",
+                _ => return Ok((None, Vec::new())),
+            };
+            Ok((None, dependents(client, lookup, name).await?))
+        }
+        Action::Drop { .. } | Action::DropConstraint { .. } | Action::Other { .. } => {
+            Ok((None, Vec::new()))
+        }
+    }
+}
+
+/// The table's name as PostgreSQL quotes it, if it exists.
+async fn regclass(client: &Client, name: &str) -> Result<Option<String>> {
+    let row = client
+        .query_one("SELECT to_regclass($1)::text", &[&name])
+        .await
+        .map_err(database(format!("looking up {name}")))?;
+    Ok(row.get(0))
+}
+
+/// `count(what)` over a table named as `regclass` printed it (so it is safely quoted).
+async fn count(client: &Client, regclass: &str, what: &str) -> Result<i64> {
+    let sql = format!("SELECT count({what}) FROM {regclass}");
+    let row = client
+        .query_one(&sql, &[])
+        .await
+        .map_err(database(format!("counting the rows of {regclass}")))?;
+    Ok(row.get(0))
+}
+
+/// The objects that depend on an object in the way CASCADE follows (pg_depend's normal
+/// dependencies), described by PostgreSQL.
+async fn dependents(client: &Client, lookup: &str, name: &str) -> Result<Vec<String>> {
+    let sql = format!(
+        "SELECT DISTINCT CASE WHEN d.classid = 'pg_rewrite'::regclass
+                              -- a view depends on a table through its rewrite rule
+                              THEN (SELECT 'view ' || r.ev_class::regclass::text
+                                      FROM pg_rewrite r WHERE r.oid = d.objid)
+                              ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END
+           FROM pg_depend d
+          WHERE d.refobjid = {lookup} AND d.deptype = 'n'
+          ORDER BY 1"
+    );
+    let param: &(dyn ToSql + Sync) = &name;
+    let rows = client
+        .query(&sql, &[param])
+        .await
+        .map_err(database(format!("listing what depends on {name}")))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// An identifier as the catalog stores it: unquoted and case-folded unless it was quoted.
+fn identifier(written: &str) -> String {
+    match written
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => written.to_lowercase(),
+    }
+}
+
+fn describe(action: &Action, rows: Option<i64>, cascades_to: &[String]) -> String {
+    let rows_of = |n: Option<i64>, unit: &str| match n {
+        Some(1) => format!(" (1 {unit})"),
+        Some(n) => format!(" ({n} {unit}s)"),
+        None => " (not there now)".to_string(),
+    };
+    let mut text = match action {
+        Action::DropTable { name, .. } => format!("drops table {name}{}", rows_of(rows, "row")),
+        Action::Drop { kind, name, .. } if name.to_ascii_lowercase().starts_with("drop ") => {
+            format!("drops {kind}: {name}")
+        }
+        Action::Drop { kind, name, .. } => format!("drops {kind} {name}"),
+        Action::DropColumn { table, column } => {
+            format!(
+                "drops column {table}.{column}{}",
+                rows_of(rows, "non-null value")
+            )
+        }
+        Action::DropConstraint { table, name } => format!("drops constraint {name} on {table}"),
+        Action::Delete {
+            table,
+            all_rows: true,
+        } => format!("deletes every row of {table}{}", rows_of(rows, "row")),
+        Action::Delete { table, .. } => {
+            format!(
+                "deletes the rows of {table} its WHERE matches{}",
+                of_now(rows)
+            )
+        }
+        Action::Truncate { table } => format!("empties {table}{}", rows_of(rows, "row")),
+        Action::Update {
+            table,
+            all_rows: true,
+        } => format!("updates every row of {table}{}", rows_of(rows, "row")),
+        Action::Update { table, .. } => {
+            format!(
+                "updates the rows of {table} its WHERE matches{}",
+                of_now(rows)
+            )
+        }
+        Action::Other { statement } => format!("runs {statement}"),
+    };
+    if !cascades_to.is_empty() {
+        text.push_str(&format!(", and with CASCADE: {}", cascades_to.join(", ")));
+    }
+    text
+}
+
+fn of_now(rows: Option<i64>) -> String {
+    match rows {
+        Some(n) => format!(" (of {n} now)"),
+        None => " (not there now)".to_string(),
+    }
 }
 
 async fn revert_in_transaction(
@@ -171,9 +363,14 @@ async fn revert_in_transaction(
     if from_version != plan.from_version || versions != planned {
         return Err(Error::RollbackPlanStale);
     }
+    let transaction = transaction_id(client).await?;
     let mut steps = Vec::with_capacity(reverts.len());
     for migration in reverts {
-        let elapsed = revert_one(client, migration, timeouts(options)).await?;
+        let down = &migration.down;
+        let statements = authdb_folder::sql::statements(&down.sql).count();
+        let elapsed =
+            run_script(client, &down.path, &down.sql, statements, timeouts(options)).await?;
+        tracking::remove(client, migration, &transaction).await?;
         steps.push(Revert {
             version: migration.version,
             name: migration.file_stem(),
@@ -197,83 +394,29 @@ async fn select<'a>(
     };
     let keep_up_to = match to {
         RollbackTo::Last => versions.iter().rev().nth(1).copied(),
+        RollbackTo::All | RollbackTo::Version(0) => None,
+        RollbackTo::Version(v) if migrations.get(v).is_none() => {
+            return Err(Error::UnknownVersion {
+                version: v,
+                dir: migrations.dir.clone(),
+            });
+        }
         RollbackTo::Version(v) if v >= latest => {
             return Err(Error::RollbackTargetNotBelow { target: v, latest });
         }
         RollbackTo::Version(v) => Some(v),
-        RollbackTo::All => None,
     };
-    let mut reverts = Vec::new();
-    for &version in versions.iter().rev() {
-        if keep_up_to.is_some_and(|keep| version <= keep) {
-            break;
-        }
+    let reverts: Vec<&Migration> = versions
+        .iter()
+        .rev()
+        .take_while(|&&version| keep_up_to.is_none_or(|keep| version > keep))
         // check_history guarantees a file for every applied version.
-        reverts.push(migrations.get(version).expect("checked by check_history"));
-    }
+        .map(|&version| migrations.get(version).expect("checked by check_history"))
+        .collect();
     let to_version = versions
         .iter()
         .rev()
         .find(|&&v| keep_up_to.is_some_and(|keep| v <= keep))
         .copied();
     Ok((latest, reverts, to_version))
-}
-
-async fn revert_one(
-    client: &Client,
-    migration: &Migration,
-    timeouts: Timeouts,
-) -> Result<Duration> {
-    let down = &migration.down;
-    let elapsed = run_script(client, &down.path, &down.sql, timeouts).await?;
-    let sql = format!("DELETE FROM {TABLE} WHERE version = $1");
-    client
-        .execute(&sql, &[&migration.version])
-        .await
-        .map_err(database(format!(
-            "removing version {} from {TABLE}",
-            migration.version
-        )))?;
-    Ok(elapsed)
-}
-
-#[derive(Debug, PartialEq, Eq)]
-struct Object {
-    kind: String,
-    name: String,
-    /// The table an index or trigger belongs to.
-    table: Option<String>,
-}
-
-/// The user-visible objects a down file can drop, named as PostgreSQL prints them.
-async fn objects(client: &Client) -> Result<Vec<Object>> {
-    let sql = format!(
-        "SELECT CASE c.relkind WHEN 'i' THEN 'index' ELSE 'table' END, c.oid::regclass::text,
-                i.indrelid::regclass::text
-           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           LEFT JOIN pg_index i ON i.indexrelid = c.oid
-          WHERE c.relkind IN ('r', 'p', 'i') AND c.relname <> '{TABLE}'
-            AND c.relname <> '{TABLE}_pkey'
-            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-         UNION ALL
-         SELECT 'trigger', t.tgname || ' on ' || t.tgrelid::regclass::text, t.tgrelid::regclass::text
-           FROM pg_trigger t WHERE NOT t.tgisinternal
-         UNION ALL
-         SELECT 'function', p.oid::regprocedure::text, NULL
-           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-          WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
-         ORDER BY 1, 2"
-    );
-    let rows = client
-        .query(&sql, &[])
-        .await
-        .map_err(database("listing tables, indexes, triggers and functions"))?;
-    Ok(rows
-        .iter()
-        .map(|r| Object {
-            kind: r.get(0),
-            name: r.get(1),
-            table: r.get(2),
-        })
-        .collect())
 }

@@ -1,6 +1,7 @@
 //! Applying migrations. A run is one transaction: it takes the migration lock, reads the tracking
 //! table, applies every pending file and records it, then commits. Any failure rolls the whole run
-//! back, so the database is always at the old version or the new one, never in between.
+//! back, so the database is always at the old version or the new one, never in between. The one
+//! exception is explicit: a `-- authdb:no-transaction` file splits the run into committed pieces.
 
 use std::time::{Duration, Instant};
 
@@ -9,27 +10,53 @@ use tokio_postgres::Client;
 
 use crate::error::{Error, Result, database};
 use crate::migrations::{Migration, Migrations};
-use crate::plan::{self, Entry};
+use crate::notice::Notify;
+use crate::plan;
 use crate::tracking;
 
-pub use crate::transaction::LOCK_KEY;
-use crate::transaction::{Timeouts, abort, begin_locked, end, run_script, set_timeouts};
+pub use crate::transaction::{
+    DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, LOCK_KEY,
+};
+use crate::transaction::{
+    STEP_DEADLINE, Timeouts, abort, begin_locked, bounded, end, run_script, set_timeouts,
+    transaction_id,
+};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MigrateOptions {
     /// Apply up to and including this version.
-    pub target: Option<i64>,
-    /// Plan, print, change nothing.
+    pub up_to: Option<i64>,
+    /// Plan, print, change nothing: no migration's SQL is sent.
     pub dry_run: bool,
     /// `lock_timeout` for the migrations' statements: how long to wait for a table lock held by
     /// the application before giving up, instead of queueing the application's queries behind us.
+    /// `None`: no limit.
     pub lock_timeout: Option<Duration>,
-    /// `statement_timeout` for each statement.
+    /// `statement_timeout` for each statement; `None`: no limit.
     pub statement_timeout: Option<Duration>,
+    /// How long to wait for another migrator's lock; `None`: no limit.
+    pub lock_wait: Option<Duration>,
     /// The connection goes through a transaction-mode pooler (Neon's `-pooler` endpoints).
     /// A no-transaction migration is then refused: the session-level lock that keeps other
     /// migrators out while it runs would land on whichever server connection the pooler picks.
     pub through_pooler: bool,
+    /// Where to say that the run waits for another migrator.
+    pub notify: Notify,
+}
+
+impl Default for MigrateOptions {
+    /// The documented defaults: every wait bounded.
+    fn default() -> Self {
+        MigrateOptions {
+            up_to: None,
+            dry_run: false,
+            lock_timeout: Some(DEFAULT_LOCK_TIMEOUT),
+            statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
+            lock_wait: Some(DEFAULT_LOCK_WAIT),
+            through_pooler: false,
+            notify: Notify::default(),
+        }
+    }
 }
 
 /// One migration of a run.
@@ -65,7 +92,7 @@ pub async fn migrate(
 ) -> Result<MigrateReport> {
     let started = Instant::now();
     let timeouts = Timeouts::from(options);
-    begin_locked(client, timeouts).await?;
+    begin_locked(client, timeouts, &options.notify).await?;
     let planned = plan_migrate(client, migrations, options).await;
     let (pending, from_version) = match planned {
         Ok(planned) => planned,
@@ -90,12 +117,21 @@ pub async fn migrate(
         return Ok(report);
     }
     let split = pending.iter().any(|m| m.no_transaction);
-    let applied = apply(client, &pending, timeouts, split, &mut report.steps).await;
+    let applied = apply(
+        client,
+        &pending,
+        timeouts,
+        options,
+        split,
+        &mut report.steps,
+    )
+    .await;
     if split {
         // Released even after a failure: the session may be reused by whoever embeds us.
-        let _ = client
-            .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-            .await;
+        let release = format!(
+            "SELECT pg_advisory_unlock({LOCK_KEY}); RESET lock_timeout; RESET statement_timeout"
+        );
+        let _ = tokio::time::timeout(STEP_DEADLINE, client.batch_execute(&release)).await;
     }
     applied?;
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -110,7 +146,7 @@ async fn plan_migrate<'a>(
 ) -> Result<(Vec<&'a Migration>, Option<i64>)> {
     let applied = tracking::read(client).await?;
     plan::check_history(migrations, &applied)?;
-    let pending = plan::pending(migrations, &applied, options.target)?;
+    let pending = plan::pending(migrations, &applied, options.up_to)?;
     if let Some(alone) = pending
         .iter()
         .find(|m| m.no_transaction && options.through_pooler)
@@ -130,46 +166,79 @@ async fn apply(
     client: &Client,
     pending: &[&Migration],
     timeouts: Timeouts,
+    options: &MigrateOptions,
     split: bool,
     steps: &mut Vec<Step>,
 ) -> Result<()> {
     if split {
-        client
-            .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-            .await
-            .map_err(database("taking the session-level migration lock"))?;
+        let what = "taking the session-level migration lock";
+        let lock = async {
+            client
+                .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
+                .await
+                .map_err(database(what))
+        };
+        if let Err(error) = bounded(what, Some(STEP_DEADLINE), lock).await {
+            return Err(abort(client, error).await);
+        }
     }
-    let mut in_transaction = true;
+    // The open transaction's id while in one: each tracking row is written only inside it.
+    let mut transaction = match transaction_id(client).await {
+        Ok(id) => Some(id),
+        Err(error) => return Err(abort(client, error).await),
+    };
     // The version the database is at, once a piece of a split run has been committed.
     let mut committed = None;
     for migration in pending {
-        if migration.no_transaction && in_transaction {
+        if migration.no_transaction && transaction.is_some() {
             end(client, "COMMIT").await?;
             committed = steps.last().map(|s| s.version);
-            in_transaction = false;
-        } else if !migration.no_transaction && !in_transaction {
-            begin_locked(client, timeouts).await?;
-            in_transaction = true;
+            transaction = None;
+        } else if !migration.no_transaction && transaction.is_none() {
+            begin_locked(client, timeouts, &options.notify).await?;
+            transaction = match transaction_id(client).await {
+                Ok(id) => Some(id),
+                Err(error) => return Err(abort(client, error).await),
+            };
         }
         if migration.no_transaction {
             set_timeouts(client, timeouts, "SET").await?;
         }
-        let result = run_script(client, &migration.path, &migration.sql, timeouts).await;
+        let statements = migration.statements;
+        let result = run_script(
+            client,
+            &migration.path,
+            &migration.sql,
+            statements,
+            timeouts,
+        )
+        .await;
         let result = match result {
-            Ok(elapsed) => tracking::record(client, migration, elapsed.as_millis() as i64)
-                .await
-                .map(|()| elapsed),
+            Ok(elapsed) => {
+                let ms = elapsed.as_millis() as i64;
+                tracking::record(client, migration, ms, transaction.as_deref())
+                    .await
+                    .map(|()| elapsed)
+            }
             Err(error) => Err(error),
         };
         let elapsed = match result {
             Ok(elapsed) => elapsed,
-            Err(error) if in_transaction => {
+            Err(Error::TransactionEnded { location, .. }) => {
+                let _ = abort(client, Error::NothingToRollBack).await;
+                let version = tracking::read(client)
+                    .await
+                    .ok()
+                    .and_then(|rows| rows.last().map(|r| r.version));
+                return Err(Error::TransactionEnded { location, version });
+            }
+            Err(error) if transaction.is_some() => {
                 let error = abort(client, error).await;
                 return Err(partly_committed(error, committed, true));
             }
             Err(error) => return Err(partly_committed(error, committed, false)),
         };
-        if !in_transaction {
+        if transaction.is_none() {
             committed = Some(migration.version);
         }
         steps.push(Step {
@@ -178,7 +247,7 @@ async fn apply(
             duration_ms: elapsed.as_secs_f64() * 1000.0,
         });
     }
-    if in_transaction {
+    if transaction.is_some() {
         end(client, "COMMIT").await?;
     }
     Ok(())
@@ -222,12 +291,13 @@ impl From<&MigrateOptions> for Timeouts {
         Timeouts {
             lock: options.lock_timeout,
             statement: options.statement_timeout,
+            lock_wait: options.lock_wait,
         }
     }
 }
 
 /// Every migration with its state, without taking the lock or changing anything.
-pub async fn status(client: &Client, migrations: &Migrations) -> Result<Vec<Entry>> {
+pub async fn status(client: &Client, migrations: &Migrations) -> Result<Vec<plan::Entry>> {
     let applied = tracking::read(client).await?;
     Ok(plan::compare(migrations, &applied))
 }

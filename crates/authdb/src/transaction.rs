@@ -1,59 +1,205 @@
-//! The migration transaction and what runs inside it. Migrate and rollback share these rules:
-//! BEGIN, then the advisory lock, then the timeouts; each file's failure names the file, line and
-//! column; a failure ends in ROLLBACK; and the client never waits forever on a silent server.
+//! The migration transaction and what runs inside it. Migrate, rollback and baseline share these
+//! rules: BEGIN, then the advisory lock (waiting for another migrator is said once, and bounded),
+//! then the timeouts; each file's failure names the file, line and column; a failure ends in
+//! ROLLBACK; and no step waits on the server without a deadline.
 
+use std::future::Future;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use tokio_postgres::Client;
-use tokio_postgres::error::ErrorPosition;
-
-use crate::error::{Error, ROLLED_BACK, Result, database, describe};
 use authdb_folder::position;
+use tokio_postgres::error::{ErrorPosition, SqlState};
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+use crate::error::{Error, ROLLED_BACK, Result, describe};
+use crate::notice::{Notice, Notify};
 
 /// Key of the transaction-level advisory lock that serialises migrators ("authdb" in ASCII).
 /// Transaction-level so it is released by COMMIT or ROLLBACK, even through a transaction-mode
 /// pooler, and by the server if the client dies.
 pub const LOCK_KEY: i64 = 0x6175_7468_6462;
 
-/// The lock and statement timeouts of a run.
-#[derive(Debug, Clone, Copy, Default)]
+/// How long a short step (BEGIN, a read of the tracking table, COMMIT...) may go unanswered
+/// before the server is presumed gone: paused, partitioned, or a proxy that stopped forwarding.
+pub const STEP_DEADLINE: Duration = Duration::from_secs(30);
+
+/// How much longer than a server-side timeout the client waits for an answer: the server
+/// cancels a slow statement itself first, and says so.
+pub const SERVER_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a migration's statement may wait for a table lock the application holds, by
+/// default: long enough for a busy table, short enough that the application's own queries do
+/// not queue behind the migration for long.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a run waits for another migrate or rollback to finish, by default.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
+/// How long one statement may run, by default: generous for a real index build, but a bound.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+/// The waits of a run. `None` means "no limit", which the user chose explicitly.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Timeouts {
+    /// `lock_timeout` for the migrations' statements (the application's table locks).
     pub lock: Option<Duration>,
+    /// `statement_timeout` for each statement.
     pub statement: Option<Duration>,
+    /// How long to wait for another migrator's lock.
+    pub lock_wait: Option<Duration>,
 }
 
-/// BEGIN, then the migration lock, then the timeouts: only after the lock, because waiting for
-/// another migrator to finish is fine, waiting on the application's table locks is not.
-pub(crate) async fn begin_locked(client: &Client, timeouts: Timeouts) -> Result<()> {
-    // One round trip: a migrate with nothing to do is mostly connection set-up and these.
-    // client_connection_check_interval: if this process dies mid-run (kill -9, lost network),
-    // the server notices within a second even during a long statement, and rolls back and
-    // releases the lock (PostgreSQL 14+).
-    let sql = format!(
-        "BEGIN; SET LOCAL client_connection_check_interval = 1000; \
-         SELECT pg_advisory_xact_lock({LOCK_KEY}); {}",
-        timeout_settings(timeouts, "SET LOCAL")
-    );
-    match client.batch_execute(&sql).await {
-        Ok(()) => Ok(()),
-        Err(error) => {
-            let error = database("starting the migration transaction and taking its lock")(error);
-            Err(abort(client, error).await)
-        }
+impl Timeouts {
+    pub const DEFAULT: Timeouts = Timeouts {
+        lock: Some(DEFAULT_LOCK_TIMEOUT),
+        statement: Some(DEFAULT_STATEMENT_TIMEOUT),
+        lock_wait: Some(DEFAULT_LOCK_WAIT),
+    };
+}
+
+/// Runs one network step with a deadline. `what` completes "the server did not answer ...".
+pub(crate) async fn bounded<T>(
+    what: &str,
+    limit: Option<Duration>,
+    step: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    match limit {
+        None => step.await,
+        Some(limit) => tokio::time::timeout(limit, step)
+            .await
+            .map_err(|_| Error::NoAnswer {
+                what: what.to_string(),
+                waited: limit,
+            })?,
     }
 }
 
-/// COMMIT or ROLLBACK; a failed COMMIT means nothing of the run was applied.
+/// BEGIN, the migration lock, then the timeouts: the timeouts only bind the migrations'
+/// statements, because waiting for another migrator is a different wait ([`Timeouts::lock_wait`]).
+pub(crate) async fn begin_locked(
+    client: &Client,
+    timeouts: Timeouts,
+    notify: &Notify,
+) -> Result<()> {
+    match lock(client, timeouts, notify).await {
+        Ok(()) => Ok(()),
+        Err(error) => Err(abort(client, error).await),
+    }
+}
+
+async fn lock(client: &Client, timeouts: Timeouts, notify: &Notify) -> Result<()> {
+    // One round trip when nobody else migrates: a migrate with nothing to do is mostly this.
+    // client_connection_check_interval: if this process dies mid-run (kill -9, lost network),
+    // the server notices within a second even during a long statement, rolls back and releases
+    // the lock (PostgreSQL 14+).
+    let sql = format!(
+        "BEGIN; SET LOCAL client_connection_check_interval = 1000; {} \
+         SELECT pg_try_advisory_xact_lock({LOCK_KEY})",
+        timeout_settings(timeouts, "SET LOCAL")
+    );
+    let what = "BEGIN and the migration lock";
+    let messages = bounded(what, Some(STEP_DEADLINE), simple(client, &sql, what)).await?;
+    if first_value(&messages).as_deref() == Some("t") {
+        return Ok(());
+    }
+    let holder = bounded(what, Some(STEP_DEADLINE), lock_holder(client)).await?;
+    notify.send(&Notice::WaitingForLock {
+        holder: holder.clone(),
+    });
+    let waited = Instant::now();
+    let sql = format!(
+        "SET LOCAL lock_timeout = {}; SELECT pg_advisory_xact_lock({LOCK_KEY}); SET LOCAL lock_timeout = {}",
+        millis(timeouts.lock_wait),
+        millis(timeouts.lock)
+    );
+    let wait = timeouts.lock_wait.map(|w| w + SERVER_GRACE);
+    let result = bounded(
+        "the wait for the migration lock",
+        wait,
+        simple(client, &sql, "waiting for the migration lock"),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(Error::Database {
+            source: Some(source),
+            ..
+        }) if source.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Err(Error::MigrationLocked {
+            holder,
+            waited: waited.elapsed(),
+        }),
+        Err(other) => Err(other),
+    }
+}
+
+/// Who holds the migration lock, for the one notice and the error: pid, application, user,
+/// client address and how long their transaction has been open.
+async fn lock_holder(client: &Client) -> Result<String> {
+    let sql = format!(
+        "SELECT a.pid::text, coalesce(nullif(a.application_name, ''), '(none)'), a.usename::text,
+                coalesce(host(a.client_addr), 'local'),
+                to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
+                extract(epoch FROM now() - a.xact_start)::int::text
+           FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND l.classid::bigint = {} AND l.objid::bigint = {}
+          LIMIT 1",
+        LOCK_KEY >> 32,
+        LOCK_KEY & 0xffff_ffff
+    );
+    let messages = simple(client, &sql, "finding who holds the migration lock").await?;
+    let row = messages.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => Some(row),
+        _ => None,
+    });
+    Ok(match row {
+        Some(row) => {
+            let field = |i| row.get(i).unwrap_or("?");
+            format!(
+                "pid {}, application_name {}, user {}, from {}, since {} ({} s ago)",
+                field(0),
+                field(1),
+                field(2),
+                field(3),
+                field(4),
+                field(5)
+            )
+        }
+        // Released between the two queries: the wait will be short.
+        None => "another session (it has just released it)".to_string(),
+    })
+}
+
+/// The id of the open transaction. Each file's tracking row is written only while it is still
+/// this one, which proves (on the server, whatever the SQL did) that the run never left it.
+pub(crate) async fn transaction_id(client: &Client) -> Result<String> {
+    let what = "reading the run's transaction id";
+    let messages = bounded(
+        what,
+        Some(STEP_DEADLINE),
+        simple(client, "SELECT pg_current_xact_id()::text", what),
+    )
+    .await?;
+    first_value(&messages).ok_or_else(|| Error::Database {
+        context: what.to_string(),
+        reason: "no row".to_string(),
+        source: None,
+    })
+}
+
+/// COMMIT or ROLLBACK. A failed COMMIT means nothing of the run was applied; an unanswered one
+/// leaves it unknown, and the error says so.
 pub(crate) async fn end(client: &Client, command: &str) -> Result<()> {
-    client
-        .batch_execute(command)
-        .await
-        .map_err(|e| Error::MigrationFailed {
-            location: command.to_string(),
-            message: describe(&e),
-            outcome: ROLLED_BACK.to_string(),
-        })
+    let run = async {
+        client
+            .batch_execute(command)
+            .await
+            .map_err(|e| Error::MigrationFailed {
+                location: command.to_string(),
+                message: describe(&e),
+                outcome: ROLLED_BACK.to_string(),
+            })
+    };
+    bounded(&format!("the {command}"), Some(STEP_DEADLINE), run).await
 }
 
 /// Rolls back after `error` and returns it. The ROLLBACK's own failure is ignored: a broken
@@ -65,28 +211,32 @@ pub(crate) async fn abort(client: &Client, error: Error) -> Error {
     error
 }
 
-/// How much longer than `statement_timeout` the client waits for an answer before it presumes
-/// the server gone (paused, partitioned): the server cancels a slow statement itself first.
-const SERVER_GRACE: Duration = Duration::from_secs(5);
-
 /// Runs one file's SQL; a failure names the file and, when PostgreSQL points at one, the line
-/// and column. With a statement timeout, the client also stops waiting after that time plus
-/// [`SERVER_GRACE`], so a server that stopped answering gives an error instead of a hang.
+/// and column. The client waits at most `statement_timeout` per statement plus
+/// [`SERVER_GRACE`] (statement_timeout applies to each statement of a multi-statement query).
 pub(crate) async fn run_script(
     client: &Client,
     path: &Path,
     sql: &str,
+    statements: usize,
     timeouts: Timeouts,
 ) -> Result<Duration> {
     let started = Instant::now();
-    let run = client.batch_execute(sql);
-    let result = match timeouts.statement {
-        Some(limit) => tokio::time::timeout(limit + SERVER_GRACE, run)
+    let deadline = timeouts
+        .statement
+        .map(|limit| limit * statements.max(1) as u32 + SERVER_GRACE);
+    let run = async {
+        client
+            .batch_execute(sql)
             .await
-            .map_err(|_| unanswered(path, limit + SERVER_GRACE))?,
-        None => run.await,
+            .map_err(|e| failure(path, sql, &e))
     };
-    result.map_err(|e| failure(path, sql, &e))?;
+    match deadline {
+        None => run.await?,
+        Some(limit) => tokio::time::timeout(limit, run)
+            .await
+            .map_err(|_| unanswered(path, limit))??,
+    }
     Ok(started.elapsed())
 }
 
@@ -94,42 +244,58 @@ fn unanswered(path: &Path, waited: Duration) -> Error {
     Error::MigrationFailed {
         location: path.display().to_string(),
         message: format!(
-            "the server did not answer within {} s (--statement-timeout plus {} s), so the connection \
-             is presumed lost",
+            "the server did not answer within {} s (--statement-timeout for each statement, plus \
+             {} s), so the connection is presumed lost",
             waited.as_secs(),
             SERVER_GRACE.as_secs()
         ),
-        outcome:
-            "The server rolls the unfinished transaction back: nothing of this run is applied. \
-                  Check that the server is up, then run migrate again"
-                .to_string(),
+        outcome: "The server rolls the unfinished transaction back: nothing of this run is \
+                  applied. Check that the server is up, then run migrate again"
+            .to_string(),
     }
 }
 
 /// `SET LOCAL` inside a transaction; `SET` for a migration that runs on its own.
 pub(crate) async fn set_timeouts(client: &Client, timeouts: Timeouts, set: &str) -> Result<()> {
     let sql = timeout_settings(timeouts, set);
-    if sql.is_empty() {
-        return Ok(());
-    }
-    client
-        .batch_execute(&sql)
+    let what = "setting lock_timeout and statement_timeout";
+    bounded(what, Some(STEP_DEADLINE), simple(client, &sql, what))
         .await
-        .map_err(database("setting lock_timeout and statement_timeout"))
+        .map(drop)
 }
 
-/// The statements that set the run's timeouts; empty when there are none.
+/// The statements that set the run's timeouts; none is an explicit 0 (no limit), so a role's
+/// or server's own default never applies by surprise.
 fn timeout_settings(timeouts: Timeouts, set: &str) -> String {
-    let mut sql = String::new();
-    for (name, value) in [
-        ("lock_timeout", timeouts.lock),
-        ("statement_timeout", timeouts.statement),
-    ] {
-        if let Some(value) = value {
-            sql.push_str(&format!("{set} {name} = {}; ", value.as_millis()));
-        }
-    }
-    sql
+    format!(
+        "{set} lock_timeout = {}; {set} statement_timeout = {};",
+        millis(timeouts.lock),
+        millis(timeouts.statement)
+    )
+}
+
+fn millis(limit: Option<Duration>) -> u128 {
+    limit.map_or(0, |d| d.as_millis().max(1))
+}
+
+/// A simple query (one round trip), its driver error kept as the source.
+pub(crate) async fn simple(
+    client: &Client,
+    sql: &str,
+    context: &str,
+) -> Result<Vec<SimpleQueryMessage>> {
+    client
+        .simple_query(sql)
+        .await
+        .map_err(crate::error::database(context.to_string()))
+}
+
+/// The first column of the first row, if any.
+pub(crate) fn first_value(messages: &[SimpleQueryMessage]) -> Option<String> {
+    messages.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+        _ => None,
+    })
 }
 
 fn failure(path: &Path, sql: &str, error: &tokio_postgres::Error) -> Error {

@@ -3,11 +3,10 @@
 //! is back the database is at the old version and migrate completes. This binary has its own
 //! container (see `testdb`), so pausing it disturbs no other test.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use authdb::{MigrateOptions, Migrations};
+use authdb::MigrateOptions;
 
 fn docker(verb: &str) {
     let id = testdb::server().container_id();
@@ -19,29 +18,25 @@ fn docker(verb: &str) {
     assert!(status.success(), "docker {verb} failed");
 }
 
-fn write(dir: &Path, name: &str, sql: &str) {
-    std::fs::write(dir.join(name), sql).unwrap();
-}
-
 #[tokio::test]
 async fn a_paused_server_gives_a_clear_error_in_time_and_nothing_is_applied() {
     let db = testdb::empty_database().await;
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "001_t.sql", "CREATE TABLE t (id int);\n");
-    write(
-        dir.path(),
-        "002_slow.sql",
+    let fixture = testdb::Fixture::new().table("t").migration(
+        "slow",
         "SELECT pg_sleep(2);\nCREATE TABLE u (id int);\n",
+        "DROP TABLE u;\n",
     );
-    let migrations = Migrations::load(dir.path()).unwrap();
+    let migrations = fixture.load();
     let options = MigrateOptions {
         statement_timeout: Some(Duration::from_secs(1)),
         ..Default::default()
     };
 
     let mut client = db.connect().await;
-    let run =
-        tokio::spawn(async move { authdb::migrate(&mut client, &migrations, &options).await });
+    let run = {
+        let migrations = migrations.clone();
+        tokio::spawn(async move { authdb::migrate(&mut client, &migrations, &options).await })
+    };
     tokio::time::sleep(Duration::from_millis(300)).await;
     docker("pause");
     let started = Instant::now();
@@ -55,7 +50,8 @@ async fn a_paused_server_gives_a_clear_error_in_time_and_nothing_is_applied() {
     let message = result.unwrap_err().to_string();
     assert!(
         message.contains(
-            "002_slow.sql: the server did not answer within 6 s (--statement-timeout plus 5 s)"
+            "002_slow.sql: the server did not answer within 7 s (--statement-timeout for each \
+             statement, plus 5 s)"
         ),
         "{message}"
     );
@@ -73,12 +69,6 @@ async fn a_paused_server_gives_a_clear_error_in_time_and_nothing_is_applied() {
         .unwrap()
         .get(0);
     assert!(!tracked, "the interrupted run left tables behind");
-    write(
-        dir.path(),
-        "002_slow.sql",
-        "SELECT pg_sleep(2);\nCREATE TABLE u (id int);\n",
-    );
-    let migrations = Migrations::load(dir.path()).unwrap();
     let report = authdb::migrate(&mut client, &migrations, &Default::default())
         .await
         .unwrap();

@@ -18,8 +18,13 @@ use testcontainers_modules::testcontainers::{Container, ImageExt};
 use tokio::sync::OnceCell;
 use tokio_postgres::{Client, NoTls};
 
+pub use fixture::Fixture;
+pub use state::fingerprint;
+
 mod cleanup;
+pub mod fixture;
 pub mod pooler;
+mod state;
 pub mod tls;
 
 pub const DEFAULT_IMAGE: &str = "postgres:17-alpine";

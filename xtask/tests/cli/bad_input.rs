@@ -38,8 +38,10 @@ async fn every_bad_input_is_named_changes_nothing_and_hides_the_password() {
         )
     };
     let good = at(&db.name);
-    let ok_sql: Vec<(&str, &[u8])> =
-        vec![("001_ok.sql", b"CREATE TABLE never_created (id int);\n")];
+    let ok_sql: Vec<(&str, &[u8])> = vec![
+        ("001_ok.sql", b"CREATE TABLE never_created (id int);\n"),
+        ("001_ok.down.sql", b"DROP TABLE never_created;\n"),
+    ];
 
     let cases = vec![
         Case {
@@ -108,40 +110,64 @@ async fn every_bad_input_is_named_changes_nothing_and_hides_the_password() {
         Case {
             name: "SQL syntax error",
             url: Some(good.clone()),
-            migrations: Some(vec![(
-                "001_bad.sql",
-                b"CREATE TABLE ok (id int);\nCREATE TABEL t (id int);\n",
-            )]),
+            migrations: Some(vec![
+                (
+                    "001_bad.sql",
+                    b"CREATE TABLE ok (id int);\nCREATE TABEL t (id int);\n",
+                ),
+                ("001_bad.down.sql", b"DROP TABLE ok;\n"),
+            ]),
             dotenv: None,
             expected: "001_bad.sql:2:8: syntax error at or near \"TABEL\" (SQLSTATE 42601). Nothing was applied",
         },
         Case {
             name: "empty migration",
             url: Some(good.clone()),
-            migrations: Some(vec![("001_empty.sql", b"\n  \n")]),
+            migrations: Some(vec![
+                ("001_empty.sql", b"\n  \n"),
+                ("001_empty.down.sql", b"SELECT 1;\n"),
+            ]),
             dotenv: None,
-            expected: "001_empty.sql: the file is empty",
+            expected: "001_empty.sql:1:1: empty-file: holds no SQL statement",
         },
         Case {
             name: "non-UTF-8 file",
             url: Some(good.clone()),
-            migrations: Some(vec![("001_latin1.sql", b"-- caf\xe9\nSELECT 1;\n")]),
+            migrations: Some(vec![
+                ("001_latin1.sql", b"-- caf\xe9\nSELECT 1;\n"),
+                ("001_latin1.down.sql", b"SELECT 1;\n"),
+            ]),
             dotenv: None,
-            expected: "001_latin1.sql:1: the file is not valid UTF-8",
+            expected: "001_latin1.sql:1:7: not-utf8: not UTF-8 from here on",
         },
         Case {
             name: "duplicate version",
             url: Some(good.clone()),
-            migrations: Some(vec![("001_a.sql", b"SELECT 1;"), ("1_b.sql", b"SELECT 2;")]),
+            migrations: Some(vec![
+                ("001_a.sql", b"SELECT 1;"),
+                ("001_a.down.sql", b"SELECT 1;"),
+                ("0001_b.sql", b"SELECT 2;"),
+                ("0001_b.down.sql", b"SELECT 2;"),
+            ]),
             dotenv: None,
-            expected: "version 1 is also used by",
+            expected: "duplicate-version: version also used by",
         },
         Case {
             name: "file name without a number",
             url: Some(good.clone()),
             migrations: Some(vec![("create_users.sql", b"SELECT 1;")]),
             dotenv: None,
-            expected: "create_users.sql: the name does not match NNN_name.sql",
+            expected: "create_users.sql:1:1: file-name: not a migration name: the name starts with a version number",
+        },
+        Case {
+            name: "transaction control in a migration",
+            url: Some(good.clone()),
+            migrations: Some(vec![
+                ("001_a.sql", b"CREATE TABLE a (id int);\nCOMMIT;\n"),
+                ("001_a.down.sql", b"DROP TABLE a;\n"),
+            ]),
+            dotenv: None,
+            expected: "001_a.sql:2:1: transaction-control: COMMIT controls the transaction",
         },
         Case {
             name: "migrations folder missing",

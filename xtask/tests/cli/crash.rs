@@ -3,21 +3,20 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{folder, state, xtask};
+use crate::{state, xtask};
 
 #[tokio::test]
 async fn kill_9_mid_migration_leaves_the_old_version_and_the_next_run_completes() {
     let db = testdb::empty_database().await;
-    let dir = folder(&[
-        ("001_t.sql", b"CREATE TABLE t (id int);\n"),
-        (
-            "002_slow.sql",
-            b"CREATE TABLE u (id int);\nSELECT pg_sleep(30);\n",
-        ),
-    ]);
-    let mut child = xtask(dir.path())
+    let fixture = testdb::Fixture::new().table("t").migration(
+        "slow",
+        "CREATE TABLE u (id int);\nSELECT pg_sleep(30);\n",
+        "DROP TABLE u;\n",
+    );
+    let dir = fixture.path();
+    let mut child = xtask(dir)
         .args(["migrate", "--database-url", &db.url, "--migrations"])
-        .arg(dir.path())
+        .arg(dir)
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -63,14 +62,13 @@ async fn kill_9_mid_migration_leaves_the_old_version_and_the_next_run_completes(
         "the killed run left something behind"
     );
 
-    std::fs::write(
-        dir.path().join("002_slow.sql"),
-        b"CREATE TABLE u (id int);\nSELECT pg_sleep(0.1);\n",
-    )
-    .unwrap();
-    let output = xtask(dir.path())
+    fixture.write(
+        "002_slow.sql",
+        "CREATE TABLE u (id int);\nSELECT pg_sleep(0.1);\n",
+    );
+    let output = xtask(dir)
         .args(["migrate", "--database-url", &db.url, "--migrations"])
-        .arg(dir.path())
+        .arg(dir)
         .output()
         .unwrap();
     assert!(output.status.success(), "{:?}", crate::text(&output));

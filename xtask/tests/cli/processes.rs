@@ -3,19 +3,29 @@
 
 use std::time::Duration;
 
-use crate::{folder, state, text, xtask};
+use testdb::Fixture;
+
+use crate::{state, text, xtask};
 
 #[tokio::test]
 async fn eight_concurrent_processes_apply_each_migration_exactly_once() {
     let db = testdb::empty_database().await;
     let cwd = tempfile::tempdir().unwrap();
-    let migrations = testdb::migrations_dir();
+    let fixture = testdb::Fixture::new()
+        .table("a")
+        .migration(
+            "slow",
+            "SELECT pg_sleep(0.3);\nCREATE TABLE b (id int);\n",
+            "DROP TABLE b;\n",
+        )
+        .table("c");
+    let migrations = fixture.path();
     // Spawn all eight before waiting for any, so that they really run at once.
     let children: Vec<_> = (0..8)
         .map(|_| {
             xtask(cwd.path())
                 .args(["migrate", "--database-url", &db.url, "--migrations"])
-                .arg(&migrations)
+                .arg(migrations)
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -28,9 +38,9 @@ async fn eight_concurrent_processes_apply_each_migration_exactly_once() {
         let output = child.wait_with_output().unwrap();
         let (stdout, stderr) = text(&output);
         assert!(output.status.success(), "{stdout}{stderr}");
-        if stdout.contains("6 migrations applied") {
+        if stdout.contains("3 migrations applied") {
             applied += 1;
-        } else if stdout.contains("already up to date at version 6") {
+        } else if stdout.contains("already up to date at version 3") {
             up_to_date += 1;
         }
     }
@@ -46,37 +56,37 @@ async fn eight_concurrent_processes_apply_each_migration_exactly_once() {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    assert_eq!(rows, (1..=6).map(|v| (v, 1)).collect::<Vec<_>>());
+    assert_eq!(rows, (1..=3).map(|v| (v, 1)).collect::<Vec<_>>());
 }
 
 /// A database whose `users` table an "application" holds locked, and a migration that needs it.
-async fn locked_users() -> (testdb::TestDb, tokio_postgres::Client, tempfile::TempDir) {
-    let db = testdb::migrated_database().await;
+async fn locked_users() -> (testdb::TestDb, tokio_postgres::Client, Fixture) {
+    let db = testdb::empty_database().await;
+    let mut fixture = Fixture::new().table("users");
+    let mut client = db.connect().await;
+    authdb::migrate(&mut client, &fixture.load(), &Default::default())
+        .await
+        .unwrap();
     let app = db.connect().await;
     app.batch_execute("BEGIN; LOCK TABLE users IN ACCESS SHARE MODE;")
         .await
         .unwrap();
-    let dir = folder(&[]);
-    for entry in std::fs::read_dir(testdb::migrations_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-    }
-    std::fs::write(
-        dir.path().join("007_add_name.sql"),
+    fixture.add(
+        "add_name",
         "ALTER TABLE users ADD COLUMN name text;\n",
-    )
-    .unwrap();
-    (db, app, dir)
+        "ALTER TABLE users DROP COLUMN name;\n",
+    );
+    (db, app, fixture)
 }
 
 #[tokio::test]
 async fn lock_timeout_by_flag_and_by_environment_gives_up_cleanly() {
     for by_flag in [true, false] {
-        let (db, _app, dir) = locked_users().await;
-        let mut command = xtask(dir.path());
+        let (db, _app, fixture) = locked_users().await;
+        let mut command = xtask(fixture.path());
         command
             .args(["migrate", "--database-url", &db.url, "--migrations"])
-            .arg(dir.path());
+            .arg(fixture.path());
         if by_flag {
             command.args(["--lock-timeout", "0.5"]);
         } else {
@@ -87,27 +97,26 @@ async fn lock_timeout_by_flag_and_by_environment_gives_up_cleanly() {
         let (stdout, stderr) = text(&output);
         assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
         assert!(
-            stderr.contains("007_add_name.sql: canceling statement due to lock timeout (SQLSTATE 55P03). Nothing was applied"),
+            stderr.contains("002_add_name.sql: canceling statement due to lock timeout (SQLSTATE 55P03). Nothing was applied"),
             "{stderr}"
         );
         assert!(
             started.elapsed() < Duration::from_secs(4),
             "it waited too long"
         );
-        assert_eq!(state(&db).await.1, 6, "nothing may be applied");
+        assert_eq!(state(&db).await.1, 1, "nothing may be applied");
     }
 }
 
 #[tokio::test]
 async fn statement_timeout_cancels_a_slow_migration() {
-    let db = testdb::migrated_database().await;
-    let dir = folder(&[]);
-    for entry in std::fs::read_dir(testdb::migrations_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-    }
-    std::fs::write(dir.path().join("007_slow.sql"), b"SELECT pg_sleep(5);\n").unwrap();
-    let output = xtask(dir.path())
+    let db = testdb::empty_database().await;
+    let fixture =
+        Fixture::new()
+            .table("a")
+            .migration("slow", "SELECT pg_sleep(5);\n", "SELECT 1;\n");
+    let dir = fixture.path();
+    let output = xtask(dir)
         .args([
             "migrate",
             "--database-url",
@@ -116,23 +125,44 @@ async fn statement_timeout_cancels_a_slow_migration() {
             "0.5",
             "--migrations",
         ])
-        .arg(dir.path())
+        .arg(dir)
         .output()
         .unwrap();
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
     assert!(
         stderr.contains(
-            "007_slow.sql: canceling statement due to statement timeout (SQLSTATE 57014)"
+            "002_slow.sql: canceling statement due to statement timeout (SQLSTATE 57014)"
         ),
         "{stderr}"
     );
-    assert_eq!(state(&db).await.1, 6);
+    assert_eq!(state(&db).await, (vec![], -1), "nothing may be applied");
+}
+
+/// Users with two rows, and their sessions.
+fn users_fixture() -> Fixture {
+    Fixture::new()
+        .migration(
+            "users",
+            "CREATE TABLE users (id int PRIMARY KEY);\nINSERT INTO users VALUES (1), (2);\n",
+            "DROP TABLE users;\n",
+        )
+        .table("sessions")
+}
+
+async fn migrated_fixture() -> (testdb::TestDb, Fixture) {
+    let db = testdb::empty_database().await;
+    let fixture = users_fixture();
+    let mut client = db.connect().await;
+    authdb::migrate(&mut client, &fixture.load(), &Default::default())
+        .await
+        .unwrap();
+    (db, fixture)
 }
 
 #[tokio::test]
 async fn rollback_without_a_terminal_or_yes_changes_nothing() {
-    let db = testdb::migrated_database().await;
+    let (db, fixture) = migrated_fixture().await;
     let before = state(&db).await;
     let cwd = tempfile::tempdir().unwrap();
     let output = xtask(cwd.path())
@@ -143,13 +173,16 @@ async fn rollback_without_a_terminal_or_yes_changes_nothing() {
             &db.url,
             "--migrations",
         ])
-        .arg(testdb::migrations_dir())
+        .arg(fixture.path())
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(stdout.contains("drops table users (0 rows)"), "{stdout}");
+    assert!(
+        stdout.contains("001_users.down.sql:1: drops table users (2 rows)"),
+        "{stdout}"
+    );
     assert!(
         stderr
             .contains("refusing to roll back without confirmation: there is no terminal to ask on"),
@@ -166,7 +199,7 @@ async fn rollback_without_a_terminal_or_yes_changes_nothing() {
             &db.url,
             "--migrations",
         ])
-        .arg(testdb::migrations_dir())
+        .arg(fixture.path())
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
@@ -181,6 +214,7 @@ async fn rollback_without_a_terminal_or_yes_changes_nothing() {
 async fn json_output_reports_each_step_and_errors() {
     let db = testdb::empty_database().await;
     let cwd = tempfile::tempdir().unwrap();
+    let fixture = users_fixture();
     let output = xtask(cwd.path())
         .args([
             "migrate",
@@ -189,14 +223,14 @@ async fn json_output_reports_each_step_and_errors() {
             &db.url,
             "--migrations",
         ])
-        .arg(testdb::migrations_dir())
+        .arg(fixture.path())
         .output()
         .unwrap();
     assert!(output.status.success(), "{:?}", text(&output));
     let body: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(body["ok"], true);
-    assert_eq!(body["report"]["to_version"], 6);
-    assert_eq!(body["report"]["steps"].as_array().unwrap().len(), 6);
+    assert_eq!(body["report"]["to_version"], 2);
+    assert_eq!(body["report"]["steps"].as_array().unwrap().len(), 2);
     assert!(body["target"].as_str().unwrap().contains(":***@"));
 
     let output = xtask(cwd.path())
@@ -207,7 +241,7 @@ async fn json_output_reports_each_step_and_errors() {
             &db.url,
             "--migrations",
         ])
-        .arg(testdb::migrations_dir())
+        .arg(fixture.path())
         .output()
         .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -217,16 +251,16 @@ async fn json_output_reports_each_step_and_errors() {
         .iter()
         .map(|m| m["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states, ["applied"; 6]);
+    assert_eq!(states, ["applied"; 2]);
 }
 
 /// Runs `rollback --all` on a pseudo-terminal (util-linux `script`), answering `answer`.
-fn rollback_on_a_terminal(url: &str, answer: &str) -> std::process::Output {
+fn rollback_on_a_terminal(url: &str, dir: &std::path::Path, answer: &str) -> std::process::Output {
     let cwd = tempfile::tempdir().unwrap();
     let line = format!(
         "{} rollback --all --database-url '{url}' --migrations '{}'",
         env!("CARGO_BIN_EXE_xtask"),
-        testdb::migrations_dir().display()
+        dir.display()
     );
     let mut child = std::process::Command::new("script")
         .args(["--quiet", "--return", "--command", &line, "/dev/null"])
@@ -244,10 +278,10 @@ fn rollback_on_a_terminal(url: &str, answer: &str) -> std::process::Output {
 
 #[tokio::test]
 async fn rollback_on_a_terminal_asks_and_does_only_what_it_is_told() {
-    let db = testdb::migrated_database().await;
+    let (db, fixture) = migrated_fixture().await;
     let before = state(&db).await;
 
-    let output = rollback_on_a_terminal(&db.url, "no");
+    let output = rollback_on_a_terminal(&db.url, fixture.path(), "no");
     let (stdout, _) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("type 'yes' to roll back:"), "{stdout}");
@@ -257,11 +291,11 @@ async fn rollback_on_a_terminal_asks_and_does_only_what_it_is_told() {
     );
     assert_eq!(state(&db).await, before);
 
-    let output = rollback_on_a_terminal(&db.url, "yes");
+    let output = rollback_on_a_terminal(&db.url, fixture.path(), "yes");
     let (stdout, _) = text(&output);
     assert!(output.status.success(), "{stdout}");
     assert!(
-        stdout.contains("6 migrations rolled back (version 6 -> none)"),
+        stdout.contains("2 migrations rolled back (version 2 -> none)"),
         "{stdout}"
     );
     assert_eq!(

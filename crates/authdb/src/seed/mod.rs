@@ -55,5 +55,6 @@ fn hash_error(error: argon2::password_hash::Error) -> Error {
     Error::Database {
         context: "hashing a seed password".into(),
         reason: error.to_string(),
+        source: None,
     }
 }

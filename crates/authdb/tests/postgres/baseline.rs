@@ -3,9 +3,24 @@
 
 use authdb::snapshot::Snapshot;
 use authdb::{Baseline, Migrations};
+use testdb::Fixture;
 use tokio_postgres::Client;
 
-use crate::{load, migrate, tables, tracking_rows};
+use crate::{load, migrate, tracking_rows};
+
+/// Two tables, a function and a trigger: enough for every kind of difference baseline reports.
+async fn fixture() -> Fixture {
+    Fixture::new()
+        .table("a")
+        .migration(
+            "touch",
+            "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+             CREATE TRIGGER a_touch BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION touch();\n",
+            "DROP TRIGGER a_touch ON a;\nDROP FUNCTION touch();\n",
+        )
+        .with_snapshot()
+        .await
+}
 
 /// What `psql -f 00N_....sql` did, file by file: no tracking table, nothing recorded.
 async fn run_the_old_way(client: &Client, migrations: &Migrations, last: i64) {
@@ -14,29 +29,29 @@ async fn run_the_old_way(client: &Client, migrations: &Migrations, last: i64) {
     }
 }
 
-async fn baseline(client: &mut Client) -> authdb::Result<Baseline> {
-    let migrations = load(&testdb::migrations_dir());
+async fn baseline(client: &mut Client, fixture: &Fixture) -> authdb::Result<Baseline> {
+    let migrations = fixture.load();
     let snapshot = Snapshot::load(&migrations.dir).unwrap();
     authdb::baseline(client, &migrations, &snapshot).await
 }
 
 #[tokio::test]
 async fn a_database_migrated_the_old_way_is_adopted_then_migrate_and_verify_pass() {
+    let fixture = fixture().await;
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let migrations = load(&testdb::migrations_dir());
-    run_the_old_way(&client, &migrations, 6).await;
+    let migrations = fixture.load();
+    run_the_old_way(&client, &migrations, 2).await;
 
     let Baseline::Recorded {
         version,
         migrations: recorded,
-    } = baseline(&mut client).await.unwrap()
+    } = baseline(&mut client, &fixture).await.unwrap()
     else {
         panic!("the schema matches the snapshot, so baseline must record");
     };
-    assert_eq!(version, 6);
-    let names: Vec<String> = migrations.list.iter().map(|m| m.file_stem()).collect();
-    assert_eq!(recorded, names);
+    assert_eq!(version, 2);
+    assert_eq!(recorded, ["001_create_a", "002_touch"]);
     let expected: Vec<(i64, String, String)> = migrations
         .list
         .iter()
@@ -44,9 +59,7 @@ async fn a_database_migrated_the_old_way_is_adopted_then_migrate_and_verify_pass
         .collect();
     assert_eq!(tracking_rows(&client).await, expected);
 
-    let report = migrate(&mut client, &testdb::migrations_dir())
-        .await
-        .unwrap();
+    let report = migrate(&mut client, fixture.path()).await.unwrap();
     assert!(report.steps.is_empty(), "{report:?}");
     let snapshot = Snapshot::load(&migrations.dir).unwrap();
     let verified = authdb::verify(&client, &migrations, &snapshot)
@@ -57,40 +70,40 @@ async fn a_database_migrated_the_old_way_is_adopted_then_migrate_and_verify_pass
 
 #[tokio::test]
 async fn a_differing_schema_is_refused_and_nothing_changes() {
+    let fixture = fixture().await;
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    // The old steps stopped before the triggers.
-    run_the_old_way(&client, &load(&testdb::migrations_dir()), 5).await;
-    let before = tables(&client).await;
+    // The old steps stopped before the trigger.
+    run_the_old_way(&client, &load(fixture.path()), 1).await;
+    let before = testdb::fingerprint(&client).await;
 
-    let Baseline::Refused { differences } = baseline(&mut client).await.unwrap() else {
-        panic!("the triggers are missing, so baseline must refuse");
+    let Baseline::Refused { differences } = baseline(&mut client, &fixture).await.unwrap() else {
+        panic!("the trigger is missing, so baseline must refuse");
     };
     let messages: Vec<String> = differences.iter().map(ToString::to_string).collect();
     assert_eq!(
         messages,
-        [
-            "function update_updated_at_column(): missing",
-            "trigger hardware_background.hardware_background_set_updated_at: missing",
-            "trigger sessions.sessions_set_updated_at: missing",
-            "trigger software_background.software_background_set_updated_at: missing",
-            "trigger users.users_set_updated_at: missing",
-        ]
+        ["function touch(): missing", "trigger a.a_touch: missing"]
     );
-    assert_eq!(tables(&client).await, before);
+    assert_eq!(testdb::fingerprint(&client).await, before);
     assert!(!authdb::tracking::exists(&client).await.unwrap());
 }
 
 #[tokio::test]
 async fn a_tracked_database_is_refused() {
-    let db = testdb::migrated_database().await;
+    let fixture = fixture().await;
+    let db = testdb::empty_database().await;
     let mut client = db.connect().await;
+    migrate(&mut client, fixture.path()).await.unwrap();
     let before = tracking_rows(&client).await;
-    let message = baseline(&mut client).await.unwrap_err().to_string();
+    let message = baseline(&mut client, &fixture)
+        .await
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         message,
-        "refusing to baseline: the database already records 6 applied migration(s) in \
-         authdb_schema_migrations, up to version 6. Baseline adopts a database migrated before \
+        "refusing to baseline: the database already records 2 applied migration(s) in \
+         authdb_schema_migrations, up to version 2. Baseline adopts a database migrated before \
          authdb; this one is tracked already: check it with `cargo xtask verify`"
     );
     assert_eq!(tracking_rows(&client).await, before);
@@ -98,21 +111,20 @@ async fn a_tracked_database_is_refused() {
 
 #[tokio::test]
 async fn a_snapshot_of_another_version_is_refused() {
-    let dir = crate::repo_migrations(5);
-    let migrations = load(dir.path());
-    let snapshot = Snapshot::load(&testdb::migrations_dir()).unwrap();
+    let mut fixture = fixture().await;
+    fixture.add("create_b", "CREATE TABLE b (id int);\n", "DROP TABLE b;\n");
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let message = authdb::baseline(&mut client, &migrations, &snapshot)
+    let message = baseline(&mut client, &fixture)
         .await
         .unwrap_err()
         .to_string();
     assert_eq!(
         message,
         format!(
-            "{}: the snapshot describes version 6, but the latest migration is 5: run `cargo \
+            "{}: the snapshot describes version 2, but the latest migration is 3: run `cargo \
              xtask snapshot` and commit the file",
-            dir.path().join("schema.snapshot").display()
+            fixture.path().join("schema.snapshot").display()
         )
     );
     assert!(!authdb::tracking::exists(&client).await.unwrap());

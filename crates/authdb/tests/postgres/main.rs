@@ -1,10 +1,12 @@
 //! Tests against a real PostgreSQL: one container for this binary (see the `testdb` crate), one
-//! fresh database per test.
+//! fresh database per test. Tests of the engine run on folders they write (`testdb::Fixture`);
+//! tests of the repository's own schema read `migrations/` and never count its files.
 
 mod baseline;
 mod concurrency;
 mod connect;
 mod migrate;
+mod repository;
 mod rollback;
 mod schema;
 mod seed;
@@ -13,40 +15,25 @@ mod verify;
 use std::path::Path;
 
 use authdb::{MigrateOptions, MigrateReport, Migrations};
-use tempfile::TempDir;
 use tokio_postgres::Client;
 
-/// A migrations folder holding exactly these files.
-pub fn folder(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, sql) in files {
-        std::fs::write(dir.path().join(name), sql).unwrap();
-    }
-    dir
-}
-
-/// The repository's migrations (with their down files) up to `last` (inclusive), copied into a folder a test may change.
-pub fn repo_migrations(last: i64) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for m in load(&testdb::migrations_dir())
-        .list
-        .iter()
-        .filter(|m| m.version <= last)
-    {
-        let files = [&m.path, &m.down.path];
-        for path in files {
-            std::fs::copy(path, dir.path().join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    dir
-}
-
 pub fn load(dir: &Path) -> Migrations {
-    Migrations::load(dir).unwrap()
+    Migrations::load(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub async fn migrate(client: &mut Client, dir: &Path) -> authdb::Result<MigrateReport> {
     authdb::migrate(client, &load(dir), &MigrateOptions::default()).await
+}
+
+/// Migrates the repository's folder up to `version` (all of it for `None`).
+pub async fn migrate_repository(client: &mut Client, version: Option<i64>) {
+    let options = MigrateOptions {
+        up_to: version,
+        ..Default::default()
+    };
+    authdb::migrate(client, &load(&testdb::migrations_dir()), &options)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 pub use testdb::tables;
@@ -55,7 +42,7 @@ pub use testdb::tables;
 pub async fn tracking_rows(client: &Client) -> Vec<(i64, String, String)> {
     client
         .query(
-            "SELECT version, name, checksum FROM authdb_schema_migrations ORDER BY version",
+            "SELECT version, name, checksum FROM public.authdb_schema_migrations ORDER BY version",
             &[],
         )
         .await

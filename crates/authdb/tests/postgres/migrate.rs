@@ -1,40 +1,34 @@
-//! The runner: ordering, one transaction per run, the tracking table, and refusals.
+//! The runner, on folders the tests write: ordering, one transaction per run, the tracking table,
+//! refusals, and the guarantees that hold whatever a migration file holds.
 
-use authdb::{MigrateOptions, State};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use crate::{folder, load, migrate, repo_migrations, tables, tracking_rows};
+use authdb::{MigrateOptions, Notice, Notify, State};
+use testdb::Fixture;
+
+use crate::{migrate, tables, tracking_rows};
+
+fn three_tables() -> Fixture {
+    Fixture::new().table("a").table("b").table("c")
+}
 
 #[tokio::test]
-async fn fresh_migrate_creates_everything_and_records_each_file() {
+async fn fresh_migrate_applies_in_order_and_records_each_file() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let dir = testdb::migrations_dir();
-    let report = migrate(&mut client, &dir).await.unwrap();
+    let fixture = three_tables();
+    let report = migrate(&mut client, fixture.path()).await.unwrap();
 
     let names: Vec<&str> = report.steps.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "001_create_users",
-            "002_create_sessions",
-            "003_create_software_background",
-            "004_create_hardware_background",
-            "005_create_indexes",
-            "006_create_triggers"
-        ]
-    );
-    assert_eq!((report.from_version, report.to_version), (None, Some(6)));
+    assert_eq!(names, ["001_create_a", "002_create_b", "003_create_c"]);
+    assert_eq!((report.from_version, report.to_version), (None, Some(3)));
     assert_eq!(
         tables(&client).await,
-        [
-            "authdb_schema_migrations",
-            "hardware_background",
-            "sessions",
-            "software_background",
-            "users"
-        ]
+        ["a", "authdb_schema_migrations", "b", "c"]
     );
-    let expected: Vec<(i64, String, String)> = load(&dir)
+    let expected: Vec<(i64, String, String)> = fixture
+        .load()
         .list
         .iter()
         .map(|m| (m.version, m.file_stem(), m.checksum.to_hex()))
@@ -44,36 +38,33 @@ async fn fresh_migrate_creates_everything_and_records_each_file() {
 
 #[tokio::test]
 async fn a_second_migrate_is_a_no_op() {
-    let db = testdb::migrated_database().await;
+    let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let before = authdb::tracking::read(&client).await.unwrap();
-    let report = migrate(&mut client, &testdb::migrations_dir())
-        .await
-        .unwrap();
+    let fixture = three_tables();
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let before = testdb::fingerprint(&client).await;
+    let report = migrate(&mut client, fixture.path()).await.unwrap();
     assert!(report.steps.is_empty());
-    assert_eq!((report.from_version, report.to_version), (Some(6), Some(6)));
-    assert_eq!(authdb::tracking::read(&client).await.unwrap(), before);
-    assert_eq!(before.len(), 6);
+    assert_eq!((report.from_version, report.to_version), (Some(3), Some(3)));
+    assert_eq!(testdb::fingerprint(&client).await, before);
 }
 
 #[tokio::test]
 async fn a_failing_migration_leaves_no_trace_and_names_file_line_and_column() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let dir = folder(&[
-        ("001_ok.sql", "CREATE TABLE first (id int);\n"),
-        (
-            "002_broken.sql",
-            "CREATE TABLE second (id int);\n-- the next statement is wrong\nCREATE TABEL third (id int);\n",
-        ),
-    ]);
-    let message = migrate(&mut client, dir.path())
+    let fixture = Fixture::new().table("first").migration(
+        "broken",
+        "CREATE TABLE second (id int);\n-- the next statement is wrong\nCREATE TABEL third (id int);\n",
+        "DROP TABLE second;\n",
+    );
+    let message = migrate(&mut client, fixture.path())
         .await
         .unwrap_err()
         .to_string();
     let expected = format!(
         "{}:3:8: syntax error at or near \"TABEL\" (SQLSTATE 42601). Nothing was applied",
-        dir.path().join("002_broken.sql").display()
+        fixture.path().join("002_broken.sql").display()
     );
     assert!(message.starts_with(&expected), "{message}");
     assert_eq!(
@@ -87,19 +78,16 @@ async fn a_failing_migration_leaves_no_trace_and_names_file_line_and_column() {
 async fn a_failure_after_earlier_runs_keeps_the_database_at_its_old_version() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let dir = repo_migrations(1);
-    migrate(&mut client, dir.path()).await.unwrap();
-    std::fs::copy(
-        testdb::migrations_dir().join("002_create_sessions.sql"),
-        dir.path().join("002_create_sessions.sql"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("003_bad.sql"),
+    let mut fixture = Fixture::new().table("a");
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let before = testdb::fingerprint(&client).await;
+    fixture.add("create_b", "CREATE TABLE b (id int);\n", "DROP TABLE b;\n");
+    fixture.add(
+        "bad",
         "SELECT 1;\nINSERT INTO nope VALUES (1);\n",
-    )
-    .unwrap();
-    let message = migrate(&mut client, dir.path())
+        "SELECT 1;\n",
+    );
+    let message = migrate(&mut client, fixture.path())
         .await
         .unwrap_err()
         .to_string();
@@ -107,33 +95,24 @@ async fn a_failure_after_earlier_runs_keeps_the_database_at_its_old_version() {
         message.contains("003_bad.sql:2:13: relation \"nope\" does not exist (SQLSTATE 42P01)"),
         "{message}"
     );
-    assert_eq!(tables(&client).await, ["authdb_schema_migrations", "users"]);
-    assert_eq!(tracking_rows(&client).await.len(), 1);
+    assert_eq!(testdb::fingerprint(&client).await, before);
 }
 
 #[tokio::test]
 async fn a_modified_applied_migration_is_refused_and_nothing_runs() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let dir = repo_migrations(2);
-    migrate(&mut client, dir.path()).await.unwrap();
-    let edited = dir.path().join("002_create_sessions.sql");
-    let sql = std::fs::read_to_string(&edited).unwrap();
-    std::fs::write(
-        &edited,
-        sql.replace("token      text", "token      varchar(64)"),
-    )
-    .unwrap();
-    std::fs::copy(
-        testdb::migrations_dir().join("003_create_software_background.sql"),
-        dir.path().join("003_create_software_background.sql"),
-    )
-    .unwrap();
+    let mut fixture = Fixture::new().table("a").table("b");
+    migrate(&mut client, fixture.path()).await.unwrap();
+    fixture.write("002_create_b.sql", "CREATE TABLE b (id bigint);\n");
+    fixture.add("create_c", "CREATE TABLE c (id int);\n", "DROP TABLE c;\n");
+    let before = testdb::fingerprint(&client).await;
 
-    let message = migrate(&mut client, dir.path())
+    let message = migrate(&mut client, fixture.path())
         .await
         .unwrap_err()
         .to_string();
+    let edited = fixture.path().join("002_create_b.sql");
     assert!(
         message.starts_with(&format!(
             "{}: the file was changed after version 2 was applied",
@@ -145,13 +124,9 @@ async fn a_modified_applied_migration_is_refused_and_nothing_runs() {
         message.contains("put the change in a new migration"),
         "{message}"
     );
-    assert!(
-        !tables(&client)
-            .await
-            .contains(&"software_background".to_string())
-    );
+    assert_eq!(testdb::fingerprint(&client).await, before);
 
-    let states: Vec<State> = authdb::status(&client, &load(dir.path()))
+    let states: Vec<State> = authdb::status(&client, &fixture.load())
         .await
         .unwrap()
         .iter()
@@ -164,21 +139,19 @@ async fn a_modified_applied_migration_is_refused_and_nothing_runs() {
 async fn an_applied_migration_without_its_file_is_refused() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let dir = repo_migrations(2);
-    migrate(&mut client, dir.path()).await.unwrap();
-    std::fs::remove_file(dir.path().join("002_create_sessions.sql")).unwrap();
-    std::fs::remove_file(dir.path().join("002_create_sessions.down.sql")).unwrap();
-    let message = migrate(&mut client, dir.path())
+    let fixture = Fixture::new().table("a").table("b");
+    migrate(&mut client, fixture.path()).await.unwrap();
+    std::fs::remove_file(fixture.path().join("002_create_b.sql")).unwrap();
+    std::fs::remove_file(fixture.path().join("002_create_b.down.sql")).unwrap();
+    let message = migrate(&mut client, fixture.path())
         .await
         .unwrap_err()
         .to_string();
     assert!(
-        message.starts_with(
-            "version 2 (002_create_sessions) is recorded as applied in the database but"
-        ),
+        message.starts_with("version 2 (002_create_b) is recorded as applied in the database but"),
         "{message}"
     );
-    let states: Vec<State> = authdb::status(&client, &load(dir.path()))
+    let states: Vec<State> = authdb::status(&client, &fixture.load())
         .await
         .unwrap()
         .iter()
@@ -189,15 +162,20 @@ async fn an_applied_migration_without_its_file_is_refused() {
 
 #[tokio::test]
 async fn a_crlf_checkout_is_not_a_modification() {
-    let db = testdb::migrated_database().await;
-    let client = db.connect().await;
-    let dir = repo_migrations(6);
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = Fixture::new().migration(
+        "two_lines",
+        "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n",
+        "DROP TABLE b;\nDROP TABLE a;\n",
+    );
+    migrate(&mut client, fixture.path()).await.unwrap();
+    for entry in std::fs::read_dir(fixture.path()).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replace('\n', "\r\n")).unwrap();
     }
-    let entries = authdb::status(&client, &load(dir.path())).await.unwrap();
+    let entries = authdb::status(&client, &fixture.load()).await.unwrap();
     assert!(
         entries.iter().all(|e| e.state == State::Applied),
         "{entries:?}"
@@ -205,10 +183,31 @@ async fn a_crlf_checkout_is_not_a_modification() {
 }
 
 #[tokio::test]
-async fn dry_run_changes_nothing_and_target_stops_at_a_version() {
+async fn a_dry_run_changes_no_byte_and_up_to_stops_at_a_version() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let migrations = load(&testdb::migrations_dir());
+    let fixture = Fixture::new()
+        .migration(
+            "counter",
+            "CREATE SEQUENCE counter;\nCREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n",
+            "DROP TABLE a;\nDROP SEQUENCE counter;\n",
+        )
+        .migration(
+            "moves_the_counter",
+            "SELECT setval('counter', 42);\nINSERT INTO a VALUES (2);\n",
+            "SELECT setval('counter', 1, false);\nDELETE FROM a WHERE id = 2;\n",
+        )
+        .table("c");
+    let migrations = fixture.load();
+    let to_one = MigrateOptions {
+        up_to: Some(1),
+        ..Default::default()
+    };
+    let report = authdb::migrate(&mut client, &migrations, &to_one)
+        .await
+        .unwrap();
+    assert_eq!((report.from_version, report.to_version), (None, Some(1)));
+    let before = testdb::fingerprint(&client).await;
 
     let dry = MigrateOptions {
         dry_run: true,
@@ -217,77 +216,210 @@ async fn dry_run_changes_nothing_and_target_stops_at_a_version() {
     let report = authdb::migrate(&mut client, &migrations, &dry)
         .await
         .unwrap();
-    assert_eq!(report.steps.len(), 6);
     assert!(report.dry_run);
-    assert_eq!(tables(&client).await, Vec::<String>::new());
-
-    let to_three = MigrateOptions {
-        target: Some(3),
-        ..Default::default()
-    };
-    let report = authdb::migrate(&mut client, &migrations, &to_three)
-        .await
-        .unwrap();
-    assert_eq!((report.from_version, report.to_version), (None, Some(3)));
-    let entries = authdb::status(&client, &migrations).await.unwrap();
-    let states: Vec<State> = entries.iter().map(|e| e.state).collect();
-    use State::{Applied, Pending};
+    let planned: Vec<i64> = report.steps.iter().map(|s| s.version).collect();
+    assert_eq!(planned, [2, 3]);
     assert_eq!(
-        states,
-        [Applied, Applied, Applied, Pending, Pending, Pending]
+        testdb::fingerprint(&client).await,
+        before,
+        "a dry run moved something"
     );
 
     let report = authdb::migrate(&mut client, &migrations, &Default::default())
         .await
         .unwrap();
-    assert_eq!((report.from_version, report.to_version), (Some(3), Some(6)));
+    assert_eq!((report.from_version, report.to_version), (Some(1), Some(3)));
 }
 
 #[tokio::test]
 async fn lock_timeout_gives_up_instead_of_queueing_behind_the_application() {
-    let db = testdb::migrated_database().await;
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let mut fixture = Fixture::new().table("users");
+    migrate(&mut client, fixture.path()).await.unwrap();
     let app = db.connect().await;
     app.batch_execute("BEGIN; LOCK TABLE users IN ACCESS SHARE MODE;")
         .await
         .unwrap();
-
-    let mut client = db.connect().await;
-    let dir = repo_migrations(6);
-    std::fs::write(
-        dir.path().join("007_add_name.sql"),
+    fixture.add(
+        "add_name",
         "ALTER TABLE users ADD COLUMN name text;\n",
-    )
-    .unwrap();
+        "ALTER TABLE users DROP COLUMN name;\n",
+    );
     let options = MigrateOptions {
-        lock_timeout: Some(std::time::Duration::from_millis(300)),
+        lock_timeout: Some(Duration::from_millis(300)),
         ..Default::default()
     };
-    let message = authdb::migrate(&mut client, &load(dir.path()), &options)
+    let message = authdb::migrate(&mut client, &fixture.load(), &options)
         .await
         .unwrap_err()
         .to_string();
-    assert!(message.contains("007_add_name.sql"), "{message}");
+    assert!(message.contains("002_add_name.sql"), "{message}");
     assert!(
         message.contains("canceling statement due to lock timeout (SQLSTATE 55P03)"),
         "{message}"
     );
-    assert_eq!(tracking_rows(&client).await.len(), 6);
+    assert_eq!(tracking_rows(&client).await.len(), 1);
     app.batch_execute("ROLLBACK").await.unwrap();
+}
+
+#[tokio::test]
+async fn waiting_for_another_migrator_is_said_once_and_gives_up_in_time() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = three_tables();
+    let other = db.connect().await;
+    other
+        .batch_execute(&format!(
+            "SET application_name = 'deploy-42'; SELECT pg_advisory_lock({})",
+            authdb::runner::LOCK_KEY
+        ))
+        .await
+        .unwrap();
+    let other_pid: i32 = other
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let heard: Arc<Mutex<Vec<Notice>>> = Arc::default();
+    let sink = heard.clone();
+    let options = MigrateOptions {
+        lock_wait: Some(Duration::from_millis(800)),
+        notify: Notify::new(move |notice| sink.lock().unwrap().push(notice.clone())),
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let message = authdb::migrate(&mut client, &fixture.load(), &options)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let holder = format!("pid {other_pid}, application_name deploy-42");
+    assert!(
+        message.starts_with("another migrate or rollback holds the migration lock")
+            && message.contains(&holder)
+            && message.contains("nothing was applied"),
+        "{message}"
+    );
+    let heard = heard.lock().unwrap().clone();
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert!(
+        heard[0]
+            .to_string()
+            .starts_with(&format!("waiting for the migration lock held by {holder}")),
+        "{}",
+        heard[0]
+    );
+    assert_eq!(tables(&client).await, Vec::<String>::new());
+
+    // Once the other one is done, the same run goes through.
+    other
+        .batch_execute("SELECT pg_advisory_unlock_all()")
+        .await
+        .unwrap();
+    migrate(&mut client, fixture.path()).await.unwrap();
+}
+
+#[tokio::test]
+async fn transaction_control_in_a_file_is_refused_before_anything_runs() {
+    let db = testdb::empty_database().await;
+    let client = db.connect().await;
+    let fixture = Fixture::new().table("a").migration(
+        "sneaky",
+        "CREATE TABLE b (id int);\n  commit;\nCREATE TABLE c (id int);\n",
+        "DROP TABLE c;\nDROP TABLE b;\n",
+    );
+    let message = authdb::Migrations::load(fixture.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.starts_with(&format!(
+            "{}:2:3: transaction-control: COMMIT controls the transaction",
+            fixture.path().join("002_sneaky.sql").display()
+        )),
+        "{message}"
+    );
+    assert!(message.ends_with("Nothing was run: the migrations folder must be valid first"));
+    assert_eq!(tables(&client).await, Vec::<String>::new());
+}
+
+/// The server-side half of "one transaction means one transaction": whatever the static check
+/// missed, a file that ends the run's transaction is caught before its tracking row is written,
+/// and the error says what the database now records.
+#[tokio::test]
+async fn a_file_that_leaves_the_transaction_is_caught_on_the_server_and_reported_truthfully() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = three_tables();
+    let mut migrations = fixture.load();
+    // Bypass the folder's check, as SQL the lexer could not see through would.
+    migrations.list[1].sql = "CREATE TABLE b (id int); COMMIT; CREATE TABLE b2 (id int);".into();
+    let message = authdb::migrate(&mut client, &migrations, &Default::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.starts_with(&format!(
+            "{}: the run's transaction ended inside this file",
+            fixture.path().join("002_create_b.sql").display()
+        )),
+        "{message}"
+    );
+    // The COMMIT made 001 and half of 002 permanent: the message says version 1 is recorded.
+    assert!(
+        message.contains("The database records version 1 as applied"),
+        "{message}"
+    );
+    assert_eq!(tracking_rows(&client).await.len(), 1);
+    assert!(!tables(&client).await.contains(&"c".to_string()), "003 ran");
+}
+
+#[tokio::test]
+async fn the_tracking_table_lives_in_public_whatever_the_search_path() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    client
+        .batch_execute("CREATE SCHEMA app; SET search_path = app, public")
+        .await
+        .unwrap();
+    let fixture = three_tables();
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let where_: Vec<String> = client
+        .query(
+            "SELECT n.nspname || '.' || c.relname FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relname = 'authdb_schema_migrations'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(where_, ["public.authdb_schema_migrations"]);
+    // A session with the default search_path sees the same history: nothing is pending.
+    let mut plain = db.connect().await;
+    let report = migrate(&mut plain, fixture.path()).await.unwrap();
+    assert!(report.steps.is_empty(), "{report:?}");
 }
 
 #[tokio::test]
 async fn a_no_transaction_migration_runs_on_its_own_between_committed_pieces() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let dir = folder(&[
-        ("001_t.sql", "CREATE TABLE t (id int);\n"),
-        (
-            "002_t_index.sql",
+    let fixture = Fixture::new()
+        .table("t")
+        .migration(
+            "t_index",
             "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n",
-        ),
-        ("003_u.sql", "CREATE TABLE u (id int);\n"),
-    ]);
-    let report = migrate(&mut client, dir.path()).await.unwrap();
+            "DROP INDEX t_id_idx;\n",
+        )
+        .table("u");
+    let report = migrate(&mut client, fixture.path()).await.unwrap();
     assert_eq!(report.steps.len(), 3);
     let valid: bool = client
         .query_one(
@@ -305,15 +437,15 @@ async fn a_no_transaction_migration_runs_on_its_own_between_committed_pieces() {
 async fn a_failed_no_transaction_migration_says_what_was_committed() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let dir = folder(&[
-        ("001_t.sql", "CREATE TABLE t (id int);\n"),
-        (
-            "002_t_index.sql",
+    let fixture = Fixture::new()
+        .table("t")
+        .migration(
+            "t_index",
             "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_x_idx ON t (x);\n",
-        ),
-        ("003_u.sql", "CREATE TABLE u (id int);\n"),
-    ]);
-    let message = migrate(&mut client, dir.path())
+            "DROP INDEX t_x_idx;\n",
+        )
+        .table("u");
+    let message = migrate(&mut client, fixture.path())
         .await
         .unwrap_err()
         .to_string();
@@ -329,13 +461,12 @@ async fn a_failed_no_transaction_migration_says_what_was_committed() {
     assert_eq!(tables(&client).await, ["authdb_schema_migrations", "t"]);
     // The session lock was released: another run is not blocked.
     let mut other = db.connect().await;
-    std::fs::write(
-        dir.path().join("002_t_index.sql"),
+    fixture.write(
+        "002_t_index.sql",
         "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n",
-    )
-    .unwrap();
-    let run = migrate(&mut other, dir.path());
-    tokio::time::timeout(std::time::Duration::from_secs(10), run)
+    );
+    let run = migrate(&mut other, fixture.path());
+    tokio::time::timeout(Duration::from_secs(10), run)
         .await
         .expect("the migration lock was not released")
         .unwrap();
@@ -346,18 +477,16 @@ async fn a_failed_no_transaction_migration_says_what_was_committed() {
 async fn a_no_transaction_migration_is_refused_through_a_pooler() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let dir = folder(&[
-        ("001_t.sql", "CREATE TABLE t (id int);\n"),
-        (
-            "002_t_index.sql",
-            "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n",
-        ),
-    ]);
+    let fixture = Fixture::new().table("t").migration(
+        "t_index",
+        "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n",
+        "DROP INDEX t_id_idx;\n",
+    );
     let options = MigrateOptions {
         through_pooler: true,
         ..Default::default()
     };
-    let message = authdb::migrate(&mut client, &load(dir.path()), &options)
+    let message = authdb::migrate(&mut client, &fixture.load(), &options)
         .await
         .unwrap_err()
         .to_string();
@@ -367,7 +496,7 @@ async fn a_no_transaction_migration_is_refused_through_a_pooler() {
             "{}: a no-transaction migration cannot run through a transaction-mode pooler (the lock \
              that keeps other migrators out needs a session of its own). Nothing was applied: run \
              migrate against the direct endpoint (the host name without -pooler)",
-            dir.path().join("002_t_index.sql").display()
+            fixture.path().join("002_t_index.sql").display()
         )
     );
     assert_eq!(tables(&client).await, Vec::<String>::new());

@@ -1,142 +1,153 @@
-//! Rollback: every down file undoes its up file exactly, plans show what will be dropped, and
-//! every refusal leaves the database untouched.
+//! Rollback on folders the tests write: plans come from reading the down files and change no byte,
+//! the rollback itself is one transaction, and every refusal leaves the database untouched.
 
-use authdb::snapshot::Snapshot;
-use authdb::{MigrateOptions, RollbackOptions, RollbackTo};
+use authdb::{RollbackOptions, RollbackTo};
+use testdb::Fixture;
 use tokio_postgres::Client;
 
-use crate::{load, repo_migrations, tables, tracking_rows};
+use crate::{migrate, tables, tracking_rows};
 
 fn options(to: RollbackTo) -> RollbackOptions {
-    RollbackOptions {
-        to,
-        lock_timeout: None,
-        statement_timeout: None,
-    }
-}
-
-async fn migrate_to(client: &mut Client, target: Option<i64>) {
-    let migrations = load(&testdb::migrations_dir());
-    let options = MigrateOptions {
-        target,
-        ..Default::default()
-    };
-    authdb::migrate(client, &migrations, &options)
-        .await
-        .unwrap();
+    RollbackOptions::new(to)
 }
 
 async fn roll_back(
     client: &Client,
+    fixture: &Fixture,
     to: RollbackTo,
 ) -> authdb::Result<Vec<authdb::rollback::Revert>> {
-    let migrations = load(&testdb::migrations_dir());
+    let migrations = fixture.load();
     let plan = authdb::plan_rollback(client, &migrations, &options(to)).await?;
     authdb::rollback(client, &migrations, &options(to), &plan).await
 }
 
-#[tokio::test]
-async fn each_down_file_returns_the_schema_of_the_version_before() {
-    for k in 1..=6 {
-        let rolled = testdb::empty_database().await;
-        let mut client = rolled.connect().await;
-        migrate_to(&mut client, Some(k)).await;
-        let reverted = roll_back(&client, RollbackTo::Last).await.unwrap();
-        assert_eq!(reverted.iter().map(|r| r.version).collect::<Vec<_>>(), [k]);
-
-        let fresh = testdb::empty_database().await;
-        let mut expected = fresh.connect().await;
-        if k > 1 {
-            migrate_to(&mut expected, Some(k - 1)).await;
-        }
-        assert_eq!(
-            Snapshot::capture(&client).await.unwrap(),
-            Snapshot::capture(&expected).await.unwrap(),
-            "rolling back {k} did not give the schema of version {}",
-            k - 1
-        );
-        assert_eq!(tracking_rows(&client).await.len() as i64, k - 1);
-    }
+/// Users with rows, a counter, and down files that drop, delete, reset and run other things.
+fn fixture() -> Fixture {
+    Fixture::new()
+        .migration(
+            "users",
+            "CREATE TABLE users (id int PRIMARY KEY, email text);\n\
+             INSERT INTO users VALUES (1, 'a@x'), (2, 'b@x'), (3, NULL);\n",
+            "DROP TABLE users;\n",
+        )
+        .migration(
+            "sessions",
+            "CREATE SEQUENCE tokens;\n\
+             CREATE TABLE sessions (id int, user_id int REFERENCES users (id));\n\
+             CREATE VIEW active AS SELECT * FROM sessions;\n\
+             INSERT INTO sessions VALUES (1, 1), (2, 2);\nSELECT setval('tokens', 42);\n",
+            "DROP TABLE sessions CASCADE;\nDROP SEQUENCE tokens;\n",
+        )
+        .migration(
+            "display_name",
+            "ALTER TABLE users ADD COLUMN display_name text;\nUPDATE users SET display_name = email;\n",
+            "ALTER TABLE users DROP COLUMN display_name;\nSELECT setval('tokens', 1, false);\n\
+             DELETE FROM sessions WHERE id > 1;\n",
+        )
 }
 
 #[tokio::test]
-async fn up_all_down_up_again_is_identical_to_one_up() {
+async fn the_plan_reads_the_down_files_counts_what_they_touch_and_changes_no_byte() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    migrate_to(&mut client, None).await;
-    let reverted = roll_back(&client, RollbackTo::All).await.unwrap();
-    assert_eq!(reverted.len(), 6);
-    assert_eq!(tables(&client).await, ["authdb_schema_migrations"]);
-    let functions: i64 = client
-        .query_one(
-            "SELECT count(*) FROM pg_proc WHERE proname = 'update_updated_at_column'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(functions, 0);
-    assert!(tracking_rows(&client).await.is_empty());
+    let fixture = fixture();
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let before = testdb::fingerprint(&client).await;
 
-    migrate_to(&mut client, None).await;
-    let once = testdb::migrated_database().await;
-    assert_eq!(
-        Snapshot::capture(&client).await.unwrap(),
-        Snapshot::capture(&once.connect().await).await.unwrap()
-    );
-}
-
-#[tokio::test]
-async fn the_plan_lists_dropped_tables_with_their_rows_and_changes_nothing() {
-    let db = testdb::migrated_database().await;
-    let client = db.connect().await;
-    client
-        .batch_execute(
-            "INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'h'), ('b@example.com', 'h');
-             INSERT INTO sessions (user_id, token, expires_at) SELECT id, email, now() FROM users;",
-        )
+    let plan = authdb::plan_rollback(&client, &fixture.load(), &options(RollbackTo::All))
         .await
         .unwrap();
-    let migrations = load(&testdb::migrations_dir());
-    let plan = authdb::plan_rollback(&client, &migrations, &options(RollbackTo::Version(0)))
-        .await
-        .unwrap();
-    let dropped: Vec<(String, i64)> = plan
-        .dropped_tables
+    assert_eq!((plan.from_version, plan.to_version), (3, None));
+    let steps: Vec<i64> = plan.steps.iter().map(|s| s.version).collect();
+    assert_eq!(steps, [3, 2, 1]);
+    let lines: Vec<String> = plan
+        .effects
         .iter()
-        .map(|t| (t.name.clone(), t.rows))
+        .map(|e| {
+            let file = e.file.file_name().unwrap().to_string_lossy();
+            format!("{file}:{}: {}", e.line, e.description)
+        })
         .collect();
     assert_eq!(
-        dropped,
+        lines,
         [
-            ("hardware_background".to_string(), 0),
-            ("sessions".to_string(), 2),
-            ("software_background".to_string(), 0),
-            ("users".to_string(), 2)
+            "003_display_name.down.sql:1: drops column users.display_name (2 non-null values)",
+            "003_display_name.down.sql:2: runs SELECT setval('tokens', 1, false)",
+            "003_display_name.down.sql:3: deletes the rows of sessions its WHERE matches (of 2 now)",
+            "002_sessions.down.sql:1: drops table sessions (2 rows), and with CASCADE: view active",
+            "002_sessions.down.sql:2: drops sequence tokens",
+            "001_users.down.sql:1: drops table users (3 rows)",
         ]
     );
     assert_eq!(
-        plan.dropped_objects,
-        ["function update_updated_at_column()"]
+        testdb::fingerprint(&client).await,
+        before,
+        "planning moved something (a sequence, a row, the tracking table)"
     );
-    assert_eq!((plan.from_version, plan.to_version), (6, None));
+}
+
+#[tokio::test]
+async fn rollback_reverts_in_one_transaction_down_to_the_version_asked() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = fixture();
+    migrate(&mut client, fixture.path()).await.unwrap();
+
+    let reverted = roll_back(&client, &fixture, RollbackTo::Last)
+        .await
+        .unwrap();
+    assert_eq!(reverted.iter().map(|r| r.version).collect::<Vec<_>>(), [3]);
+    assert_eq!(tracking_rows(&client).await.len(), 2);
+
+    let reverted = roll_back(&client, &fixture, RollbackTo::Version(0))
+        .await
+        .unwrap();
     assert_eq!(
-        tracking_rows(&client).await.len(),
-        6,
-        "planning changed the tracking table"
+        reverted.iter().map(|r| r.version).collect::<Vec<_>>(),
+        [2, 1]
     );
-    assert_eq!(tables(&client).await.len(), 5, "planning dropped tables");
+    assert_eq!(tables(&client).await, ["authdb_schema_migrations"]);
+    assert!(tracking_rows(&client).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_down_file_rolls_everything_back() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = Fixture::new().table("a").migration(
+        "b",
+        "CREATE TABLE b (id int);\n",
+        "DROP TABLE b;\nDROP TABLE not_there;\n",
+    );
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let before = testdb::fingerprint(&client).await;
+    let message = roll_back(&client, &fixture, RollbackTo::All)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.starts_with(&format!(
+            "{}: table \"not_there\" does not exist (SQLSTATE 42P01). Nothing was applied",
+            fixture.path().join("002_b.down.sql").display()
+        )),
+        "{message}"
+    );
+    assert_eq!(testdb::fingerprint(&client).await, before);
 }
 
 #[tokio::test]
 async fn a_stale_plan_is_refused() {
-    let db = testdb::migrated_database().await;
-    let client = db.connect().await;
-    let migrations = load(&testdb::migrations_dir());
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = fixture();
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let migrations = fixture.load();
     let plan = authdb::plan_rollback(&client, &migrations, &options(RollbackTo::Last))
         .await
         .unwrap();
-    roll_back(&client, RollbackTo::Last).await.unwrap();
+    roll_back(&client, &fixture, RollbackTo::Last)
+        .await
+        .unwrap();
     let message = authdb::rollback(&client, &migrations, &options(RollbackTo::Last), &plan)
         .await
         .unwrap_err()
@@ -145,57 +156,58 @@ async fn a_stale_plan_is_refused() {
         message.starts_with("the database changed between the plan and the rollback"),
         "{message}"
     );
-    assert_eq!(tracking_rows(&client).await.len(), 5);
+    assert_eq!(tracking_rows(&client).await.len(), 2);
 }
 
 #[tokio::test]
 async fn refusals_name_the_fault_and_change_nothing() {
-    let db = testdb::migrated_database().await;
-    let client = db.connect().await;
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = fixture();
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let before = testdb::fingerprint(&client).await;
 
-    let dir = repo_migrations(6);
-    let down = dir.path().join("006_create_triggers.down.sql");
-    std::fs::remove_file(&down).unwrap();
-    let migrations = load(dir.path());
-    let message = authdb::plan_rollback(&client, &migrations, &options(RollbackTo::Last))
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(
-        message.starts_with(&format!("{}: the down file is missing", down.display())),
-        "{message}"
+    let plan_error = |fixture: &Fixture, to| {
+        let migrations = fixture.load();
+        let client = &client;
+        async move {
+            authdb::plan_rollback(client, &migrations, &options(to))
+                .await
+                .unwrap_err()
+                .to_string()
+        }
+    };
+    let message = plan_error(&fixture, RollbackTo::Version(3)).await;
+    assert_eq!(
+        message,
+        "--to 3: the database is at version 3, so there is nothing above 3 to roll back"
+    );
+    let message = plan_error(&fixture, RollbackTo::Version(9)).await;
+    assert_eq!(
+        message,
+        format!(
+            "--to 9: there is no migration with that version in {}",
+            fixture.path().display()
+        )
     );
 
-    let dir = repo_migrations(6);
-    let up = dir.path().join("005_create_indexes.sql");
-    std::fs::write(&up, "CREATE INDEX other ON users (created_at);\n").unwrap();
-    let message = authdb::plan_rollback(&client, &load(dir.path()), &options(RollbackTo::All))
-        .await
-        .unwrap_err()
-        .to_string();
+    let edited = fixture.path().join("002_sessions.sql");
+    let original = std::fs::read_to_string(&edited).unwrap();
+    fixture.write("002_sessions.sql", &original.replace("tokens", "tokenz"));
+    let message = plan_error(&fixture, RollbackTo::All).await;
     assert!(
         message.starts_with(&format!(
-            "{}: the file was changed after version 5",
-            up.display()
+            "{}: the file was changed after version 2",
+            edited.display()
         )),
         "{message}"
     );
-
-    let migrations = load(&testdb::migrations_dir());
-    let message = authdb::plan_rollback(&client, &migrations, &options(RollbackTo::Version(6)))
-        .await
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        message,
-        "--to 6: the database is at version 6, so there is nothing above 6 to roll back"
-    );
-    assert_eq!(tracking_rows(&client).await.len(), 6);
+    assert_eq!(testdb::fingerprint(&client).await, before);
 
     let empty = testdb::empty_database().await;
     let message = authdb::plan_rollback(
         &empty.connect().await,
-        &migrations,
+        &Fixture::new().table("a").load(),
         &options(RollbackTo::Last),
     )
     .await
@@ -204,5 +216,34 @@ async fn refusals_name_the_fault_and_change_nothing() {
     assert_eq!(
         message,
         "nothing to roll back: the database has no applied migrations"
+    );
+}
+
+#[tokio::test]
+async fn a_down_file_that_leaves_the_transaction_is_caught_on_the_server() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = Fixture::new().table("a").table("b");
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let mut migrations = fixture.load();
+    // Past the folder's check, as SQL the lexer could not see through would be.
+    migrations.list[1].down.sql = "DROP TABLE b; COMMIT;".into();
+    let plan = authdb::plan_rollback(&client, &migrations, &options(RollbackTo::All))
+        .await
+        .unwrap();
+    let message = authdb::rollback(&client, &migrations, &options(RollbackTo::All), &plan)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.starts_with(&format!(
+            "{}: the run's transaction ended inside this file",
+            fixture.path().join("002_create_b.down.sql").display()
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("The database records version 2 as applied"),
+        "{message}"
     );
 }

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use authdb::snapshot::{SNAPSHOT_FILE, Snapshot, bench_schema_sql, diff};
 use authdb::{MigrateOptions, VerifyReport};
-use tempfile::TempDir;
+use testdb::Fixture;
 use tokio_postgres::Client;
 
-use crate::{folder, load, migrate, repo_migrations};
+use crate::{load, migrate};
 
 async fn verify(client: &Client, dir: &Path) -> VerifyReport {
     let migrations = load(dir);
@@ -26,15 +26,18 @@ async fn drift(sql: &str) -> Vec<String> {
     verify(&client, &testdb::migrations_dir()).await.problems()
 }
 
-/// The repository's migrations up to `last` with the committed snapshot, in a folder a test may change.
-fn folder_with_snapshot(last: i64) -> TempDir {
-    let dir = repo_migrations(last);
-    std::fs::copy(
-        testdb::migrations_dir().join(SNAPSHOT_FILE),
-        dir.path().join(SNAPSHOT_FILE),
-    )
-    .unwrap();
-    dir
+/// Two tables and a column added later, with the snapshot they create.
+async fn fixture() -> Fixture {
+    Fixture::new()
+        .table("a")
+        .table("b")
+        .migration(
+            "b_name",
+            "ALTER TABLE b ADD COLUMN name text;\n",
+            "ALTER TABLE b DROP COLUMN name;\n",
+        )
+        .with_snapshot()
+        .await
 }
 
 #[tokio::test]
@@ -55,7 +58,8 @@ async fn the_committed_snapshot_is_what_the_migrations_create() {
             .collect::<Vec<_>>()
     );
     assert_eq!(Snapshot::parse(&committed).unwrap(), fresh);
-    assert_eq!(fresh.version, Some(6));
+    let latest = load(&testdb::migrations_dir()).latest_version();
+    assert_eq!(fresh.version, latest);
     assert!(!fresh.tables.contains_key(authdb::tracking::TABLE));
 }
 
@@ -66,9 +70,10 @@ async fn a_migrated_database_passes() {
     let report = verify(&client, &testdb::migrations_dir()).await;
     assert_eq!(report.problems(), Vec::<String>::new());
     assert!(report.ok());
+    let latest = load(&testdb::migrations_dir()).latest_version();
     assert_eq!(
         (report.database_version, report.snapshot_version),
-        (Some(6), Some(6))
+        (latest, latest)
     );
 }
 
@@ -215,17 +220,20 @@ async fn an_extra_table_column_and_index() {
 
 #[tokio::test]
 async fn a_modified_migration_file() {
-    let dir = folder_with_snapshot(6);
-    let path = dir.path().join("003_create_software_background.sql");
-    let sql = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, format!("{sql}\n-- an edit after the fact\n")).unwrap();
-    let db = testdb::migrated_database().await;
-    let report = verify(&db.connect().await, dir.path()).await;
+    let fixture = fixture().await;
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    migrate(&mut client, fixture.path()).await.unwrap();
+    fixture.write(
+        "002_create_b.sql",
+        "CREATE TABLE b (id int);\n-- an edit after the fact\n",
+    );
+    let report = verify(&client, fixture.path()).await;
     assert_eq!(
         report.problems(),
         [
-            "migration 003_create_software_background: modified: the file changed after it was \
-             applied; restore it and put the change in a new migration"
+            "migration 002_create_b: modified: the file changed after it was applied; restore it \
+             and put the change in a new migration"
         ]
     );
     assert!(!report.ok());
@@ -233,50 +241,51 @@ async fn a_modified_migration_file() {
 
 #[tokio::test]
 async fn a_pending_migration_leaves_the_schema_uncompared() {
+    let fixture = fixture().await;
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
     let options = MigrateOptions {
-        target: Some(5),
+        up_to: Some(2),
         ..Default::default()
     };
-    authdb::migrate(&mut client, &load(&testdb::migrations_dir()), &options)
+    authdb::migrate(&mut client, &fixture.load(), &options)
         .await
         .unwrap();
-    let report = verify(&client, &testdb::migrations_dir()).await;
+    let report = verify(&client, fixture.path()).await;
     assert_eq!(
         report.problems(),
         [
-            "migration 006_create_triggers: pending: not applied to this database yet (cargo xtask migrate)",
-            "the schema was not compared: the database is at version 5, the snapshot describes version 6",
+            "migration 003_b_name: pending: not applied to this database yet (cargo xtask migrate)",
+            "the schema was not compared: the database is at version 2, the snapshot describes version 3",
         ]
     );
 }
 
 #[tokio::test]
 async fn a_snapshot_older_than_the_migrations_is_reported() {
-    let dir = folder_with_snapshot(6);
-    std::fs::write(
-        dir.path().join("007_add_nickname.sql"),
-        "ALTER TABLE users ADD COLUMN nickname text;\n",
-    )
-    .unwrap();
-    let db = testdb::migrated_database().await;
+    let mut fixture = fixture().await;
+    fixture.add(
+        "add_nickname",
+        "ALTER TABLE a ADD COLUMN nickname text;\n",
+        "ALTER TABLE a DROP COLUMN nickname;\n",
+    );
+    let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    migrate(&mut client, dir.path()).await.unwrap();
-    let problems = verify(&client, dir.path()).await.problems();
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let problems = verify(&client, fixture.path()).await.problems();
     let expected = format!(
-        "{}: the snapshot describes version 6, but the latest migration is 7: run `cargo xtask \
+        "{}: the snapshot describes version 3, but the latest migration is 4: run `cargo xtask \
          snapshot` and commit the file; the schema was not compared",
-        dir.path().join(SNAPSHOT_FILE).display()
+        fixture.path().join(SNAPSHOT_FILE).display()
     );
     assert_eq!(problems, [expected]);
 }
 
 #[tokio::test]
 async fn snapshot_file_errors_name_the_file_and_line() {
-    let dir = folder(&[("001_a.sql", "SELECT 1;\n")]);
-    let message = Snapshot::load(dir.path()).unwrap_err().to_string();
-    let path = dir.path().join(SNAPSHOT_FILE);
+    let fixture = Fixture::new().table("a");
+    let message = Snapshot::load(fixture.path()).unwrap_err().to_string();
+    let path = fixture.path().join(SNAPSHOT_FILE);
     assert_eq!(
         message,
         format!(
@@ -286,7 +295,7 @@ async fn snapshot_file_errors_name_the_file_and_line() {
         )
     );
     std::fs::write(&path, "version 1\n\ntable users\n  colum id uuid\n").unwrap();
-    let message = Snapshot::load(dir.path()).unwrap_err().to_string();
+    let message = Snapshot::load(fixture.path()).unwrap_err().to_string();
     assert_eq!(
         message,
         format!(
@@ -299,10 +308,10 @@ async fn snapshot_file_errors_name_the_file_and_line() {
 
 #[tokio::test]
 async fn the_benchmark_schema_round_trips() {
-    let dir = folder(&[("001_bench.sql", &bench_schema_sql(200))]);
+    let fixture = Fixture::new().migration("bench", &bench_schema_sql(200), "SELECT 1;\n");
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    migrate(&mut client, dir.path()).await.unwrap();
+    migrate(&mut client, fixture.path()).await.unwrap();
     let snapshot = Snapshot::capture(&client).await.unwrap();
     assert_eq!(snapshot.tables.len(), 200);
     let table = &snapshot.tables["bench_199"];

@@ -1,0 +1,52 @@
+//! What a long operation says while it works. The library never prints; a caller that wants to
+//! tell its user (xtask on stderr, rehearse in its report) passes a [`Notify`], and every other
+//! caller passes nothing.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Something worth telling the user while an operation is under way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Another session holds the migration lock; the run waits for it (up to the lock wait).
+    WaitingForLock { holder: String },
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Notice::WaitingForLock { holder } => {
+                write!(f, "waiting for the migration lock held by {holder}")
+            }
+        }
+    }
+}
+
+/// A receiver of notices, shared by the clones of one [`Notify`].
+type Listener = Arc<dyn Fn(&Notice) + Send + Sync>;
+
+/// Where notices go: nowhere by default.
+#[derive(Clone, Default)]
+pub struct Notify(Option<Listener>);
+
+impl Notify {
+    pub fn new(f: impl Fn(&Notice) + Send + Sync + 'static) -> Notify {
+        Notify(Some(Arc::new(f)))
+    }
+
+    pub(crate) fn send(&self, notice: &Notice) {
+        if let Some(f) = &self.0 {
+            f(notice);
+        }
+    }
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Notify(..)"
+        } else {
+            "Notify(none)"
+        })
+    }
+}
