@@ -32,12 +32,16 @@ fn run(args: &[&str]) -> String {
     stdout
 }
 
-fn migration_count() -> usize {
-    authdb::Migrations::load(&testdb::migrations_dir())
-        .unwrap()
-        .list
-        .len()
+/// Three plain migrations (a no-transaction one is refused through a pooler: see the library's
+/// tests); the table names are the repository's, the folder is the test's own.
+fn fixture() -> testdb::Fixture {
+    testdb::Fixture::new()
+        .table("users")
+        .table("sessions")
+        .table("software_background")
 }
+
+const MIGRATIONS: usize = 3;
 
 /// PgBouncer's own view of its settings, from its admin console.
 async fn pooler_setting(name: &str) -> String {
@@ -68,7 +72,7 @@ async fn check_applied_once(db: &testdb::TestDb) {
         )
         .await
         .unwrap();
-    let n = migration_count() as i64;
+    let n = MIGRATIONS as i64;
     assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (n, n));
     let locks: i64 = client
         .query_one(
@@ -87,9 +91,11 @@ async fn migrate_and_status_work_through_pgbouncer_in_transaction_mode() {
     assert_eq!(pooler_setting("pool_mode").await, "transaction");
     let db = testdb::empty_database().await;
     let url = pooled_url(&db.name);
-    let n = migration_count();
+    let n = MIGRATIONS;
+    let fixture = fixture();
+    let dir = fixture.path().to_str().unwrap();
 
-    let first = run(&["migrate", "--database-url", &url]);
+    let first = run(&["migrate", "--database-url", &url, "--migrations", dir]);
     assert!(
         first.contains(&format!("{n} migrations applied")),
         "{first}"
@@ -101,7 +107,7 @@ async fn migrate_and_status_work_through_pgbouncer_in_transaction_mode() {
         )),
         "{first}"
     );
-    let second = run(&["migrate", "--database-url", &url]);
+    let second = run(&["migrate", "--database-url", &url, "--migrations", dir]);
     assert!(
         second.contains(&format!("already up to date at version {n}")),
         "{second}"
@@ -110,7 +116,7 @@ async fn migrate_and_status_work_through_pgbouncer_in_transaction_mode() {
 
     // The same pooler under a name without -pooler: no notice.
     let plain = testdb::pooler::pooler().url("127.0.0.1", &db.name);
-    let status = run(&["status", "--database-url", &plain]);
+    let status = run(&["status", "--database-url", &plain, "--migrations", dir]);
     assert!(
         status.contains(&format!("{n} applied, 0 pending, 0 modified, 0 missing")),
         "{status}"
@@ -126,18 +132,20 @@ async fn concurrent_migrators_through_pgbouncer_apply_each_migration_once() {
     let db = testdb::empty_database().await;
     let url = pooled_url(&db.name);
     let cwd = tempfile::tempdir().unwrap();
+    let fixture = fixture();
     // All started before any is awaited.
     let children: Vec<_> = (0..migrators)
         .map(|_| {
             xtask(cwd.path())
-                .args(["migrate", "--database-url", &url])
+                .args(["migrate", "--database-url", &url, "--migrations"])
+                .arg(fixture.path())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
                 .unwrap()
         })
         .collect();
-    let n = migration_count();
+    let n = MIGRATIONS;
     let (mut applied, mut up_to_date) = (0, 0);
     for child in children {
         let output = child.wait_with_output().unwrap();

@@ -5,6 +5,7 @@
 mod baseline;
 mod concurrency;
 mod connect;
+mod email;
 mod migrate;
 mod repository;
 mod rollback;
