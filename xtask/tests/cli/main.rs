@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod crash;
+mod guarantees;
 mod pooler;
 mod processes;
 mod verify;
