@@ -15,36 +15,43 @@ impl cli::Status {
         let migrations = self.target.migrations()?;
         crate::block_on(async {
             let (info, connection) = self.target.connect().await?;
-            let entries = authdb::status(&connection.client, &migrations).await?;
+            let status = authdb::status(&connection.client, &migrations).await?;
+            let entries = &status.entries;
             let count = |state| entries.iter().filter(|e| e.state == state).count();
-            let broken = count(State::Modified) + count(State::Missing);
+            let broken = count(State::Modified) + count(State::Missing) + count(State::Different);
             if self.json {
                 let body = json!({
                     "ok": broken == 0,
                     "target": connection.target,
                     "server_version": connection.server_version,
                     "migrations": entries,
+                    "refusal": status.refusal,
                 });
                 println!("{body:#}");
             } else {
                 print_header(&info, &connection);
                 let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
-                for entry in &entries {
-                    let state = format!("{:?}", entry.state).to_lowercase();
-                    let when = entry.applied_at.as_deref().unwrap_or("");
-                    println!("{:width$}  {state:8}  {when}", entry.name);
+                for entry in entries {
+                    let state = entry.state.to_string();
+                    let when = match &entry.recorded_as {
+                        Some(other) => format!("the database has {other}"),
+                        None => entry.applied_at.clone().unwrap_or_default(),
+                    };
+                    println!("{:width$}  {state:9}  {when}", entry.name);
                 }
-                println!(
+                let mut summary = format!(
                     "{} applied, {} pending, {} modified, {} missing",
                     count(State::Applied),
                     count(State::Pending),
                     count(State::Modified),
                     count(State::Missing)
                 );
-                if broken > 0 {
-                    println!(
-                        "migrate will refuse to run until the modified or missing files are restored"
-                    );
+                if count(State::Different) > 0 {
+                    summary.push_str(&format!(", {} different", count(State::Different)));
+                }
+                println!("{summary}");
+                if let Some(refusal) = &status.refusal {
+                    println!("migrate will refuse to run: {refusal}");
                 }
             }
             Ok(if broken == 0 {

@@ -72,6 +72,19 @@ pub enum Error {
         actual: String,
     },
     #[error(
+        "version {version} in the database is {recorded}, a different migration from {} (another \
+         branch's, applied here before yours was numbered): its file is not in this folder, so \
+         nothing runs. Roll it back with that branch's down file (check the branch out and run \
+         `cargo xtask rollback --to {}`), or, for a local database, start over with `cargo xtask dev \
+         --reset`; then renumber yours after the last version if both must stay",
+        path.display(), version - 1
+    )]
+    DifferentMigration {
+        version: i64,
+        recorded: String,
+        path: PathBuf,
+    },
+    #[error(
         "version {version} ({name}) is recorded as applied in the database but {} has no file for it: \
          restore the file from version control, or point --migrations at the folder it came from",
         dir.display()

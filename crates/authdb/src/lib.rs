@@ -33,7 +33,7 @@ pub use plan::{Entry, State};
 pub use rollback::{RollbackOptions, RollbackPlan, RollbackTo, plan_rollback, rollback};
 pub use runner::{
     DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, MigrateOptions,
-    MigrateReport, Step, migrate, status,
+    MigrateReport, Status, Step, migrate, status,
 };
 pub use snapshot::{Difference, Snapshot};
 pub use verify::{VerifyReport, verify};

@@ -21,6 +21,21 @@ pub enum State {
     Modified,
     /// Applied, but the file is gone.
     Missing,
+    /// The database applied another migration under this version (from another branch): a
+    /// different name, not an edit.
+    Different,
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Modified => "modified",
+            State::Missing => "missing",
+            State::Different => "different",
+        })
+    }
 }
 
 /// One line of `status`: a version in the folder, the database, or both.
@@ -33,6 +48,8 @@ pub struct Entry {
     pub path: Option<PathBuf>,
     /// When it was applied (RFC 3339), if it was.
     pub applied_at: Option<String>,
+    /// The name the database recorded for this version, when it is another migration's.
+    pub recorded_as: Option<String>,
 }
 
 /// Every version known to the folder or the database, in order.
@@ -44,6 +61,7 @@ pub fn compare(migrations: &Migrations, applied: &[AppliedMigration]) -> Vec<Ent
             let record = applied.iter().find(|a| a.version == m.version);
             let state = match record {
                 None => State::Pending,
+                Some(a) if a.name != m.stem => State::Different,
                 Some(a) if a.checksum == m.checksum.to_hex() => State::Applied,
                 Some(_) => State::Modified,
             };
@@ -53,6 +71,7 @@ pub fn compare(migrations: &Migrations, applied: &[AppliedMigration]) -> Vec<Ent
                 state,
                 path: Some(m.path.clone()),
                 applied_at: record.map(|a| a.applied_at.clone()),
+                recorded_as: record.filter(|a| a.name != m.stem).map(|a| a.name.clone()),
             }
         })
         .collect();
@@ -64,6 +83,7 @@ pub fn compare(migrations: &Migrations, applied: &[AppliedMigration]) -> Vec<Ent
                 state: State::Missing,
                 path: None,
                 applied_at: Some(a.applied_at.clone()),
+                recorded_as: None,
             });
         }
     }
@@ -81,6 +101,13 @@ pub fn check_history(migrations: &Migrations, applied: &[AppliedMigration]) -> R
                     version: a.version,
                     name: a.name.clone(),
                     dir: migrations.dir.clone(),
+                });
+            }
+            Some(m) if m.stem != a.name => {
+                return Err(Error::DifferentMigration {
+                    version: a.version,
+                    recorded: a.name.clone(),
+                    path: m.path.clone(),
                 });
             }
             Some(m) if m.checksum.to_hex() != a.checksum => {
@@ -242,5 +269,24 @@ mod tests {
         );
         let states: Vec<State> = compare(&f, &done).iter().map(|e| e.state).collect();
         assert_eq!(states, [State::Applied, State::Applied, State::Missing]);
+    }
+
+    #[test]
+    fn another_branch_s_migration_under_the_same_version_is_named_as_such() {
+        let f = folder(&[1, 2]);
+        let mut done = applied(&f, &[1, 2]);
+        done[1].name = "002_add_nickname".into();
+        done[1].checksum = "0123456789abcdef".into();
+        let err = check_history(&f, &done).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "version 2 in the database is 002_add_nickname, a different migration from \
+                 migrations/002_m2.sql"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("cargo xtask dev --reset"), "{err}");
+        let states: Vec<State> = compare(&f, &done).iter().map(|e| e.state).collect();
+        assert_eq!(states, [State::Applied, State::Different]);
     }
 }

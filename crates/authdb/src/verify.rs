@@ -50,6 +50,10 @@ impl VerifyReport {
                     State::Missing => {
                         "missing: applied to this database, but the folder has no file for it"
                     }
+                    State::Different => {
+                        "different: the database applied another migration under this version \
+                         (another branch's); see `cargo xtask status`"
+                    }
                 };
                 Some(format!("migration {}: {advice}", entry.name))
             })

@@ -52,7 +52,14 @@ async fn a_dry_run_of_a_down_file_changes_no_byte_and_commit_in_one_is_refused()
     let before = testdb::fingerprint(&db.connect().await).await;
 
     for extra in [&["--dry-run"][..], &[][..]] {
-        let mut args = vec!["rollback", "--all", "--database-url", &db.url, "--migrations", dir];
+        let mut args = vec![
+            "rollback",
+            "--all",
+            "--database-url",
+            &db.url,
+            "--migrations",
+            dir,
+        ];
         args.extend_from_slice(extra);
         let (code, stdout, stderr) = run(&args);
         // Without --dry-run and without a terminal, the plan is shown and refused.
@@ -118,7 +125,9 @@ async fn another_migrator_holding_the_lock_is_named_once_and_waited_for_a_bounde
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(took < Duration::from_secs(8), "took {took:?}");
     assert_eq!(
-        stderr.matches("waiting for the migration lock held by pid ").count(),
+        stderr
+            .matches("waiting for the migration lock held by pid ")
+            .count(),
         1,
         "{stderr}"
     );
@@ -161,4 +170,58 @@ async fn a_search_path_that_puts_another_schema_first_keeps_one_history() {
         .unwrap()
         .get(0);
     assert_eq!(histories, 1);
+}
+
+#[tokio::test]
+async fn another_branch_s_migration_under_our_version_is_named_not_called_modified() {
+    let db = testdb::empty_database().await;
+    let theirs = Fixture::new().table("a").migration(
+        "add_nickname",
+        "ALTER TABLE a ADD COLUMN nickname text;\n",
+        "ALTER TABLE a DROP COLUMN nickname;\n",
+    );
+    let dir = theirs.path().to_str().unwrap();
+    let (code, stdout, stderr) = run(&["migrate", "--database-url", &db.url, "--migrations", dir]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+
+    let ours = Fixture::new().table("a").migration(
+        "add_locale",
+        "ALTER TABLE a ADD COLUMN locale text;\n",
+        "ALTER TABLE a DROP COLUMN locale;\n",
+    );
+    let dir = ours.path().to_str().unwrap();
+    let before = state(&db).await;
+    let (code, stdout, stderr) = run(&["migrate", "--database-url", &db.url, "--migrations", dir]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let expected = format!(
+        "version 2 in the database is 002_add_nickname, a different migration from {}/002_add_locale.sql",
+        dir
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(
+        stderr.contains("cargo xtask rollback --to 1") && !stderr.contains("git checkout"),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = run(&["status", "--database-url", &db.url, "--migrations", dir]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("002_add_locale  different  the database has 002_add_nickname"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("migrate will refuse to run: {expected}")),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = run(&[
+        "rollback",
+        "--dry-run",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        dir,
+    ]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert_eq!(state(&db).await, before);
 }

@@ -129,6 +129,7 @@ async fn a_modified_applied_migration_is_refused_and_nothing_runs() {
     let states: Vec<State> = authdb::status(&client, &fixture.load())
         .await
         .unwrap()
+        .entries
         .iter()
         .map(|e| e.state)
         .collect();
@@ -154,6 +155,7 @@ async fn an_applied_migration_without_its_file_is_refused() {
     let states: Vec<State> = authdb::status(&client, &fixture.load())
         .await
         .unwrap()
+        .entries
         .iter()
         .map(|e| e.state)
         .collect();
@@ -175,7 +177,10 @@ async fn a_crlf_checkout_is_not_a_modification() {
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replace('\n', "\r\n")).unwrap();
     }
-    let entries = authdb::status(&client, &fixture.load()).await.unwrap();
+    let entries = authdb::status(&client, &fixture.load())
+        .await
+        .unwrap()
+        .entries;
     assert!(
         entries.iter().all(|e| e.state == State::Applied),
         "{entries:?}"
