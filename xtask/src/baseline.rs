@@ -53,7 +53,7 @@ impl cli::Baseline {
                         }
                         println!(
                             "nothing was recorded: the schema differs from {} in {} way(s) above. \
-                             Bring the database in line (or migrate a new one) and run baseline again",
+                             `cargo xtask adopt` plans what brings it in line",
                             snapshot_path.display(),
                             differences.len()
                         );

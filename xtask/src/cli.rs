@@ -33,7 +33,9 @@ pub enum Command {
     Dev(Dev),
     /// Check a database: every migration applied and unchanged, the schema equal to the snapshot.
     Verify(Verify),
-    /// Adopt a database migrated before authdb: record every migration as applied if the schema matches.
+    /// Bring a database built before authdb under it: plan (or --apply) the script that reconciles it with the snapshot.
+    Adopt(Adopt),
+    /// Adopt a database whose schema already equals the snapshot: record every migration as applied.
     Baseline(Baseline),
     /// Migrate a throwaway PostgreSQL container and write migrations/schema.snapshot from it.
     Snapshot(Snapshot),
@@ -200,6 +202,29 @@ pub struct Verify {
 pub struct Baseline {
     #[command(flatten)]
     pub target: Target,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Adopt {
+    #[command(flatten)]
+    pub target: Target,
+    /// Run the script and record the migrations (asks on a terminal; --yes otherwise).
+    #[arg(long)]
+    pub apply: bool,
+    /// Do not ask before --apply.
+    #[arg(long, requires = "apply")]
+    pub yes: bool,
+    /// Drop what the database has beyond the snapshot instead of keeping it.
+    #[arg(long)]
+    pub drop_extra: bool,
+    /// Write the script to FILE for review, and change nothing.
+    #[arg(long, value_name = "FILE", conflicts_with = "apply")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub timeouts: Timeouts,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,

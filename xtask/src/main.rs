@@ -1,6 +1,7 @@
 //! `cargo xtask`: the command line of authdb. It parses arguments, prints, and calls into the
 //! `authdb` library; nothing here talks to PostgreSQL itself.
 
+mod adopt;
 mod baseline;
 mod bench;
 mod cli;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         cli::Command::Seed(flags) => flags.run(),
         cli::Command::Dev(flags) => flags.run(),
         cli::Command::Verify(flags) => flags.run(),
+        cli::Command::Adopt(flags) => flags.run(),
         cli::Command::Baseline(flags) => flags.run(),
         cli::Command::Snapshot(flags) => flags.run(),
         cli::Command::Lint(flags) => flags.run(),

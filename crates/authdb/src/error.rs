@@ -215,6 +215,25 @@ pub enum Error {
         version: Option<i64>,
     },
 
+    // Adopting.
+    #[error(
+        "adopt cannot reconcile this database automatically, so nothing was changed: {}",
+        reasons.join("; ")
+    )]
+    AdoptRefused { reasons: Vec<String> },
+    #[error(
+        "the database changed between the plan and --apply (another adopt, migrate or a hand-made \
+         change): nothing was changed; plan again and review the new script"
+    )]
+    AdoptPlanStale,
+    #[error(
+        "the reconciliation script ran, but the schema still differs from the snapshot ({}), so it \
+         was rolled back and nothing changed. This is a gap in adopt's planner: please report it, \
+         and reconcile these by hand",
+        differences.join("; ")
+    )]
+    AdoptIncomplete { differences: Vec<String> },
+
     #[error("{context}: {reason}")]
     Database {
         context: String,

@@ -5,6 +5,7 @@
 //! and [`migrate`] compares the folder with the tracking table and applies what is pending in one
 //! transaction. The `xtask` crate is a thin command line over these.
 
+pub mod adopt;
 pub mod baseline;
 pub mod connect;
 pub mod conninfo;
@@ -22,6 +23,7 @@ pub mod tracking;
 mod transaction;
 pub mod verify;
 
+pub use adopt::{AdoptOptions, AdoptPlan, Adopted, apply_adopt, plan_adopt};
 pub use baseline::{Baseline, baseline};
 pub use connect::{Connection, Retry, connect, open};
 pub use conninfo::{ConnInfo, Tls, redact};

@@ -23,6 +23,7 @@ pub use state::fingerprint;
 
 mod cleanup;
 pub mod fixture;
+pub mod legacy;
 pub mod pooler;
 mod state;
 pub mod tls;

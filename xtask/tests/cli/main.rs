@@ -2,6 +2,7 @@
 //! guarantees that only separate processes can show (concurrent deploys, a killed migrator).
 //! One container for this binary (see the `testdb` crate), one database per test.
 
+mod adopt;
 mod bad_input;
 mod crash;
 mod guarantees;

@@ -118,7 +118,7 @@ async fn baseline_adopts_an_old_database_or_refuses_and_changes_nothing() {
             "trigger a.a_touch: missing",
             &format!(
                 "nothing was recorded: the schema differs from {dir}/schema.snapshot in 2 way(s) \
-                 above. Bring the database in line (or migrate a new one) and run baseline again"
+                 above. `cargo xtask adopt` plans what brings it in line"
             ),
         ]
     );

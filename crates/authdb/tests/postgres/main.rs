@@ -2,6 +2,7 @@
 //! fresh database per test. Tests of the engine run on folders they write (`testdb::Fixture`);
 //! tests of the repository's own schema read `migrations/` and never count its files.
 
+mod adopt;
 mod baseline;
 mod concurrency;
 mod connect;

@@ -1,0 +1,136 @@
+//! `cargo xtask adopt`: the plan that brings a database built before authdb under it, printed
+//! statement by statement (or written to a file for review), and with `--apply`, run after a
+//! confirmation. Planning reads the database only.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use authdb::adopt::{AdoptOptions, AdoptPlan};
+use authdb::snapshot::Snapshot;
+use serde_json::json;
+
+use crate::cli;
+use crate::target::{duration, notify_on_stderr, print_header};
+
+impl cli::Adopt {
+    pub fn run(self) -> Result<ExitCode> {
+        let migrations = self.target.migrations()?;
+        let snapshot = Snapshot::load(&migrations.dir)?;
+        let options = AdoptOptions {
+            drop_extra: self.drop_extra,
+            lock_timeout: self.timeouts.lock(),
+            statement_timeout: self.timeouts.statement(),
+            lock_wait: self.timeouts.lock_wait(),
+            notify: notify_on_stderr(),
+            ..AdoptOptions::default()
+        };
+        crate::block_on(async {
+            let (info, connection) = self.target.connect().await?;
+            if !self.json {
+                print_header(&info, &connection);
+            }
+            let plan =
+                authdb::plan_adopt(&connection.client, &migrations, &snapshot, &options).await?;
+            if let Some(file) = &self.output {
+                std::fs::write(file, plan.script())
+                    .with_context(|| format!("writing {}", file.display()))?;
+            }
+            if !self.apply || !plan.refusals.is_empty() {
+                if self.json {
+                    let body = json!({"ok": plan.refusals.is_empty(), "target": connection.target, "plan": plan});
+                    println!("{body:#}");
+                } else {
+                    print_plan(&plan);
+                    if let Some(file) = &self.output {
+                        println!("wrote the script to {}", file.display());
+                    }
+                }
+                return Ok(if plan.refusals.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                });
+            }
+            if !self.json {
+                print_plan(&plan);
+            }
+            if !self.yes {
+                confirm()?;
+            }
+            let adopted =
+                authdb::apply_adopt(&connection.client, &migrations, &snapshot, &options, &plan)
+                    .await?;
+            if self.json {
+                let body = json!({"ok": true, "target": connection.target, "plan": plan, "adopted": adopted});
+                println!("{body:#}");
+            } else {
+                println!(
+                    "adopted in {}: {} statements run, migrations up to version {} recorded as \
+                     applied, and the schema equals the snapshot; `cargo xtask migrate` takes it \
+                     from here",
+                    duration(adopted.duration_ms),
+                    adopted.statements,
+                    adopted.version
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        })
+    }
+}
+
+fn print_plan(plan: &AdoptPlan) {
+    if plan.statements.is_empty() && plan.refusals.is_empty() {
+        println!(
+            "the schema already equals the snapshot: --apply only records migrations up to version {}",
+            plan.version
+        );
+    }
+    for (i, statement) in plan.statements.iter().enumerate() {
+        println!("{:>3}. {}", i + 1, statement.resolves);
+        println!("     lock: {}", statement.lock);
+        for line in statement.sql.lines() {
+            println!("     {line}");
+        }
+    }
+    for kept in &plan.kept {
+        println!("kept: {kept} (not in the snapshot; --drop-extra drops it)");
+    }
+    for refusal in &plan.refusals {
+        println!("cannot adopt: {}", refusal.reason);
+        if let (Some(rows), Some(query)) = (refusal.rows, &refusal.query) {
+            println!("     {rows} rows; list them with: {query}");
+        }
+    }
+    if plan.refusals.is_empty() {
+        println!(
+            "plan: {} statements in one transaction, then migrations up to version {} recorded; \
+             nothing was changed (run with --apply)",
+            plan.statements.len(),
+            plan.version
+        );
+    } else {
+        println!(
+            "nothing can be applied: {} problem(s) above need a hand-made fix first; nothing was changed",
+            plan.refusals.len()
+        );
+    }
+}
+
+/// Asks on the terminal; refuses outright when there is none.
+fn confirm() -> Result<()> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to adopt without confirmation: there is no terminal to ask on. Check the plan \
+             above and pass --yes to proceed"
+        );
+    }
+    print!("type 'yes' to run this script: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if answer.trim() != "yes" {
+        bail!("adopt cancelled: nothing was changed");
+    }
+    Ok(())
+}
