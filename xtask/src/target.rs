@@ -38,7 +38,11 @@ impl Timeouts {
 
 /// Says on stderr that the command waits for another migrator, once.
 pub fn notify_on_stderr() -> authdb::Notify {
-    authdb::Notify::new(|notice| eprintln!("{notice}"))
+    authdb::Notify::new(|notice| {
+        if let authdb::Notice::WaitingForLock { .. } = notice {
+            eprintln!("{notice}");
+        }
+    })
 }
 
 impl Timeouts {}

@@ -25,8 +25,6 @@ pub struct Migration {
     pub down: Script,
     /// The file starts with [`NO_TRANSACTION`]: it runs on its own, outside the run's transaction.
     pub no_transaction: bool,
-    /// How many statements the file holds: each gets `statement_timeout` on the server.
-    pub statements: usize,
 }
 
 /// A down file: the SQL that undoes its migration.
@@ -77,7 +75,6 @@ impl Migrations {
                         sql: text(down),
                     },
                     no_transaction: up.no_transaction,
-                    statements: up.statements,
                 }
             })
             .collect();

@@ -10,6 +10,11 @@ use std::sync::Arc;
 pub enum Notice {
     /// Another session holds the migration lock; the run waits for it (up to the lock wait).
     WaitingForLock { holder: String },
+    /// A file's statement starting at this line is sent now (rehearse times and blames them).
+    Statement {
+        path: std::path::PathBuf,
+        line: usize,
+    },
 }
 
 impl fmt::Display for Notice {
@@ -18,6 +23,7 @@ impl fmt::Display for Notice {
             Notice::WaitingForLock { holder } => {
                 write!(f, "waiting for the migration lock held by {holder}")
             }
+            Notice::Statement { path, line } => write!(f, "running {}:{line}", path.display()),
         }
     }
 }

@@ -188,7 +188,6 @@ mod tests {
                     sql: "SELECT 0;".into(),
                 },
                 no_transaction: false,
-                statements: 1,
             })
             .collect();
         Migrations {

@@ -367,9 +367,14 @@ async fn revert_in_transaction(
     let mut steps = Vec::with_capacity(reverts.len());
     for migration in reverts {
         let down = &migration.down;
-        let statements = authdb_folder::sql::statements(&down.sql).count();
-        let elapsed =
-            run_script(client, &down.path, &down.sql, statements, timeouts(options)).await?;
+        let elapsed = run_script(
+            client,
+            &down.path,
+            &down.sql,
+            timeouts(options),
+            &options.notify,
+        )
+        .await?;
         tracking::remove(client, migration, &transaction).await?;
         steps.push(Revert {
             version: migration.version,

@@ -204,13 +204,12 @@ async fn apply(
         if migration.no_transaction {
             set_timeouts(client, timeouts, "SET").await?;
         }
-        let statements = migration.statements;
         let result = run_script(
             client,
             &migration.path,
             &migration.sql,
-            statements,
             timeouts,
+            &options.notify,
         )
         .await;
         let result = match result {

@@ -211,41 +211,49 @@ pub(crate) async fn abort(client: &Client, error: Error) -> Error {
     error
 }
 
-/// Runs one file's SQL; a failure names the file and, when PostgreSQL points at one, the line
-/// and column. The client waits at most `statement_timeout` per statement plus
-/// [`SERVER_GRACE`] (statement_timeout applies to each statement of a multi-statement query).
+/// Runs one file's SQL, statement by statement as the folder's splitter finds them (psql's
+/// rule), so a failure always names the file, line and column, even when PostgreSQL gives no
+/// position, and a listener hears which statement is running. The client waits for each
+/// statement at most `statement_timeout` plus [`SERVER_GRACE`]: the server cancels it first.
 pub(crate) async fn run_script(
     client: &Client,
     path: &Path,
     sql: &str,
-    statements: usize,
     timeouts: Timeouts,
+    notify: &Notify,
 ) -> Result<Duration> {
     let started = Instant::now();
-    let deadline = timeouts
-        .statement
-        .map(|limit| limit * statements.max(1) as u32 + SERVER_GRACE);
-    let run = async {
-        client
-            .batch_execute(sql)
-            .await
-            .map_err(|e| failure(path, sql, &e))
-    };
-    match deadline {
-        None => run.await?,
-        Some(limit) => tokio::time::timeout(limit, run)
-            .await
-            .map_err(|_| unanswered(path, limit))??,
+    let deadline = timeouts.statement.map(|limit| limit + SERVER_GRACE);
+    for statement in authdb_folder::sql::statements(sql) {
+        let text = &sql[statement.range.clone()];
+        let (line, _) = position::at_byte(sql, statement.range.start);
+        notify.send(&Notice::Statement {
+            path: path.to_path_buf(),
+            line,
+        });
+        let run = async {
+            client
+                .batch_execute(text)
+                .await
+                .map_err(|e| failure(path, sql, statement.range.start, &e))
+        };
+        match deadline {
+            None => run.await?,
+            Some(limit) => tokio::time::timeout(limit, run)
+                .await
+                .map_err(|_| unanswered(path, sql, statement.range.start, limit))??,
+        }
     }
     Ok(started.elapsed())
 }
 
-fn unanswered(path: &Path, waited: Duration) -> Error {
+fn unanswered(path: &Path, sql: &str, start: usize, waited: Duration) -> Error {
+    let (line, col) = position::at_byte(sql, start);
     Error::MigrationFailed {
-        location: path.display().to_string(),
+        location: format!("{}:{line}:{col}", path.display()),
         message: format!(
-            "the server did not answer within {} s (--statement-timeout for each statement, plus \
-             {} s), so the connection is presumed lost",
+            "the server did not answer within {} s (--statement-timeout plus {} s), so the \
+             connection is presumed lost",
             waited.as_secs(),
             SERVER_GRACE.as_secs()
         ),
@@ -298,20 +306,26 @@ pub(crate) fn first_value(messages: &[SimpleQueryMessage]) -> Option<String> {
     })
 }
 
-fn failure(path: &Path, sql: &str, error: &tokio_postgres::Error) -> Error {
+/// The error of the statement that starts at byte `start` of the file `sql`: PostgreSQL's
+/// position is counted in characters of that statement.
+fn failure(path: &Path, sql: &str, start: usize, error: &tokio_postgres::Error) -> Error {
     let path = path.display();
     let mut message = describe(error);
-    let location = match error.as_db_error().and_then(|db| db.position()) {
+    let statement_at = position::at_byte(sql, start);
+    let (line, col) = match error.as_db_error().and_then(|db| db.position()) {
         Some(ErrorPosition::Original(position)) => {
-            let (line, col) = position::at_char(sql, *position as usize);
-            format!("{path}:{line}:{col}")
+            let within = sql[start..]
+                .char_indices()
+                .nth((*position as usize).saturating_sub(1))
+                .map_or(sql.len(), |(i, _)| start + i);
+            position::at_byte(sql, within)
         }
         // An error inside a function body: PostgreSQL points into the body, not the file.
         Some(ErrorPosition::Internal { query, .. }) => {
             message.push_str(&format!(" (in the statement: {query})"));
-            path.to_string()
+            statement_at
         }
-        None => path.to_string(),
+        None => statement_at,
     };
     if let Some(context) = error.as_db_error().and_then(|db| db.where_()) {
         message.push_str(&format!(" (context: {context})"));
@@ -321,7 +335,7 @@ fn failure(path: &Path, sql: &str, error: &tokio_postgres::Error) -> Error {
             .push_str(" (the connection failed; the server rolls back an unfinished transaction)");
     }
     Error::MigrationFailed {
-        location,
+        location: format!("{path}:{line}:{col}"),
         message,
         outcome: ROLLED_BACK.to_string(),
     }

@@ -50,8 +50,7 @@ async fn a_paused_server_gives_a_clear_error_in_time_and_nothing_is_applied() {
     let message = result.unwrap_err().to_string();
     assert!(
         message.contains(
-            "002_slow.sql: the server did not answer within 7 s (--statement-timeout for each \
-             statement, plus 5 s)"
+            "002_slow.sql:1:1: the server did not answer within 6 s (--statement-timeout plus 5 s)"
         ),
         "{message}"
     );

@@ -76,7 +76,7 @@ pub fn statements(sql: &str) -> Statements<'_> {
 /// Iterator over the statements of a text; see [`statements`].
 pub struct Statements<'a> {
     sql: &'a str,
-    tokens: Box<dyn Iterator<Item = Token> + 'a>,
+    tokens: Box<dyn Iterator<Item = Token> + Send + 'a>,
     span_start: usize,
 }
 

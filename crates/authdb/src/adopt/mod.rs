@@ -281,7 +281,14 @@ async fn apply_in_transaction(
     }
     for (i, statement) in plan.statements.iter().enumerate() {
         let place = format!("adopt statement {} ({})", i + 1, statement.resolves);
-        run_script(client, Path::new(&place), &statement.sql, 1, timeouts).await?;
+        run_script(
+            client,
+            Path::new(&place),
+            &statement.sql,
+            timeouts,
+            &options.notify,
+        )
+        .await?;
     }
     tracking::create(client).await?;
     let recorded: Vec<_> = migrations

@@ -455,7 +455,7 @@ async fn a_failed_no_transaction_migration_says_what_was_committed() {
         .unwrap_err()
         .to_string();
     assert!(
-        message.contains("002_t_index.sql: column \"x\" does not exist (SQLSTATE 42703)"),
+        message.contains("002_t_index.sql:2:1: column \"x\" does not exist (SQLSTATE 42703)"),
         "{message}"
     );
     assert!(

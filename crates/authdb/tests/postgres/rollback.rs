@@ -127,7 +127,7 @@ async fn a_failing_down_file_rolls_everything_back() {
         .to_string();
     assert!(
         message.starts_with(&format!(
-            "{}: table \"not_there\" does not exist (SQLSTATE 42P01). Nothing was applied",
+            "{}:2:1: table \"not_there\" does not exist (SQLSTATE 42P01). Nothing was applied",
             fixture.path().join("002_b.down.sql").display()
         )),
         "{message}"
