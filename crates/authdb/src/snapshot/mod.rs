@@ -49,6 +49,32 @@ pub struct Table {
     /// User triggers, by name; the internal ones behind foreign keys are left out.
     pub triggers: BTreeMap<String, Trigger>,
     pub row_level_security: bool,
+    /// FORCE ROW LEVEL SECURITY: the policies bind the table's owner too.
+    pub force_row_level_security: bool,
+    /// UNLOGGED: never written to the WAL, so emptied after a crash and absent on replicas.
+    pub unlogged: bool,
+    /// Storage parameters by name: `fillfactor` -> `70`, `toast.autovacuum_enabled` -> `false`.
+    /// Only those set: an absent one has its default.
+    pub storage_parameters: BTreeMap<String, String>,
+    /// REPLICA IDENTITY when it is not the default (the primary key): `full`, `nothing` or
+    /// `using index NAME`. Logical replication cannot replicate updates and deletes without one.
+    pub replica_identity: Option<String>,
+    /// The table access method when it is not `heap` (the default; PostgreSQL 15 can change it).
+    pub access_method: Option<String>,
+    /// PARTITION BY of a partitioned table, as `pg_get_partkeydef` prints it: `RANGE (created_at)`.
+    pub partition_key: Option<String>,
+    /// What a partition belongs to.
+    pub partition_of: Option<Partition>,
+    /// INHERITS: the parents of a table that is not a partition, in their order.
+    pub inherits: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Partition {
+    /// The partitioned table, as a `regclass` prints it: `events`, `"Odd name"`.
+    pub parent: String,
+    /// As `pg_get_expr` prints it: `FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`, `DEFAULT`.
+    pub bound: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
