@@ -71,6 +71,51 @@ async fn verify_reports_drift_in_words_and_exits_1() {
     );
 }
 
+/// An unlogged table loses its rows in a crash: verify, and so baseline, must not pass it.
+#[tokio::test]
+async fn an_unlogged_table_fails_verify_and_baseline() {
+    let db = testdb::migrated_database().await;
+    let dir = repo_dir();
+    db.connect()
+        .await
+        .batch_execute("ALTER TABLE sessions SET UNLOGGED")
+        .await
+        .unwrap();
+    let (code, stdout, stderr) = run(&["verify", "--database-url", &db.url, "--migrations", &dir]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(
+        lines,
+        [
+            "table sessions: unlogged (emptied after a crash), expected logged",
+            &format!("1 problem: the database does not match {dir}"),
+        ]
+    );
+
+    // The same schema, migrated by hand without the tracking table: baseline records nothing.
+    let old = testdb::empty_database().await;
+    let client = old.connect().await;
+    for migration in &authdb::Migrations::load(&testdb::migrations_dir())
+        .unwrap()
+        .list
+    {
+        client.batch_execute(&migration.sql).await.unwrap();
+    }
+    client
+        .batch_execute("ALTER TABLE sessions SET UNLOGGED")
+        .await
+        .unwrap();
+    let before = state(&old).await;
+    let (code, stdout, stderr) =
+        run(&["baseline", "--database-url", &old.url, "--migrations", &dir]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("\ntable sessions: unlogged (emptied after a crash), expected logged\n"),
+        "{stdout}"
+    );
+    assert_eq!(state(&old).await, before);
+}
+
 #[tokio::test]
 async fn baseline_adopts_an_old_database_or_refuses_and_changes_nothing() {
     let migrations = authdb::Migrations::load(&testdb::migrations_dir()).unwrap();
