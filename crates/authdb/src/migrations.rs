@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 
 /// Files that live beside the migrations without being migrations.
-const KNOWN_FILES: &[&str] = &["schema.snapshot", "migrations.lock"];
+const KNOWN_FILES: &[&str] = &["schema.snapshot", "schema.md", "migrations.lock"];
 
 /// First line of a migration that cannot run inside a transaction (`CREATE INDEX CONCURRENTLY`).
 pub const NO_TRANSACTION: &str = "-- authdb:no-transaction";

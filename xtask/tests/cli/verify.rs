@@ -170,7 +170,7 @@ async fn baseline_adopts_an_old_database_or_refuses_and_changes_nothing() {
 }
 
 #[test]
-fn snapshot_writes_the_committed_file_and_check_finds_a_stale_one() {
+fn snapshot_writes_the_committed_files_and_check_finds_a_stale_one() {
     let folder = tempfile::tempdir().unwrap();
     let repo = testdb::migrations_dir();
     for entry in std::fs::read_dir(&repo).unwrap() {
@@ -186,10 +186,40 @@ fn snapshot_writes_the_committed_file_and_check_finds_a_stale_one() {
         stdout.contains("(version 6: 4 tables, 1 function)"),
         "{stdout}"
     );
-    let written = std::fs::read_to_string(folder.path().join("schema.snapshot")).unwrap();
-    let committed = std::fs::read_to_string(repo.join("schema.snapshot")).unwrap();
-    assert_eq!(written, committed);
+    for file in ["schema.snapshot", "schema.md"] {
+        let written = std::fs::read_to_string(folder.path().join(file)).unwrap();
+        let committed = std::fs::read_to_string(repo.join(file)).unwrap();
+        assert!(
+            written == committed,
+            "{file} differs from the committed one"
+        );
+    }
+    let (code, stdout, stderr) = run(&["snapshot", "--migrations", &dir, "--check"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.ends_with(" are up to date\n"), "{stdout}");
 
+    // A hand edit of the picture is as stale as one of the snapshot.
+    let picture = folder.path().join("schema.md");
+    let edited = std::fs::read_to_string(&picture)
+        .unwrap()
+        .replace("users ||--o{ sessions", "users ||--o| sessions");
+    std::fs::write(&picture, edited).unwrap();
+    let (code, stdout, stderr) = run(&["snapshot", "--migrations", &dir, "--check"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(
+        stdout,
+        format!("{dir}/schema.md is out of date: run `cargo xtask snapshot` and commit it\n")
+    );
+    std::fs::remove_file(&picture).unwrap();
+    let (code, stdout, _) = run(&["snapshot", "--migrations", &dir, "--check"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        format!("{dir}/schema.md is missing: run `cargo xtask snapshot` and commit it\n")
+    );
+    std::fs::copy(repo.join("schema.md"), &picture).unwrap();
+
+    let written = std::fs::read_to_string(folder.path().join("schema.snapshot")).unwrap();
     let stale = written.replace("  index sessions_user_id_idx btree (user_id)\n", "");
     std::fs::write(folder.path().join("schema.snapshot"), stale).unwrap();
     let (code, stdout, stderr) = run(&["snapshot", "--migrations", &dir, "--check"]);

@@ -2,14 +2,18 @@
 //! tables with their columns, constraints, indexes and triggers, functions and extensions. It is
 //! captured from a live database ([`Snapshot::capture`]), written to and read from the committed
 //! `migrations/schema.snapshot` ([`Snapshot::to_text`], [`Snapshot::parse`]), and two of them are
-//! compared ([`diff`]) to find drift. It holds no OIDs and nothing that differs between
+//! compared ([`diff`]) to find drift; [`Snapshot::to_picture`] draws it for people. It holds no OIDs and nothing that differs between
 //! PostgreSQL 14 and 17, so a snapshot taken on one server describes a correct database on any.
 
 mod bench;
 mod catalog;
+mod diagram;
 mod diff;
 mod difference;
+mod keys;
+mod mermaid;
 mod parse;
+mod picture;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,6 +30,9 @@ pub use difference::{Change, Difference, Object, Property};
 
 /// The snapshot's file name inside the migrations folder.
 pub const SNAPSHOT_FILE: &str = "schema.snapshot";
+
+/// The picture's file name inside the migrations folder, beside the snapshot.
+pub const PICTURE_FILE: &str = "schema.md";
 
 /// Everything the migrations create in the schema, sorted by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -156,6 +163,12 @@ impl Snapshot {
     /// The committed form: sorted, one object per line, functions' bodies verbatim.
     pub fn to_text(&self) -> String {
         text::render(self)
+    }
+
+    /// `migrations/schema.md`: the schema as a Mermaid diagram and a list of its indexes,
+    /// checks, triggers and functions, for people to look at.
+    pub fn to_picture(&self) -> String {
+        picture::render(self)
     }
 
     /// Reads what [`Snapshot::to_text`] wrote.

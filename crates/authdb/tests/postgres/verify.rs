@@ -1,9 +1,10 @@
-//! verify and the snapshot: the committed snapshot is what the migrations create, and every kind
-//! of drift a person can make by hand is reported in words that say what to fix.
+//! verify and the snapshot: the committed snapshot (and its picture) is what the migrations
+//! create, and every kind of drift a person can make by hand is reported in words that say what
+//! to fix.
 
 use std::path::Path;
 
-use authdb::snapshot::{SNAPSHOT_FILE, Snapshot, bench_schema_sql, diff};
+use authdb::snapshot::{PICTURE_FILE, SNAPSHOT_FILE, Snapshot, bench_schema_sql, diff};
 use authdb::{MigrateOptions, VerifyReport};
 use tempfile::TempDir;
 use tokio_postgres::Client;
@@ -57,6 +58,11 @@ async fn the_committed_snapshot_is_what_the_migrations_create() {
     assert_eq!(Snapshot::parse(&committed).unwrap(), fresh);
     assert_eq!(fresh.version, Some(6));
     assert!(!fresh.tables.contains_key(authdb::tracking::TABLE));
+    let picture = std::fs::read_to_string(testdb::migrations_dir().join(PICTURE_FILE)).unwrap();
+    assert!(
+        fresh.to_picture() == picture.replace("\r\n", "\n"),
+        "migrations/{PICTURE_FILE} is stale: run `cargo xtask snapshot` and commit it"
+    );
 }
 
 #[tokio::test]
