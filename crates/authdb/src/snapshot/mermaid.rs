@@ -17,8 +17,9 @@
 //! ```
 //!
 //! Mermaid's words (attribute types and names) are a letter or `_`, then letters, digits and
-//! `-_[]()`; entity names outside that are double-quoted; a comment or label is any text
-//! without a double quote.
+//! `-_[]()`, and not PK, FK or UK in any case; entity names outside that, or that are keywords,
+//! are double-quoted; a comment or label is any text without a double quote. This is the
+//! grammar of Mermaid's `erDiagram.jison` (version 11), restricted to what version 10 also reads.
 
 use std::fmt::Write;
 
@@ -119,9 +120,10 @@ pub(super) fn to_word(text: &str) -> String {
     word
 }
 
-/// Text as a comment or label: Mermaid has no escape for a double quote inside one.
+/// Text as a comment or label: Mermaid has no escape for a double quote inside one, and its
+/// lexer reads `~...~` inside an entity's block as a generic type before it sees a comment.
 pub(super) fn quotable(text: &str) -> String {
-    text.replace('"', "'")
+    text.replace('"', "'").replace('~', "-")
 }
 
 impl Diagram {
@@ -360,6 +362,7 @@ mod tests {
 
     #[test]
     fn words_are_what_mermaid_accepts() {
+        assert_eq!(quotable("type: \"My~type~\""), "type: 'My-type-'");
         for word in ["uuid", "text[]", "varchar(20)", "_x-1", "timestamptz"] {
             assert!(is_word(word), "{word}");
         }
