@@ -1,12 +1,15 @@
 //! The committed text form of a snapshot, `migrations/schema.snapshot`: meant to be read in a
 //! code review. One object per line, indented under its table, sorted; definitions as
 //! PostgreSQL prints them; function bodies verbatim behind a `|` margin. Every free-text field is
-//! the last thing on its line, so the file parses back (`parse.rs`) without quoting.
+//! the last thing on its line, so the file parses back (`parse.rs`) without quoting. A table's
+//! yes-or-no options follow its name, its other options come before its columns, and an option at
+//! its default is not written, so most tables read as their columns and keys only.
 //!
 //! ```text
 //! version 6
 //!
-//! table sessions
+//! table sessions, unlogged
+//!   with fillfactor=70
 //!   column expires_at timestamp with time zone, not null
 //!   constraint sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
 //!   index sessions_expires_at_idx btree (expires_at)
