@@ -49,7 +49,8 @@ pub(super) fn render(snapshot: &Snapshot) -> String {
 }
 
 fn render_table(out: &mut String, name: &str, table: &Table) {
-    let _ = writeln!(out, "\n### {}\n", code(name));
+    let _ = writeln!(out, "\n### {}", code(name));
+    let heading_end = out.len();
     let mut options: Vec<String> = table_flags(table)
         .into_iter()
         .filter(|(on, _)| *on)
@@ -88,14 +89,14 @@ fn render_table(out: &mut String, name: &str, table: &Table) {
     );
     if !options.is_empty() {
         let options: Vec<String> = options.iter().map(|o| code(o)).collect();
-        let _ = writeln!(out, "Options: {}.\n", options.join(", "));
+        let _ = writeln!(out, "\nOptions: {}.", options.join(", "));
     }
 
     let mut indexes = index_rows(table);
     indexes.sort();
     if !indexes.is_empty() {
         out.push_str(
-            "| index | method | columns | unique | partial |\n| --- | --- | --- | --- | --- |\n",
+            "\n| index | method | columns | unique | partial |\n| --- | --- | --- | --- | --- |\n",
         );
     }
     for row in &indexes {
@@ -127,6 +128,9 @@ fn render_table(out: &mut String, name: &str, table: &Table) {
             code(name),
             code(&trigger.definition)
         );
+    }
+    if out.len() == heading_end {
+        out.push_str("\nNo index, check constraint or trigger.\n");
     }
 }
 
