@@ -1,11 +1,13 @@
 //! `cargo xtask snapshot`: migrate a throwaway PostgreSQL in a container and write what the
 //! migrations created to `migrations/schema.snapshot`, the file `verify` and `baseline` compare
-//! databases with. `--check` only says whether the committed file is current.
+//! databases with, and its picture to `migrations/schema.md`. `--check` only says whether both
+//! committed files are current.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use authdb::snapshot::{SNAPSHOT_FILE, diff};
+use authdb::snapshot::{PICTURE_FILE, SNAPSHOT_FILE, diff};
 use authdb::{Migrations, Snapshot};
 use xshell::Shell;
 
@@ -29,40 +31,76 @@ impl cli::Snapshot {
         drop(container);
 
         let path = dir.join(SNAPSHOT_FILE);
+        let picture_path = dir.join(PICTURE_FILE);
         let text = fresh.to_text();
+        let picture = fresh.to_picture();
         if self.check {
             let committed = Snapshot::load(&dir)?;
-            let differences = diff(&committed, &fresh);
-            if committed.to_text() == text {
-                println!("{} is up to date", path.display());
+            let snapshot_current = committed.to_text() == text;
+            let committed_picture = read_if_there(&picture_path)?;
+            let picture_current = committed_picture.as_deref() == Some(picture.as_str());
+            if snapshot_current && picture_current {
+                println!(
+                    "{} and {} are up to date",
+                    path.display(),
+                    picture_path.display()
+                );
                 return Ok(ExitCode::SUCCESS);
             }
-            println!(
-                "{} is out of date: run `cargo xtask snapshot` and commit it. What the migrations \
-                 create now, compared with the file:",
-                path.display()
-            );
-            if committed.version != fresh.version {
-                println!(
-                    "version: {}, the file says {}",
-                    version(fresh.version),
-                    version(committed.version)
-                );
+            if !snapshot_current {
+                report_stale_snapshot(&path, &committed, &fresh);
             }
-            for difference in differences {
-                println!("{difference}");
+            if !picture_current {
+                let state = match committed_picture {
+                    Some(_) => "is out of date",
+                    None => "is missing",
+                };
+                println!(
+                    "{} {state}: run `cargo xtask snapshot` and commit it",
+                    picture_path.display()
+                );
             }
             return Ok(ExitCode::FAILURE);
         }
         std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&picture_path, &picture)
+            .with_context(|| format!("writing {}", picture_path.display()))?;
         println!(
-            "wrote {} (version {}: {}, {}) from PostgreSQL {server_version} ({image})",
+            "wrote {} and {} (version {}: {}, {}) from PostgreSQL {server_version} ({image})",
             path.display(),
+            picture_path.display(),
             version(fresh.version),
             count(fresh.tables.len(), "table"),
             count(fresh.functions.len(), "function")
         );
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn report_stale_snapshot(path: &Path, committed: &Snapshot, fresh: &Snapshot) {
+    println!(
+        "{} is out of date: run `cargo xtask snapshot` and commit it. What the migrations create \
+         now, compared with the file:",
+        path.display()
+    );
+    if committed.version != fresh.version {
+        println!(
+            "version: {}, the file says {}",
+            version(fresh.version),
+            version(committed.version)
+        );
+    }
+    for difference in diff(committed, fresh) {
+        println!("{difference}");
+    }
+}
+
+/// The file's text with CRLF read as LF (a Windows checkout is not a change), or none.
+fn read_if_there(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text.replace("\r\n", "\n"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
 }
 

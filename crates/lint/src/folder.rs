@@ -18,7 +18,7 @@ use crate::rules::Rule;
 pub const LOCK_FILE: &str = "migrations.lock";
 
 /// Files that may live beside the migrations (the same list as migrate's).
-const COMPANIONS: &[&str] = &["schema.snapshot", LOCK_FILE];
+const COMPANIONS: &[&str] = &["schema.snapshot", "schema.md", LOCK_FILE];
 
 /// A correctly named migration file.
 #[derive(Debug, Clone)]

@@ -97,7 +97,7 @@ async fn lock_timeout_by_flag_and_by_environment_gives_up_cleanly() {
         let (stdout, stderr) = text(&output);
         assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
         assert!(
-            stderr.contains("002_add_name.sql: canceling statement due to lock timeout (SQLSTATE 55P03). Nothing was applied"),
+            stderr.contains("002_add_name.sql:1:1: canceling statement due to lock timeout (SQLSTATE 55P03). Nothing was applied"),
             "{stderr}"
         );
         assert!(
@@ -132,7 +132,7 @@ async fn statement_timeout_cancels_a_slow_migration() {
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
     assert!(
         stderr.contains(
-            "002_slow.sql: canceling statement due to statement timeout (SQLSTATE 57014)"
+            "002_slow.sql:1:1: canceling statement due to statement timeout (SQLSTATE 57014)"
         ),
         "{stderr}"
     );

@@ -83,6 +83,51 @@ async fn verify_reports_drift_in_words_and_exits_1() {
     );
 }
 
+/// An unlogged table loses its rows in a crash: verify, and so baseline, must not pass it.
+#[tokio::test]
+async fn an_unlogged_table_fails_verify_and_baseline() {
+    let db = testdb::migrated_database().await;
+    let dir = repo_dir();
+    db.connect()
+        .await
+        .batch_execute("ALTER TABLE sessions SET UNLOGGED")
+        .await
+        .unwrap();
+    let (code, stdout, stderr) = run(&["verify", "--database-url", &db.url, "--migrations", &dir]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(
+        lines,
+        [
+            "table sessions: unlogged (emptied after a crash), expected logged",
+            &format!("1 problem: the database does not match {dir}"),
+        ]
+    );
+
+    // The same schema, migrated by hand without the tracking table: baseline records nothing.
+    let old = testdb::empty_database().await;
+    let client = old.connect().await;
+    for migration in &authdb::Migrations::load(&testdb::migrations_dir())
+        .unwrap()
+        .list
+    {
+        client.batch_execute(&migration.sql).await.unwrap();
+    }
+    client
+        .batch_execute("ALTER TABLE sessions SET UNLOGGED")
+        .await
+        .unwrap();
+    let before = state(&old).await;
+    let (code, stdout, stderr) =
+        run(&["baseline", "--database-url", &old.url, "--migrations", &dir]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("\ntable sessions: unlogged (emptied after a crash), expected logged\n"),
+        "{stdout}"
+    );
+    assert_eq!(state(&old).await, before);
+}
+
 #[tokio::test]
 async fn baseline_adopts_an_old_database_or_refuses_and_changes_nothing() {
     let fixture = testdb::Fixture::new()
@@ -142,7 +187,7 @@ async fn baseline_adopts_an_old_database_or_refuses_and_changes_nothing() {
 }
 
 #[test]
-fn snapshot_writes_the_committed_file_and_check_finds_a_stale_one() {
+fn snapshot_writes_the_committed_files_and_check_finds_a_stale_one() {
     let folder = tempfile::tempdir().unwrap();
     let repo = testdb::migrations_dir();
     for entry in std::fs::read_dir(&repo).unwrap() {
@@ -165,9 +210,40 @@ fn snapshot_writes_the_committed_file_and_check_finds_a_stale_one() {
         )),
         "{stdout}"
     );
-    let written = std::fs::read_to_string(folder.path().join("schema.snapshot")).unwrap();
-    assert_eq!(written, committed);
+    for file in ["schema.snapshot", "schema.md"] {
+        let written = std::fs::read_to_string(folder.path().join(file)).unwrap();
+        let committed = std::fs::read_to_string(repo.join(file)).unwrap();
+        assert!(
+            written == committed,
+            "{file} differs from the committed one"
+        );
+    }
+    let (code, stdout, stderr) = run(&["snapshot", "--migrations", &dir, "--check"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.ends_with(" are up to date\n"), "{stdout}");
 
+    // A hand edit of the picture is as stale as one of the snapshot.
+    let picture = folder.path().join("schema.md");
+    let edited = std::fs::read_to_string(&picture)
+        .unwrap()
+        .replace("users ||--o{ sessions", "users ||--o| sessions");
+    std::fs::write(&picture, edited).unwrap();
+    let (code, stdout, stderr) = run(&["snapshot", "--migrations", &dir, "--check"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(
+        stdout,
+        format!("{dir}/schema.md is out of date: run `cargo xtask snapshot` and commit it\n")
+    );
+    std::fs::remove_file(&picture).unwrap();
+    let (code, stdout, _) = run(&["snapshot", "--migrations", &dir, "--check"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        format!("{dir}/schema.md is missing: run `cargo xtask snapshot` and commit it\n")
+    );
+    std::fs::copy(repo.join("schema.md"), &picture).unwrap();
+
+    let written = std::fs::read_to_string(folder.path().join("schema.snapshot")).unwrap();
     let stale = written.replace("  index sessions_user_id_idx btree (user_id)\n", "");
     std::fs::write(folder.path().join("schema.snapshot"), stale).unwrap();
     let (code, stdout, stderr) = run(&["snapshot", "--migrations", &dir, "--check"]);

@@ -98,7 +98,7 @@ pub struct Kept {
 
 impl std::fmt::Display for Kept {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", object_word(self.object), self.name)
+        write!(f, "{} {}", self.object.word(), self.name)
     }
 }
 
@@ -329,16 +329,4 @@ fn kept(plan: &AdoptPlan, difference: &Difference) -> bool {
             .kept
             .iter()
             .any(|k| k.object == difference.object && k.name == difference.name)
-}
-
-fn object_word(object: Object) -> &'static str {
-    match object {
-        Object::Extension => "extension",
-        Object::Function => "function",
-        Object::Table => "table",
-        Object::Column => "column",
-        Object::Constraint => "constraint",
-        Object::Index => "index",
-        Object::Trigger => "trigger",
-    }
 }

@@ -247,20 +247,41 @@ impl Planner<'_> {
                 });
                 continue;
             }
+            let plain = expected.access_method.is_none()
+                && expected.partition_key.is_none()
+                && expected.partition_of.is_none()
+                && expected.inherits.is_empty();
+            if !plain {
+                self.refuse(Refusal {
+                    table: Some(name.clone()),
+                    ..Refusal::new(format!(
+                        "table {name} is missing, and it is partitioned, a partition, inherits or \
+                         uses another access method: create it by hand, then plan again"
+                    ))
+                });
+                continue;
+            }
             let columns: Vec<String> = expected
                 .columns
                 .iter()
                 .map(|c| format!("    {}", ddl::column(c)))
                 .collect();
+            let unlogged = if expected.unlogged { "UNLOGGED " } else { "" };
             self.phases.tables.push(statement(
-                format!("CREATE TABLE {} (\n{}\n)", ident(name), columns.join(",\n")),
+                format!(
+                    "CREATE {unlogged}TABLE {} (\n{}\n)",
+                    ident(name),
+                    columns.join(",\n")
+                ),
                 format!("table {name}: missing (created empty)"),
                 "none: a new table",
             ));
+            // As created: the options pass sets the rest.
             created.insert(
                 name.clone(),
                 Table {
                     columns: expected.columns.clone(),
+                    unlogged: expected.unlogged,
                     ..Table::default()
                 },
             );
@@ -282,18 +303,7 @@ impl Planner<'_> {
 
     async fn table(&mut self, name: &str, expected: &Table, actual: &Table) -> Result<()> {
         self.columns(name, expected, actual).await?;
-        if expected.row_level_security != actual.row_level_security {
-            let verb = if expected.row_level_security {
-                "ENABLE"
-            } else {
-                "DISABLE"
-            };
-            self.phases.columns.push(statement(
-                format!("ALTER TABLE {} {verb} ROW LEVEL SECURITY", ident(name)),
-                format!("table {name}: row level security"),
-                brief(name),
-            ));
-        }
+        self.options(name, expected, actual);
         let mut consumed_indexes = BTreeSet::new();
         self.constraints(name, expected, actual, &mut consumed_indexes)
             .await?;
@@ -301,6 +311,104 @@ impl Planner<'_> {
             .await?;
         self.triggers(name, expected, actual);
         Ok(())
+    }
+
+    /// The table's own options: row level security, persistence, storage parameters, replica
+    /// identity. Its structure (access method, partitioning, inheritance) is refused: changing it
+    /// means building another table.
+    fn options(&mut self, name: &str, expected: &Table, actual: &Table) {
+        let structure = |t: &Table| {
+            (
+                t.access_method.clone(),
+                t.partition_key.clone(),
+                t.partition_of.clone(),
+                t.inherits.clone(),
+            )
+        };
+        if structure(expected) != structure(actual) {
+            self.refuse(Refusal {
+                table: Some(name.into()),
+                ..Refusal::new(format!(
+                    "table {name}: its access method, partitioning or inheritance differs from \
+                     the schema's: only building a new table changes them; do it by hand"
+                ))
+            });
+        }
+        let mut alter = |clause: String, resolves: String, lock: String| {
+            self.phases.columns.push(statement(
+                format!("ALTER TABLE {} {clause}", ident(name)),
+                resolves,
+                lock,
+            ));
+        };
+        if expected.row_level_security != actual.row_level_security {
+            let verb = if expected.row_level_security {
+                "ENABLE"
+            } else {
+                "DISABLE"
+            };
+            alter(
+                format!("{verb} ROW LEVEL SECURITY"),
+                format!("table {name}: row level security"),
+                brief(name),
+            );
+        }
+        if expected.force_row_level_security != actual.force_row_level_security {
+            let verb = if expected.force_row_level_security {
+                "FORCE"
+            } else {
+                "NO FORCE"
+            };
+            alter(
+                format!("{verb} ROW LEVEL SECURITY"),
+                format!("table {name}: row level security for the owner"),
+                brief(name),
+            );
+        }
+        if expected.unlogged != actual.unlogged {
+            let (verb, what) = if expected.unlogged {
+                ("UNLOGGED", "logged, expected unlogged")
+            } else {
+                (
+                    "LOGGED",
+                    "unlogged (emptied after a crash), expected logged",
+                )
+            };
+            alter(
+                format!("SET {verb}"),
+                format!("table {name}: {what}"),
+                format!("ACCESS EXCLUSIVE on {name}: rewrites it"),
+            );
+        }
+        for (key, value) in &expected.storage_parameters {
+            if actual.storage_parameters.get(key) != Some(value) {
+                alter(
+                    format!("SET ({key} = {value})"),
+                    format!("storage parameter {name}.{key}: expected {value}"),
+                    format!("SHARE UPDATE EXCLUSIVE on {name}, brief"),
+                );
+            }
+        }
+        for key in actual.storage_parameters.keys() {
+            if !expected.storage_parameters.contains_key(key) {
+                alter(
+                    format!("RESET ({key})"),
+                    format!("storage parameter {name}.{key}: expected the default"),
+                    format!("SHARE UPDATE EXCLUSIVE on {name}, brief"),
+                );
+            }
+        }
+        if expected.replica_identity != actual.replica_identity {
+            let identity = expected
+                .replica_identity
+                .as_deref()
+                .map_or("DEFAULT".to_string(), str::to_uppercase);
+            alter(
+                format!("REPLICA IDENTITY {identity}"),
+                format!("table {name}: replica identity"),
+                brief(name),
+            );
+        }
     }
 
     async fn columns(&mut self, table: &str, expected: &Table, actual: &Table) -> Result<()> {

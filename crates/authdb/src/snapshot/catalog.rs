@@ -6,7 +6,9 @@
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, Row};
 
-use super::{Column, Constraint, Function, Index, Snapshot, Table, Trigger, TriggerState};
+use super::{
+    Column, Constraint, Function, Index, Partition, Snapshot, Table, Trigger, TriggerState,
+};
 use crate::error::{Result, database};
 use crate::tracking;
 
@@ -14,15 +16,41 @@ use crate::tracking;
 /// tracking table and tables that belong to an extension. `$1` is the tracking table's name.
 const TABLES: &str = "
     WITH tables AS (
-        SELECT c.oid, c.relname::text AS relname, c.relrowsecurity
+        SELECT c.oid, c.relname::text AS relname
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname <> $1
           AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                           AND d.objid = c.oid AND d.deptype = 'e')
     )";
 
+/// Each table's options; a default is NULL or false, so that the snapshot does not write it. A
+/// toast table's storage parameters are the table's `toast.` ones, as `ALTER TABLE` spells them.
+/// A partition's parent is its bound's business, not an `INHERITS`.
 fn tables_sql() -> String {
-    format!("{TABLES} SELECT relname, relrowsecurity FROM tables")
+    format!(
+        "{TABLES}
+        SELECT t.relname, c.relrowsecurity, c.relforcerowsecurity, c.relpersistence = 'u',
+               coalesce(c.reloptions, '{{}}')
+                   || coalesce(array(SELECT 'toast.' || o FROM unnest(toast.reloptions) o), '{{}}'),
+               CASE c.relreplident
+                   WHEN 'f' THEN 'full'
+                   WHEN 'n' THEN 'nothing'
+                   WHEN 'i' THEN coalesce('using index ' || (
+                       SELECT i.relname::text FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                       WHERE x.indrelid = c.oid AND x.indisreplident), 'nothing')
+               END,
+               CASE WHEN am.amname <> 'heap' THEN am.amname::text END,
+               pg_get_partkeydef(c.oid),
+               CASE WHEN c.relispartition THEN (
+                   SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = c.oid) END,
+               CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
+               array(SELECT inhparent::regclass::text FROM pg_inherits
+                     WHERE inhrelid = c.oid AND NOT c.relispartition ORDER BY inhseqno)
+        FROM tables t
+        JOIN pg_class c ON c.oid = t.oid
+        LEFT JOIN pg_class toast ON toast.oid = c.reltoastrelid
+        LEFT JOIN pg_am am ON am.oid = c.relam"
+    )
 }
 
 fn columns_sql() -> String {
@@ -42,16 +70,34 @@ fn columns_sql() -> String {
 }
 
 /// PostgreSQL 18 adds NOT NULL constraints (`n`) to pg_constraint; nullability is a column
-/// property here, as in 14 to 17.
+/// property here, as in 14 to 17. A partition's copies of its parent's keys (`conparentid`) are
+/// the parent's, and their names vary between versions: left out.
+///
+/// `pg_get_constraintdef` leaves out the storage parameters of a primary key's or unique
+/// constraint's index (an exclusion constraint prints them); they are added as `pg_dump` and
+/// `pg_get_indexdef` print them: `PRIMARY KEY (id) WITH (fillfactor='70')`.
 fn constraints_sql() -> String {
     format!(
         "{TABLES}
         SELECT t.relname, con.conname::text, pg_get_constraintdef(con.oid, true)
+               || CASE WHEN con.contype IN ('p', 'u') THEN coalesce(' WITH (' || (
+                      SELECT string_agg({OPTION}, ', ' ORDER BY n)
+                      FROM unnest(i.reloptions) WITH ORDINALITY AS u(o, n)) || ')', '') ELSE '' END
         FROM tables t JOIN pg_constraint con ON con.conrelid = t.oid
-        WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')"
+        LEFT JOIN pg_class i ON i.oid = con.conindid
+        WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0"
     )
 }
 
+/// A storage parameter `o` (`name=value`) as PostgreSQL's `flatten_reloptions` prints it: the
+/// value bare when it is an identifier that needs no quotes, else as a string literal.
+const OPTION: &str = "
+    quote_ident(split_part(o, '=', 1)) || '=' || CASE
+        WHEN quote_ident(substr(o, strpos(o, '=') + 1)) = substr(o, strpos(o, '=') + 1)
+        THEN substr(o, strpos(o, '=') + 1)
+        ELSE '''' || replace(substr(o, strpos(o, '=') + 1), '''', '''''') || '''' END";
+
+/// A partition's share of its parent's index (attached to it in pg_inherits) is the parent's.
 fn indexes_sql() -> String {
     format!(
         "{TABLES}
@@ -63,16 +109,19 @@ fn indexes_sql() -> String {
         JOIN pg_am am ON am.oid = i.relam
         WHERE NOT EXISTS (SELECT FROM pg_constraint con
                           WHERE con.conindid = x.indexrelid AND con.conrelid = t.oid
-                            AND con.contype IN ('p', 'u', 'x'))"
+                            AND con.contype IN ('p', 'u', 'x'))
+          AND NOT EXISTS (SELECT FROM pg_inherits WHERE inhrelid = x.indexrelid)"
     )
 }
 
+/// A partition's clone of its parent's trigger (`tgparentid`) is the parent's; PostgreSQL 14
+/// marks it internal and 15 does not, so it is left out explicitly.
 fn triggers_sql() -> String {
     format!(
         "{TABLES}
         SELECT t.relname, tg.tgname::text, tg.tgenabled::text, pg_get_triggerdef(tg.oid, true)
         FROM tables t JOIN pg_trigger tg ON tg.tgrelid = t.oid
-        WHERE NOT tg.tgisinternal"
+        WHERE NOT tg.tgisinternal AND tg.tgparentid = 0"
     )
 }
 
@@ -114,11 +163,7 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
         ..Snapshot::default()
     };
     for row in &tables {
-        let table = Table {
-            row_level_security: row.get(1),
-            ..Table::default()
-        };
-        snapshot.tables.insert(row.get(0), table);
+        snapshot.tables.insert(row.get(0), table_options(row));
     }
     for row in &columns {
         table(&mut snapshot, row).columns.push(column(row));
@@ -159,6 +204,34 @@ async fn rows(
 /// The table a row of a per-table query belongs to (its first column).
 fn table<'a>(snapshot: &'a mut Snapshot, row: &Row) -> &'a mut Table {
     snapshot.tables.entry(row.get(0)).or_default()
+}
+
+/// A table without its columns and the rest: the options of `tables_sql`.
+fn table_options(row: &Row) -> Table {
+    let storage_parameters = row
+        .get::<_, Vec<String>>(4)
+        .into_iter()
+        .map(|option| match option.split_once('=') {
+            Some((name, value)) => (name.to_string(), value.to_string()),
+            None => (option, String::new()),
+        })
+        .collect();
+    let partition_of = match (row.get(8), row.get(9)) {
+        (Some(parent), Some(bound)) => Some(Partition { parent, bound }),
+        _ => None,
+    };
+    Table {
+        row_level_security: row.get(1),
+        force_row_level_security: row.get(2),
+        unlogged: row.get(3),
+        storage_parameters,
+        replica_identity: row.get(5),
+        access_method: row.get(6),
+        partition_key: row.get(7),
+        partition_of,
+        inherits: row.get(10),
+        ..Table::default()
+    }
 }
 
 fn column(row: &Row) -> Column {

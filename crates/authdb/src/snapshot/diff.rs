@@ -92,12 +92,43 @@ fn table(out: &mut Vec<Difference>, table: &str, e: &Table, a: &Table) {
         let order = t.columns.iter().map(|c| c.name.as_str());
         vec![
             (
+                Property::Persistence,
+                words(t.unlogged, "unlogged (emptied after a crash)", "logged"),
+            ),
+            (
                 Property::RowLevelSecurity,
                 words(
                     t.row_level_security,
                     "row level security is on",
                     "row level security is off",
                 ),
+            ),
+            (
+                Property::ForceRowLevelSecurity,
+                words(
+                    t.force_row_level_security,
+                    "row level security is forced on the owner",
+                    "row level security is not forced on the owner",
+                ),
+            ),
+            (
+                Property::ReplicaIdentity,
+                Some(t.replica_identity.as_deref().unwrap_or("default").into()),
+            ),
+            (
+                Property::AccessMethod,
+                Some(t.access_method.as_deref().unwrap_or("heap").into()),
+            ),
+            (Property::PartitionKey, t.partition_key.clone()),
+            (
+                Property::Partition,
+                t.partition_of
+                    .as_ref()
+                    .map(|p| format!("a partition of {} {}", p.parent, p.bound)),
+            ),
+            (
+                Property::Inherits,
+                (!t.inherits.is_empty()).then(|| format!("inherits {}", t.inherits.join(", "))),
             ),
             // Only meaningful when both have the same columns; else the columns say what differs.
             (
@@ -108,6 +139,25 @@ fn table(out: &mut Vec<Difference>, table: &str, e: &Table, a: &Table) {
     };
     compare(out, Object::Table, table, Some(e), Some(a), properties);
     let qualified = |name: &str| format!("{table}.{name}");
+    // A storage parameter absent from one side has its default there: one difference per
+    // parameter, with both values.
+    each(
+        &e.storage_parameters,
+        &a.storage_parameters,
+        |name, e, a| {
+            if e != a {
+                out.push(Difference {
+                    object: Object::StorageParameter,
+                    name: qualified(name),
+                    change: Change::Differs {
+                        property: Property::Value,
+                        actual: a.cloned(),
+                        expected: e.cloned(),
+                    },
+                });
+            }
+        },
+    );
     each(&e_columns, &a_columns, |name, e, a| {
         compare(out, Object::Column, &qualified(name), e, a, column)
     });

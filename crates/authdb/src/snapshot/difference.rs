@@ -10,14 +10,15 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
     pub object: Object,
-    /// `sessions.expires_at` for what belongs to a table (columns, constraints, triggers);
+    /// `sessions.expires_at` for what belongs to a table (columns, constraints, triggers,
+    /// storage parameters);
     /// just the name for what is unique in the schema (tables, indexes, functions, extensions).
     pub name: String,
     pub change: Change,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Object {
     Extension,
     Function,
@@ -26,6 +27,24 @@ pub enum Object {
     Constraint,
     Index,
     Trigger,
+    /// A table's `WITH (name = value)`: `users.fillfactor`.
+    StorageParameter,
+}
+
+impl Object {
+    /// What the object is called in a sentence.
+    pub fn word(self) -> &'static str {
+        match self {
+            Object::Extension => "extension",
+            Object::Function => "function",
+            Object::Table => "table",
+            Object::Column => "column",
+            Object::Constraint => "constraint",
+            Object::Index => "index",
+            Object::Trigger => "trigger",
+            Object::StorageParameter => "storage parameter",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,7 +73,17 @@ pub enum Property {
     Default,
     Generated,
     ColumnOrder,
+    Persistence,
     RowLevelSecurity,
+    ForceRowLevelSecurity,
+    ReplicaIdentity,
+    AccessMethod,
+    PartitionKey,
+    /// Whether the table is a partition, of which table, with which bound.
+    Partition,
+    Inherits,
+    /// A storage parameter's value; none is its default.
+    Value,
     Definition,
     OnDelete,
     Method,
@@ -89,8 +118,16 @@ impl Property {
             Property::Language => "language",
             Property::Volatility => "volatility",
             Property::Settings => "settings",
+            Property::ReplicaIdentity => "replica identity",
+            Property::AccessMethod => "access method",
+            Property::PartitionKey => "partition key",
             Property::Nullability
+            | Property::Persistence
             | Property::RowLevelSecurity
+            | Property::ForceRowLevelSecurity
+            | Property::Partition
+            | Property::Inherits
+            | Property::Value
             | Property::Uniqueness
             | Property::Validity
             | Property::State
@@ -99,12 +136,21 @@ impl Property {
             | Property::Body => return None,
         })
     }
+
+    /// How "there is none" reads for this property.
+    fn none(self) -> &'static str {
+        match self {
+            Property::Value => "the default",
+            Property::Partition => "not a partition",
+            Property::Inherits => "inherits nothing",
+            _ => "none",
+        }
+    }
 }
 
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let object = format!("{:?}", self.object).to_lowercase();
-        write!(f, "{object} {}: ", self.name)?;
+        write!(f, "{} {}: ", self.object.word(), self.name)?;
         match &self.change {
             Change::Missing => f.write_str("missing"),
             Change::Unexpected => f.write_str("not in the snapshot"),
@@ -117,13 +163,13 @@ impl fmt::Display for Difference {
                 actual,
                 expected,
             } => {
-                let none = String::from("none");
+                let none = property.none();
                 match (property.label(), actual) {
                     (Some(label), Some(actual)) => write!(f, "{label} is {actual}")?,
                     (Some(label), None) => write!(f, "no {label}")?,
-                    (None, actual) => f.write_str(actual.as_ref().unwrap_or(&none))?,
+                    (None, actual) => f.write_str(actual.as_deref().unwrap_or(none))?,
                 }
-                write!(f, ", expected {}", expected.as_ref().unwrap_or(&none))
+                write!(f, ", expected {}", expected.as_deref().unwrap_or(none))
             }
         }
     }

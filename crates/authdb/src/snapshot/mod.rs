@@ -2,14 +2,18 @@
 //! tables with their columns, constraints, indexes and triggers, functions and extensions. It is
 //! captured from a live database ([`Snapshot::capture`]), written to and read from the committed
 //! `migrations/schema.snapshot` ([`Snapshot::to_text`], [`Snapshot::parse`]), and two of them are
-//! compared ([`diff`]) to find drift. It holds no OIDs and nothing that differs between
+//! compared ([`diff`]) to find drift; [`Snapshot::to_picture`] draws it for people. It holds no OIDs and nothing that differs between
 //! PostgreSQL 14 and 17, so a snapshot taken on one server describes a correct database on any.
 
 mod bench;
 mod catalog;
+mod diagram;
 mod diff;
 mod difference;
+mod keys;
+mod mermaid;
 mod parse;
+mod picture;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,6 +30,9 @@ pub use difference::{Change, Difference, Object, Property};
 
 /// The snapshot's file name inside the migrations folder.
 pub const SNAPSHOT_FILE: &str = "schema.snapshot";
+
+/// The picture's file name inside the migrations folder, beside the snapshot.
+pub const PICTURE_FILE: &str = "schema.md";
 
 /// Everything the migrations create in the schema, sorted by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -49,6 +56,32 @@ pub struct Table {
     /// User triggers, by name; the internal ones behind foreign keys are left out.
     pub triggers: BTreeMap<String, Trigger>,
     pub row_level_security: bool,
+    /// FORCE ROW LEVEL SECURITY: the policies bind the table's owner too.
+    pub force_row_level_security: bool,
+    /// UNLOGGED: never written to the WAL, so emptied after a crash and absent on replicas.
+    pub unlogged: bool,
+    /// Storage parameters by name: `fillfactor` -> `70`, `toast.autovacuum_enabled` -> `false`.
+    /// Only those set: an absent one has its default.
+    pub storage_parameters: BTreeMap<String, String>,
+    /// REPLICA IDENTITY when it is not the default (the primary key): `full`, `nothing` or
+    /// `using index NAME`. Logical replication cannot replicate updates and deletes without one.
+    pub replica_identity: Option<String>,
+    /// The table access method when it is not `heap` (the default; PostgreSQL 15 can change it).
+    pub access_method: Option<String>,
+    /// PARTITION BY of a partitioned table, as `pg_get_partkeydef` prints it: `RANGE (created_at)`.
+    pub partition_key: Option<String>,
+    /// What a partition belongs to.
+    pub partition_of: Option<Partition>,
+    /// INHERITS: the parents of a table that is not a partition, in their order.
+    pub inherits: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Partition {
+    /// The partitioned table, as a `regclass` prints it: `events`, `"Odd name"`.
+    pub parent: String,
+    /// As `pg_get_expr` prints it: `FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`, `DEFAULT`.
+    pub bound: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -130,6 +163,12 @@ impl Snapshot {
     /// The committed form: sorted, one object per line, functions' bodies verbatim.
     pub fn to_text(&self) -> String {
         text::render(self)
+    }
+
+    /// `migrations/schema.md`: the schema as a Mermaid diagram and a list of its indexes,
+    /// checks, triggers and functions, for people to look at.
+    pub fn to_picture(&self) -> String {
+        picture::render(self)
     }
 
     /// Reads what [`Snapshot::to_text`] wrote.

@@ -2,8 +2,8 @@
 //! that give the line and what was expected there, since a hand edit or a merge conflict is the
 //! way such a file goes wrong.
 
-use super::text::{BODY_MARGIN, STATES};
-use super::{Column, Constraint, Function, Index, Snapshot, Table, Trigger};
+use super::text::{BODY_MARGIN, FORCE_ROW_LEVEL_SECURITY, ROW_LEVEL_SECURITY, STATES, UNLOGGED};
+use super::{Column, Constraint, Function, Index, Partition, Snapshot, Table, Trigger};
 
 /// A parse failure: the 1-based line and what is wrong with it.
 pub(super) type ParseError = (usize, String);
@@ -84,16 +84,8 @@ pub(super) fn parse(text: &str) -> Result<Snapshot, ParseError> {
                 Open::Function(rest.to_string())
             }
             "table" => {
-                let (table_name, options) = token(rest).map_err(|reason| (number, reason))?;
-                let row_level_security = match options {
-                    "" => false,
-                    ", row level security" => true,
-                    _ => return fail("expected `table NAME` or `table NAME, row level security`"),
-                };
-                let table = Table {
-                    row_level_security,
-                    ..Table::default()
-                };
+                let (table_name, flags) = token(rest).map_err(|reason| (number, reason))?;
+                let table = table_header(flags).map_err(|reason| (number, reason))?;
                 snapshot.tables.insert(table_name.clone(), table);
                 Open::Table(table_name)
             }
@@ -108,7 +100,116 @@ pub(super) fn parse(text: &str) -> Result<Snapshot, ParseError> {
     if !version_seen {
         return Err((1, "no `version N` line".to_string()));
     }
+    if let Some(table_name) = snapshot
+        .tables
+        .iter()
+        .find_map(|(n, t)| unbounded(t).then_some(n))
+    {
+        let line = text.lines().count();
+        let reason = format!("table {table_name}: `partition of` without `partition bound`");
+        return Err((line, reason));
+    }
     Ok(snapshot)
+}
+
+/// The flags after a table's name: `, unlogged, row level security`, each at most once, in the
+/// order `text.rs` writes them.
+fn table_header(flags: &str) -> Result<Table, String> {
+    let mut table = Table::default();
+    let mut rest = flags;
+    let mut order = 0;
+    while !rest.is_empty() {
+        let Some(after_comma) = rest.strip_prefix(", ") else {
+            return Err(format!(
+                "`{flags}`: expected `, FLAG` after the table's name"
+            ));
+        };
+        let (word, after) = after_comma
+            .split_once(", ")
+            .map_or((after_comma, ""), |(w, _)| (w, &after_comma[w.len()..]));
+        let position = [UNLOGGED, ROW_LEVEL_SECURITY, FORCE_ROW_LEVEL_SECURITY]
+            .iter()
+            .position(|flag| *flag == word);
+        match position {
+            Some(index) if index >= order => {
+                order = index + 1;
+                match index {
+                    0 => table.unlogged = true,
+                    1 => table.row_level_security = true,
+                    _ => table.force_row_level_security = true,
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "`{word}`: expected {UNLOGGED}, {ROW_LEVEL_SECURITY} or {FORCE_ROW_LEVEL_SECURITY}, once each and in that order"
+                ));
+            }
+        }
+        rest = after;
+    }
+    Ok(table)
+}
+
+/// A partition whose bound has not been read (yet).
+fn unbounded(table: &Table) -> bool {
+    table
+        .partition_of
+        .as_ref()
+        .is_some_and(|p| p.bound.is_empty())
+}
+
+/// A table's options, on the lines between its name and its columns.
+fn option_line(table: &mut Table, line: &str) -> Option<Result<(), String>> {
+    let value = |prefix: &str| line.strip_prefix(prefix).filter(|v| !v.is_empty());
+    let set = |slot: &mut Option<String>, value: &str| match slot {
+        Some(_) => Err(format!("`{line}`: given twice")),
+        None => {
+            *slot = Some(value.to_string());
+            Ok(())
+        }
+    };
+    let result = if let Some(method) = value("access method ") {
+        token(method).and_then(|(method, _)| set(&mut table.access_method, &method))
+    } else if let Some(identity) = value("replica identity ") {
+        set(&mut table.replica_identity, identity)
+    } else if let Some(key) = value("partition by ") {
+        set(&mut table.partition_key, key)
+    } else if let Some(parent) = value("partition of ") {
+        match table.partition_of {
+            Some(_) => Err(format!("`{line}`: given twice")),
+            None => {
+                table.partition_of = Some(Partition {
+                    parent: parent.into(),
+                    bound: String::new(),
+                });
+                Ok(())
+            }
+        }
+    } else if let Some(bound) = value("partition bound ") {
+        match &mut table.partition_of {
+            Some(partition) if partition.bound.is_empty() => {
+                partition.bound = bound.into();
+                Ok(())
+            }
+            _ => Err(format!(
+                "`{line}`: expected right after `partition of PARENT`"
+            )),
+        }
+    } else if let Some(parent) = value("inherits ") {
+        table.inherits.push(parent.into());
+        Ok(())
+    } else if let Some(parameter) = value("with ") {
+        match parameter.split_once('=') {
+            Some((name, value)) if !name.is_empty() => {
+                table.storage_parameters.insert(name.into(), value.into());
+                Ok(())
+            }
+            _ => Err(format!("`{line}`: expected `with NAME=VALUE`")),
+        }
+    } else {
+        return None;
+    };
+    Some(result)
 }
 
 /// Stores a finished body in its function; the function stays open for further properties.
@@ -141,6 +242,14 @@ fn function_line(function: &mut Function, line: &str) -> Result<(), String> {
 }
 
 fn table_line(table: &mut Table, line: &str) -> Result<(), String> {
+    if unbounded(table) && !line.starts_with("partition bound ") {
+        return Err(format!(
+            "`{line}`: expected `partition bound` after `partition of`"
+        ));
+    }
+    if let Some(result) = option_line(table, line) {
+        return result;
+    }
     let (keyword, rest) = line.split_once(' ').unwrap_or((line, ""));
     let (object_name, rest) = token(rest)?;
     let missing = |what: &str| format!("`{line}`: the {what} is missing");
@@ -286,6 +395,43 @@ mod tests {
                 "version 1\ntable t\n  column a int, nullable\n",
                 3,
                 "column a: `nullable` is not one of not null, collate, identity, default, generated",
+            ),
+            (
+                "version 1\ntable t, logged\n",
+                2,
+                "`logged`: expected unlogged, row level security or force row level security, \
+                 once each and in that order",
+            ),
+            (
+                "version 1\ntable t, row level security, unlogged\n",
+                2,
+                "`unlogged`: expected unlogged, row level security or force row level security, \
+                 once each and in that order",
+            ),
+            (
+                "version 1\ntable t\n  with fillfactor\n",
+                3,
+                "`with fillfactor`: expected `with NAME=VALUE`",
+            ),
+            (
+                "version 1\ntable t\n  replica identity full\n  replica identity nothing\n",
+                4,
+                "`replica identity nothing`: given twice",
+            ),
+            (
+                "version 1\ntable t\n  partition of p\n  column a int\n",
+                4,
+                "`column a int`: expected `partition bound` after `partition of`",
+            ),
+            (
+                "version 1\ntable t\n  partition bound DEFAULT\n",
+                3,
+                "`partition bound DEFAULT`: expected right after `partition of PARENT`",
+            ),
+            (
+                "version 1\ntable t\n  partition of p\n",
+                3,
+                "table t: `partition of` without `partition bound`",
             ),
             (
                 "version 1\nview v\n",

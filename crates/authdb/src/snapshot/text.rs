@@ -1,12 +1,15 @@
 //! The committed text form of a snapshot, `migrations/schema.snapshot`: meant to be read in a
 //! code review. One object per line, indented under its table, sorted; definitions as
 //! PostgreSQL prints them; function bodies verbatim behind a `|` margin. Every free-text field is
-//! the last thing on its line, so the file parses back (`parse.rs`) without quoting.
+//! the last thing on its line, so the file parses back (`parse.rs`) without quoting. A table's
+//! yes-or-no options follow its name, its other options come before its columns, and an option at
+//! its default is not written, so most tables read as their columns and keys only.
 //!
 //! ```text
 //! version 6
 //!
-//! table sessions
+//! table sessions, unlogged
+//!   with fillfactor=70
 //!   column expires_at timestamp with time zone, not null
 //!   constraint sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
 //!   index sessions_expires_at_idx btree (expires_at)
@@ -75,10 +78,31 @@ fn render_function(out: &mut String, signature: &str, function: &Function) {
 
 fn render_table(out: &mut String, table_name: &str, table: &Table) {
     let _ = write!(out, "\ntable {}", name(table_name));
-    if table.row_level_security {
-        out.push_str(", row level security");
+    for (flag, word) in table_flags(table) {
+        if flag {
+            let _ = write!(out, ", {word}");
+        }
     }
     out.push('\n');
+    if let Some(method) = &table.access_method {
+        let _ = writeln!(out, "  access method {}", name(method));
+    }
+    if let Some(identity) = &table.replica_identity {
+        let _ = writeln!(out, "  replica identity {identity}");
+    }
+    if let Some(key) = &table.partition_key {
+        let _ = writeln!(out, "  partition by {key}");
+    }
+    if let Some(partition) = &table.partition_of {
+        let _ = writeln!(out, "  partition of {}", partition.parent);
+        let _ = writeln!(out, "  partition bound {}", partition.bound);
+    }
+    for parent in &table.inherits {
+        let _ = writeln!(out, "  inherits {parent}");
+    }
+    for (parameter, value) in &table.storage_parameters {
+        let _ = writeln!(out, "  with {parameter}={value}");
+    }
     for column in &table.columns {
         let _ = write!(out, "  column {} {}", name(&column.name), column.data_type);
         if column.not_null {
@@ -127,6 +151,20 @@ fn render_table(out: &mut String, table_name: &str, table: &Table) {
     }
 }
 
+/// The table's yes-or-no options after its name, `table sessions, unlogged`, in this order; the
+/// default (no) is not written.
+pub(super) fn table_flags(table: &Table) -> [(bool, &'static str); 3] {
+    [
+        (table.unlogged, UNLOGGED),
+        (table.row_level_security, ROW_LEVEL_SECURITY),
+        (table.force_row_level_security, FORCE_ROW_LEVEL_SECURITY),
+    ]
+}
+
+pub(super) const UNLOGGED: &str = "unlogged";
+pub(super) const ROW_LEVEL_SECURITY: &str = "row level security";
+pub(super) const FORCE_ROW_LEVEL_SECURITY: &str = "force row level security";
+
 /// How each trigger state is written.
 pub(super) const STATES: [(TriggerState, &str); 4] = [
     (TriggerState::Enabled, "enabled"),
@@ -158,7 +196,7 @@ fn name(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::snapshot::parse::parse;
-    use crate::snapshot::{Column, Constraint, Index, Trigger};
+    use crate::snapshot::{Column, Constraint, Index, Partition, Trigger};
 
     /// Everything the format can hold, with the awkward cases: quoted names, commas in a
     /// default, a body with blank and indented lines, a procedure.
@@ -196,8 +234,24 @@ mod tests {
         );
         let mut table = Table {
             row_level_security: true,
+            force_row_level_security: true,
+            unlogged: true,
+            replica_identity: Some("using index t idx".into()),
+            access_method: Some("heap2".into()),
+            partition_key: Some("RANGE (n, (g * 2))".into()),
+            partition_of: Some(Partition {
+                parent: "\"odd, parent\"".into(),
+                bound: "FOR VALUES IN ('a, b', 'c')".into(),
+            }),
+            inherits: vec!["a".into(), "\"b b\"".into()],
             ..Table::default()
         };
+        table
+            .storage_parameters
+            .insert("fillfactor".into(), "70".into());
+        table
+            .storage_parameters
+            .insert("toast.autovacuum_enabled".into(), "false".into());
         table.columns = vec![
             Column {
                 name: "odd \"name\", really".into(),
@@ -253,9 +307,24 @@ mod tests {
         let text = render(&snapshot);
         assert_eq!(parse(&text), Ok(snapshot));
         assert!(
-            text.contains("\ntable \"my table\", row level security\n"),
+            text.contains(
+                "\ntable \"my table\", unlogged, row level security, force row level security\n  \
+                 access method heap2\n  replica identity using index t idx\n  partition by RANGE \
+                 (n, (g * 2))\n  partition of \"odd, parent\"\n  partition bound FOR VALUES IN \
+                 ('a, b', 'c')\n  inherits a\n  inherits \"b b\"\n  with fillfactor=70\n  with \
+                 toast.autovacuum_enabled=false\n  column "
+            ),
             "{text}"
         );
+        let plain = Snapshot {
+            tables: [("t".to_string(), Table::default())].into(),
+            ..Snapshot::default()
+        };
+        assert!(
+            render(&plain).ends_with("\ntable t\n"),
+            "defaults are not written"
+        );
+        assert_eq!(parse(&render(&plain)), Ok(plain));
         assert!(text.contains("  index \"t idx\" invalid unique btree (n) WHERE (g > 1)\n"));
         assert!(
             !text.lines().any(|l| l.ends_with(' ')),
