@@ -173,11 +173,12 @@ fn offer_env(url: &str, write: bool) -> Result<()> {
         println!("no DATABASE_URL configured: rerun with --write-env to add this database to .env");
         return Ok(());
     }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)?;
-    writeln!(file, "DATABASE_URL={url}")?;
-    println!("wrote DATABASE_URL to {}", path.display());
+    match authdb::envfile::add(&path, "DATABASE_URL", url)? {
+        authdb::envfile::Added::Written => println!("wrote DATABASE_URL to {}", path.display()),
+        authdb::envfile::Added::AlreadySet => println!(
+            "{} already sets DATABASE_URL: left as it is",
+            path.display()
+        ),
+    }
     Ok(())
 }

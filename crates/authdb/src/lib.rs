@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod connect;
 pub mod conninfo;
 pub mod effects;
+pub mod envfile;
 pub mod environment;
 pub mod error;
 pub mod migrations;
