@@ -7,9 +7,10 @@
 use serde::Serialize;
 use tokio_postgres::Client;
 
-use crate::error::{Error, Result};
+use crate::adopt::{refuse_if_tracked, snapshot_version};
+use crate::error::Result;
 use crate::migrations::Migrations;
-use crate::snapshot::{Difference, SNAPSHOT_FILE, Snapshot, diff};
+use crate::snapshot::{Difference, Snapshot, diff};
 use crate::tracking;
 use crate::transaction::{Timeouts, abort, begin_locked, end};
 
@@ -34,15 +35,7 @@ pub async fn baseline(
     migrations: &Migrations,
     snapshot: &Snapshot,
 ) -> Result<Baseline> {
-    let latest = migrations.latest_version();
-    let Some(version) = latest.filter(|&latest| snapshot.version == Some(latest)) else {
-        let version = |v: Option<i64>| v.map_or("none".to_string(), |v| v.to_string());
-        return Err(Error::SnapshotStale {
-            path: migrations.dir.join(SNAPSHOT_FILE),
-            snapshot: version(snapshot.version),
-            latest: version(latest),
-        });
-    };
+    let version = snapshot_version(migrations, snapshot)?;
     begin_locked(client, Timeouts::DEFAULT, &Default::default()).await?;
     match record_if_matching(client, migrations, snapshot, version).await {
         Ok(outcome @ Baseline::Recorded { .. }) => {
@@ -64,14 +57,7 @@ async fn record_if_matching(
     snapshot: &Snapshot,
     version: i64,
 ) -> Result<Baseline> {
-    let applied = tracking::read(client).await?;
-    if let Some(last) = applied.last() {
-        return Err(Error::AlreadyTracked {
-            table: tracking::TABLE.to_string(),
-            count: applied.len(),
-            latest: last.version,
-        });
-    }
+    refuse_if_tracked(client).await?;
     let differences = diff(snapshot, &Snapshot::capture(client).await?);
     if !differences.is_empty() {
         return Ok(Baseline::Refused { differences });

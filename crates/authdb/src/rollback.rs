@@ -18,7 +18,8 @@ use crate::notice::Notify;
 use crate::plan;
 use crate::tracking;
 use crate::transaction::{
-    STEP_DEADLINE, Timeouts, abort, begin_locked, bounded, end, run_script, transaction_id,
+    STEP_DEADLINE, Timeouts, abort, begin_locked, begin_read_only, bounded, end, run_script,
+    transaction_id,
 };
 
 /// How far back to go.
@@ -100,14 +101,7 @@ pub async fn plan_rollback(
     migrations: &Migrations,
     options: &RollbackOptions,
 ) -> Result<RollbackPlan> {
-    let what = "starting a read-only transaction for the plan";
-    let begin = async {
-        client
-            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await
-            .map_err(database(what))
-    };
-    bounded(what, Some(STEP_DEADLINE), begin).await?;
+    begin_read_only(client).await?;
     let planned = plan_in_transaction(client, migrations, options).await;
     let _ = abort(client, Error::NothingToRollBack).await;
     planned

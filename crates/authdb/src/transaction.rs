@@ -169,6 +169,16 @@ async fn lock_holder(client: &Client) -> Result<String> {
     })
 }
 
+/// A transaction that can only read, for plans: whatever a plan's query does, PostgreSQL refuses
+/// to write in it. Repeatable read, so every count is of the same moment.
+pub(crate) async fn begin_read_only(client: &Client) -> Result<()> {
+    let what = "starting a read-only transaction for the plan";
+    let sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    bounded(what, Some(STEP_DEADLINE), simple(client, sql, what))
+        .await
+        .map(drop)
+}
+
 /// The id of the open transaction. Each file's tracking row is written only while it is still
 /// this one, which proves (on the server, whatever the SQL did) that the run never left it.
 pub(crate) async fn transaction_id(client: &Client) -> Result<String> {

@@ -16,12 +16,14 @@ use std::path::Path;
 use serde::Serialize;
 use tokio_postgres::Client;
 
-use crate::error::{Error, Result, database};
+use crate::error::{Error, Result};
 use crate::migrations::Migrations;
 use crate::notice::Notify;
 use crate::snapshot::{Change, Difference, Object, SNAPSHOT_FILE, Snapshot, diff};
 use crate::tracking;
-use crate::transaction::{STEP_DEADLINE, Timeouts, abort, begin_locked, bounded, end, run_script};
+use crate::transaction::{
+    STEP_DEADLINE, Timeouts, abort, begin_locked, begin_read_only, bounded, end, run_script,
+};
 
 use facts::Facts;
 use reconcile::reconcile;
@@ -162,14 +164,7 @@ pub async fn plan_adopt(
     options: &AdoptOptions,
 ) -> Result<AdoptPlan> {
     let version = snapshot_version(migrations, snapshot)?;
-    let what = "starting a read-only transaction for the plan";
-    let begin = async {
-        client
-            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await
-            .map_err(database(what))
-    };
-    bounded(what, Some(STEP_DEADLINE), begin).await?;
+    begin_read_only(client).await?;
     let planned = plan_in_transaction(client, migrations, snapshot, options, version).await;
     let _ = abort(client, Error::NothingToRollBack).await;
     planned
@@ -214,7 +209,9 @@ pub async fn apply_adopt(
     }
 }
 
-fn snapshot_version(migrations: &Migrations, snapshot: &Snapshot) -> Result<i64> {
+/// The version `snapshot` describes, which must be the folder's latest: adopting records every
+/// migration up to it.
+pub(crate) fn snapshot_version(migrations: &Migrations, snapshot: &Snapshot) -> Result<i64> {
     let latest = migrations.latest_version();
     latest
         .filter(|&latest| snapshot.version == Some(latest))
@@ -235,14 +232,7 @@ async fn plan_in_transaction(
     options: &AdoptOptions,
     version: i64,
 ) -> Result<AdoptPlan> {
-    let applied = tracking::read(client).await?;
-    if let Some(last) = applied.last() {
-        return Err(Error::AlreadyTracked {
-            table: tracking::TABLE.to_string(),
-            count: applied.len(),
-            latest: last.version,
-        });
-    }
+    refuse_if_tracked(client).await?;
     let live = bounded(
         "reading the schema",
         Some(STEP_DEADLINE),
@@ -320,6 +310,20 @@ async fn apply_in_transaction(
         recorded: recorded.iter().map(|m| m.file_stem()).collect(),
         duration_ms: 0.0,
     })
+}
+
+/// Adopting is for a database migrated before authdb: one whose tracking table has rows is
+/// tracked already.
+pub(crate) async fn refuse_if_tracked(client: &Client) -> Result<()> {
+    let applied = tracking::read(client).await?;
+    match applied.last() {
+        Some(last) => Err(Error::AlreadyTracked {
+            table: tracking::TABLE.to_string(),
+            count: applied.len(),
+            latest: last.version,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Whether a difference is something the plan keeps on purpose.

@@ -1,0 +1,173 @@
+//! A table's indexes: renamed when only the name differs, built when missing (a unique one only
+//! when the rows allow it), and dropped when it only duplicates another the schema keeps.
+
+use std::collections::BTreeSet;
+
+use super::{Planner, brief, rows_that, statement, twin};
+use crate::adopt::ddl::{self, ident};
+use crate::adopt::{Refusal, Statement};
+use crate::error::Result;
+use crate::snapshot::{Index, Object, Table};
+
+impl Planner<'_> {
+    pub(super) async fn indexes(
+        &mut self,
+        table: &str,
+        expected: &Table,
+        actual: &Table,
+        consumed: &BTreeSet<String>,
+    ) -> Result<()> {
+        let mut renamed_from = BTreeSet::new();
+        for (name, index) in &expected.indexes {
+            match actual.indexes.get(name) {
+                Some(current) if current == index => continue,
+                Some(current) => {
+                    self.phases.renames.push(statement(
+                        format!("DROP INDEX {}", ident(name)),
+                        format!(
+                            "index {name}: is {} {}, expected {} {}",
+                            current.method, current.definition, index.method, index.definition
+                        ),
+                        brief(table),
+                    ));
+                    self.create_index(table, name, index, "index rebuilt")
+                        .await?;
+                    continue;
+                }
+                None => {}
+            }
+            let taken: BTreeSet<String> = consumed.union(&renamed_from).cloned().collect();
+            let twin = twin(&actual.indexes, &expected.indexes, &taken, |i| {
+                i.unique == index.unique
+                    && i.method == index.method
+                    && i.definition == index.definition
+            });
+            match twin {
+                Some(old) => {
+                    self.phases.renames.push(statement(
+                        format!("ALTER INDEX {} RENAME TO {}", ident(&old), ident(name)),
+                        format!("index {name}: missing; {old} has its definition"),
+                        format!("SHARE UPDATE EXCLUSIVE on {old}, brief"),
+                    ));
+                    renamed_from.insert(old);
+                }
+                None => self.create_index(table, name, index, "missing").await?,
+            }
+        }
+        // What the final schema indexes: every remaining index and every constraint's columns.
+        let covered: BTreeSet<String> = expected
+            .indexes
+            .values()
+            .map(|i| format!("{} {}", i.method, i.definition))
+            .chain(expected.constraints.values().filter_map(|c| {
+                c.definition
+                    .strip_prefix("UNIQUE ")
+                    .or_else(|| c.definition.strip_prefix("PRIMARY KEY "))
+                    .map(|columns| format!("btree {columns}"))
+            }))
+            .collect();
+        for (name, index) in &actual.indexes {
+            if expected.indexes.contains_key(name)
+                || consumed.contains(name)
+                || renamed_from.contains(name)
+            {
+                continue;
+            }
+            let drop = statement(
+                format!("DROP INDEX {}", ident(name)),
+                String::new(),
+                brief(table),
+            );
+            if covered.contains(&format!("{} {}", index.method, index.definition)) {
+                self.phases.drops.push(Statement {
+                    resolves: format!(
+                        "index {name}: not in the snapshot, and it duplicates an index the \
+                         schema has on {table} {}",
+                        index.definition
+                    ),
+                    ..drop
+                });
+            } else {
+                self.extra(
+                    Object::Index,
+                    name.clone(),
+                    Statement {
+                        resolves: format!("index {name}: not in the snapshot (--drop-extra)"),
+                        ..drop
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn create_index(
+        &mut self,
+        table: &str,
+        name: &str,
+        index: &Index,
+        why: &str,
+    ) -> Result<()> {
+        if index.unique {
+            let (columns, predicate) = index_parts(&index.definition);
+            let offenders = self.facts.duplicates(table, columns, predicate).await?;
+            if offenders.rows > 0 {
+                self.refuse(Refusal {
+                    table: Some(table.into()),
+                    column: Some(columns.to_string()),
+                    rows: Some(offenders.rows),
+                    query: Some(offenders.query),
+                    ..Refusal::new(format!(
+                        "{} a value of ({columns}), which the unique index \
+                         {name} forbids: merge or correct them by hand",
+                        rows_that(offenders.rows, Some(table), "share")
+                    ))
+                });
+                return Ok(());
+            }
+        }
+        self.phases.indexes.push(statement(
+            ddl::create_index(table, name, index),
+            format!("index {name}: {why}"),
+            format!("SHARE on {table}: blocks writes while it builds"),
+        ));
+        Ok(())
+    }
+}
+
+/// An index definition's expression list and its predicate: `(lower(email)) WHERE x` gives
+/// `lower(email)` and `Some("x")`.
+fn index_parts(definition: &str) -> (&str, Option<&str>) {
+    let mut depth = 0usize;
+    let mut end = definition.len();
+    for (i, c) in definition.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    end = i;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let columns = definition.get(1..end).unwrap_or(definition);
+    let predicate = definition[end..].split_once(" WHERE ").map(|(_, p)| p);
+    (columns, predicate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_definitions_split_into_columns_and_predicate() {
+        assert_eq!(index_parts("(lower(email))"), ("lower(email)", None));
+        assert_eq!(
+            index_parts("(user_id, token) WHERE (expires_at > now())"),
+            ("user_id, token", Some("(expires_at > now())"))
+        );
+    }
+}
