@@ -1,4 +1,4 @@
-//! The few Docker questions xtask asks: is the engine there, is an image there, can it be pulled.
+//! The few Docker questions xtask still asks itself (the rest is `authdb_server::Docker`).
 
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
@@ -18,26 +18,6 @@ pub fn require(sh: &Shell) -> Result<()> {
         );
     }
     Ok(())
-}
-
-pub fn has_image(sh: &Shell, image: &str) -> bool {
-    cmd!(sh, "docker image inspect {image}")
-        .quiet()
-        .ignore_stdout()
-        .ignore_stderr()
-        .run()
-        .is_ok()
-}
-
-/// True if the image is here or a registry could supply it.
-pub fn has_or_pulls(sh: &Shell, image: &str) -> bool {
-    has_image(sh, image)
-        || cmd!(sh, "docker pull --quiet {image}")
-            .quiet()
-            .ignore_stdout()
-            .ignore_stderr()
-            .run()
-            .is_ok()
 }
 
 /// "running", "exited", ... or `None` when there is no such container.

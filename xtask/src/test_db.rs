@@ -7,11 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use xshell::Shell;
 
-use crate::image::{self, OFFLINE_IMAGE};
 use crate::{cli, docker, project_root, suite};
-
-/// What a machine with a registry uses; kept equal to `testdb::DEFAULT_IMAGE`.
-const OFFICIAL_IMAGE: &str = "postgres:17-alpine";
 
 impl cli::TestDb {
     pub fn run(self) -> Result<ExitCode> {
@@ -20,7 +16,10 @@ impl cli::TestDb {
         docker::require(&sh)?;
         let image = pick_image(&sh)?;
         // The pooler tests' PgBouncer: no registry has it, so it is always built here.
-        image::ensure_pgbouncer(&sh)?;
+        let docker = authdb_server::Docker::connect(&sh)?;
+        authdb_server::offline::ensure(&docker, authdb_server::image::PGBOUNCER, &mut |line| {
+            println!("{line}")
+        })?;
         println!("testing against {image}");
         let tally = suite::run(&image, &self.test_args)?;
         // One closing line over all test binaries, for people and for CI logs.
@@ -38,23 +37,11 @@ impl cli::TestDb {
     }
 }
 
+/// The PostgreSQL image of the tests and of every throwaway server (see
+/// `authdb_server::image::choose`).
 pub(crate) fn pick_image(sh: &Shell) -> Result<String> {
-    if let Ok(image) = std::env::var("AUTHDB_POSTGRES_IMAGE")
-        && !image.is_empty()
-    {
-        if !image::ensure_offline(sh, &image)? && !docker::has_or_pulls(sh, &image) {
-            bail!("AUTHDB_POSTGRES_IMAGE={image}: the image is not here and cannot be pulled");
-        }
-        return Ok(image);
-    }
-    if docker::has_or_pulls(sh, OFFICIAL_IMAGE) {
-        return Ok(OFFICIAL_IMAGE.to_string());
-    }
-    println!(
-        "{OFFICIAL_IMAGE} is not here and no registry supplies it: using the offline image {OFFLINE_IMAGE}"
-    );
-    if !docker::has_image(sh, OFFLINE_IMAGE) {
-        image::build(sh)?;
-    }
-    Ok(OFFLINE_IMAGE.to_string())
+    let docker = authdb_server::Docker::connect(sh)?;
+    Ok(authdb_server::image::choose(&docker, &mut |line| {
+        println!("{line}")
+    })?)
 }
