@@ -164,14 +164,17 @@ def database_state(status):
     if status is None:
         return None
     entries = status.get("migrations", [])
-    count = {s: sum(1 for e in entries if e.get("state") == s) for s in
-             ("applied", "pending", "modified", "missing")}
-    applied = [e["version"] for e in entries if e.get("state") in ("applied", "modified")]
-    latest = max(applied) if applied else None
-    sentence = (
-        f"the database is at version {version_text(latest)} ({count['applied']} applied, "
-        f"{count['pending']} pending, {count['modified']} modified, {count['missing']} missing)"
+    states = ["applied", "pending", "modified", "missing"]
+    states += sorted({e.get("state") for e in entries} - set(states) - {None})
+    counts = ", ".join(
+        f"{sum(1 for e in entries if e.get('state') == s)} {s}" for s in states
     )
+    # Every state but pending is a version the database records.
+    recorded = [e["version"] for e in entries if e.get("state") != "pending"]
+    latest = max(recorded) if recorded else None
+    sentence = f"the database is at version {version_text(latest)} ({counts})"
+    if status.get("refusal"):
+        sentence += f"; migrate will refuse to run: {status['refusal']}"
     return sentence
 
 
