@@ -8,9 +8,12 @@
 pub mod baseline;
 pub mod connect;
 pub mod conninfo;
+pub mod connstring;
+mod dotenv;
 pub mod effects;
 pub mod environment;
 pub mod error;
+pub mod limit;
 pub mod migrations;
 pub mod notice;
 pub mod plan;
@@ -24,9 +27,11 @@ pub mod verify;
 
 pub use baseline::{Baseline, baseline};
 pub use connect::{Connection, Retry, connect, open};
-pub use conninfo::{ConnInfo, Tls, redact};
+pub use conninfo::{ConnInfo, DEFAULT_CONNECT_TIMEOUT, Tls};
+pub use connstring::{looks_like_connection_string, redact};
 pub use environment::{Environment, Setting};
 pub use error::{Error, Result};
+pub use limit::{Limit, LimitError};
 pub use migrations::{Checksum, Migration, Migrations};
 pub use notice::{Notice, Notify};
 pub use plan::{Entry, State};

@@ -3,9 +3,12 @@
 //! One container for this binary (see the `testdb` crate), one database per test.
 
 mod bad_input;
+mod connect;
 mod crash;
+mod json;
 mod pooler;
 mod processes;
+mod secrets;
 mod verify;
 
 use std::path::Path;
@@ -24,6 +27,7 @@ pub fn xtask(cwd: &Path) -> Command {
         .env_remove("NEON_DB_URL")
         .env_remove("AUTHDB_LOCK_TIMEOUT")
         .env_remove("AUTHDB_STATEMENT_TIMEOUT")
+        .env_remove("AUTHDB_LOCK_WAIT")
         .env_remove("AUTHDB_ALLOW_INSECURE");
     command
 }
