@@ -38,6 +38,11 @@ fn a_silent_server_makes_the_command_give_up_within_the_documented_bound() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let took = started.elapsed();
+    eprintln!(
+        "status gave up on a silent server after {:.2} s (bound {:.1} s)",
+        took.as_secs_f64(),
+        bound.as_secs_f64()
+    );
     let output = child.wait_with_output().unwrap();
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");

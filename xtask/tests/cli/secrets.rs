@@ -61,7 +61,10 @@ async fn the_password_is_hidden_in_every_spelling_on_success_and_failure() {
                 !stdout.contains(SECRET) && !stderr.contains(SECRET),
                 "{url} json={json} leaked:\n{stdout}{stderr}"
             );
-            assert!(!stdout.is_empty() || !stderr.is_empty(), "{url}: nothing said");
+            assert!(
+                !stdout.is_empty() || !stderr.is_empty(),
+                "{url}: nothing said"
+            );
             if json {
                 serde_json::from_str::<serde_json::Value>(&stdout)
                     .unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {stdout}"));
