@@ -57,6 +57,7 @@ impl Command {
     /// Whether the command was asked for JSON: then its errors are a JSON object on stdout too.
     pub fn json(&self) -> bool {
         match self {
+            Command::New(flags) => flags.json,
             Command::Migrate(flags) => flags.json,
             Command::Status(flags) => flags.json,
             Command::Rollback(flags) => flags.json,
@@ -88,6 +89,9 @@ pub struct New {
     /// The migrations folder; default: the workspace's migrations/.
     #[arg(long, value_name = "DIR")]
     pub migrations: Option<PathBuf>,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

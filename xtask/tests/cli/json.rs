@@ -171,3 +171,23 @@ async fn paths_in_json_are_relative_to_the_migrations_folder() {
     assert_eq!(code, Some(0), "{body}");
     assert_eq!(body["plan"]["effects"][0]["file"], "001_users.down.sql");
 }
+
+/// `new` reports the files it created, and a name it refuses, as JSON too.
+#[test]
+fn new_reports_its_files_as_json() {
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().to_str().unwrap();
+    let (code, body, _) = json(folder.path(), &["new", "add_users", "--migrations", dir]);
+    assert_eq!(code, Some(0), "{body}");
+    assert_eq!(body["created"][0], "001_add_users.sql");
+    assert_eq!(body["created"][1], "001_add_users.down.sql");
+    let (code, body, _) = json(folder.path(), &["new", "Add Users", "--migrations", dir]);
+    assert_eq!(code, Some(1), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("is not a migration name"),
+        "{body}"
+    );
+}
