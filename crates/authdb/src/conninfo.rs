@@ -2,7 +2,7 @@
 //! tokio-postgres parses most of it, but it rejects the libpq settings people paste from Neon's
 //! console that it does not know (`sslmode=verify-full`, `sslrootcert=...`), so those are read
 //! here and the rest passed on. This is also the only place that sees the password: everything
-//! else gets the redacted form ([`crate::connstring::redact`]).
+//! else gets the redacted form ([`crate::redact()`]).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use tokio_postgres::config::{Host, SslMode};
 
-use crate::connstring::{ConnString, LIBPQ, SHOWN, meant, redact};
+use crate::connstring::{ConnString, LIBPQ, meant};
 use crate::environment::Setting;
 use crate::error::{Error, Result, describe};
+use crate::redact::{SHOWN, redact};
 
 /// How the connection is encrypted and how much of the server's certificate is checked.
 ///

@@ -36,7 +36,7 @@ impl fmt::Debug for Setting {
     /// The value is a database URL more often than not: shown redacted, like everywhere else.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Setting")
-            .field("value", &crate::connstring::redact(&self.value))
+            .field("value", &crate::redact::redact(&self.value))
             .field("origin", &self.origin)
             .finish()
     }

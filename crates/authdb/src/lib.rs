@@ -17,6 +17,7 @@ pub mod limit;
 pub mod migrations;
 pub mod notice;
 pub mod plan;
+pub mod redact;
 pub mod rollback;
 pub mod runner;
 pub mod seed;
@@ -28,13 +29,13 @@ pub mod verify;
 pub use baseline::{Baseline, baseline};
 pub use connect::{Connection, Retry, connect, open};
 pub use conninfo::{ConnInfo, DEFAULT_CONNECT_TIMEOUT, Tls};
-pub use connstring::{looks_like_connection_string, redact};
 pub use environment::{Environment, Setting};
 pub use error::{Error, Result};
 pub use limit::{Limit, LimitError};
 pub use migrations::{Checksum, Migration, Migrations};
 pub use notice::{Notice, Notify};
 pub use plan::{Entry, State};
+pub use redact::{looks_like_connection_string, redact};
 pub use rollback::{RollbackOptions, RollbackPlan, RollbackTo, plan_rollback, rollback};
 pub use runner::{
     DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, MigrateOptions,
