@@ -28,6 +28,7 @@ impl cli::Baseline {
                     "ok": recorded,
                     "target": connection.target,
                     "server_version": connection.server_version,
+                    "folder": migrations.dir,
                     "baseline": outcome,
                 });
                 println!("{body:#}");

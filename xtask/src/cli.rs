@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use authdb::Limit;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -54,11 +55,29 @@ pub enum Command {
     TestDb(TestDb),
 }
 
+impl Command {
+    /// Whether the command was asked for JSON: then its errors are a JSON object on stdout too.
+    pub fn json(&self) -> bool {
+        match self {
+            Command::New(flags) => flags.json,
+            Command::Migrate(flags) => flags.json,
+            Command::Status(flags) => flags.json,
+            Command::Rollback(flags) => flags.json,
+            Command::Seed(flags) => flags.json,
+            Command::Verify(flags) => flags.json,
+            Command::Baseline(flags) => flags.json,
+            Command::Lint(flags) => flags.json,
+            _ => false,
+        }
+    }
+}
+
 /// Where the database and the migrations are.
 #[derive(Debug, Args)]
 pub struct Target {
-    /// Database URL; default: DATABASE_URL, else NEON_DB_URL (environment, then .env).
-    #[arg(long, value_name = "URL")]
+    /// Database URL (or key=value connection string); default: DATABASE_URL, else NEON_DB_URL
+    /// (environment, then .env).
+    #[arg(long, value_name = "URL", value_parser = not_empty)]
     pub database_url: Option<String>,
     /// The migrations folder; default: the workspace's migrations/.
     #[arg(long, value_name = "DIR")]
@@ -72,6 +91,9 @@ pub struct New {
     /// The migrations folder; default: the workspace's migrations/.
     #[arg(long, value_name = "DIR")]
     pub migrations: Option<PathBuf>,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -81,8 +103,14 @@ pub struct Migrate {
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Apply up to and including version N.
-    #[arg(long = "to", alias = "target", value_name = "N")]
+    /// Apply up to and including version N (1 or more).
+    #[arg(
+        long = "to",
+        alias = "target",
+        value_name = "N",
+        value_parser = migrate_version,
+        allow_negative_numbers = true
+    )]
     pub to: Option<i64>,
     #[command(flatten)]
     pub timeouts: Timeouts,
@@ -91,41 +119,105 @@ pub struct Migrate {
     pub json: bool,
 }
 
-/// How long a schema change may wait or run.
+/// How long a schema change may wait or run. Each takes `5` (seconds), `5s`, `500ms`, `2m`, `1h`,
+/// or `0` / `off` for no limit; anything else is a usage error naming the flag or variable.
 #[derive(Debug, Args)]
 pub struct Timeouts {
-    /// Give up waiting for a table lock the application holds after this many seconds (0: wait forever).
+    /// Give up waiting for a table lock the application holds after this long (0 or off: wait forever).
     #[arg(
         long,
-        value_name = "SECONDS",
-        env = "AUTHDB_LOCK_TIMEOUT",
-        default_value_t = authdb::DEFAULT_LOCK_TIMEOUT.as_secs_f64()
+        value_name = "DURATION",
+        env = LOCK_TIMEOUT,
+        value_parser = limit(LOCK_TIMEOUT),
+        allow_negative_numbers = true,
+        default_value_t = Limit::from(authdb::DEFAULT_LOCK_TIMEOUT)
     )]
-    pub lock_timeout: f64,
-    /// Cancel any one statement after this many seconds (0: no limit).
+    pub lock_timeout: Limit,
+    /// Cancel any one statement after this long (0 or off: no limit).
     #[arg(
         long,
-        value_name = "SECONDS",
-        env = "AUTHDB_STATEMENT_TIMEOUT",
-        default_value_t = authdb::DEFAULT_STATEMENT_TIMEOUT.as_secs_f64()
+        value_name = "DURATION",
+        env = STATEMENT_TIMEOUT,
+        value_parser = limit(STATEMENT_TIMEOUT),
+        allow_negative_numbers = true,
+        default_value_t = Limit::from(authdb::DEFAULT_STATEMENT_TIMEOUT)
     )]
-    pub statement_timeout: f64,
-    /// Give up waiting for another migrate or rollback to finish after this many seconds (0: wait forever).
+    pub statement_timeout: Limit,
+    /// Give up waiting for another migrate or rollback to finish after this long (0 or off: wait forever).
     #[arg(
         long,
-        value_name = "SECONDS",
-        env = "AUTHDB_LOCK_WAIT",
-        default_value_t = authdb::DEFAULT_LOCK_WAIT.as_secs_f64()
+        value_name = "DURATION",
+        env = LOCK_WAIT,
+        value_parser = limit(LOCK_WAIT),
+        allow_negative_numbers = true,
+        default_value_t = Limit::from(authdb::DEFAULT_LOCK_WAIT)
     )]
-    pub lock_wait: f64,
+    pub lock_wait: Limit,
+}
+
+const LOCK_TIMEOUT: &str = "AUTHDB_LOCK_TIMEOUT";
+const STATEMENT_TIMEOUT: &str = "AUTHDB_STATEMENT_TIMEOUT";
+const LOCK_WAIT: &str = "AUTHDB_LOCK_WAIT";
+
+/// A duration flag's parser. clap reports a bad value under the flag's name even when it came
+/// from the environment, so the message says which variable held it.
+fn limit(variable: &'static str) -> impl Fn(&str) -> Result<Limit, String> + Clone {
+    move |text| {
+        text.parse::<Limit>().map_err(|error| {
+            if std::env::var(variable).is_ok_and(|value| value == text) {
+                format!("{error} (the value of the environment variable {variable})")
+            } else {
+                error.to_string()
+            }
+        })
+    }
+}
+
+/// `--database-url ''` is a mistake, never a reason to fall back to DATABASE_URL or `.env`
+/// (which may point at production).
+fn not_empty(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err(
+            "empty: give the database URL, or leave --database-url out to use DATABASE_URL".into(),
+        );
+    }
+    Ok(text.to_string())
+}
+
+/// `migrate --to N`: a migration's version, 1 or more.
+fn migrate_version(text: &str) -> Result<i64, String> {
+    version(text, 1)
+        .ok_or_else(|| "expected a migration's version, 1 or more (the NNN of NNN_name.sql)".into())
+}
+
+/// `rollback --to N`: the version to stay at, 0 or more; 0 reverts everything, as `--all` does.
+fn rollback_version(text: &str) -> Result<i64, String> {
+    version(text, 0).ok_or_else(|| {
+        "expected the version to roll back to, 0 or more (0 reverts everything, as --all does)"
+            .into()
+    })
+}
+
+fn version(text: &str, at_least: i64) -> Option<i64> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<i64>().ok().filter(|v| *v >= at_least)
 }
 
 #[derive(Debug, Args)]
 pub struct Rollback {
     #[command(flatten)]
     pub target: Target,
-    /// Revert every migration above version N (N stays applied).
-    #[arg(long, value_name = "N", conflicts_with = "all")]
+    /// Revert every migration above version N (N stays applied; 0 reverts everything).
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "all",
+        value_parser = rollback_version,
+        allow_negative_numbers = true
+    )]
     pub to: Option<i64>,
     /// Revert everything: the seed README's "Rollback" section.
     #[arg(long)]

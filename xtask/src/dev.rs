@@ -152,8 +152,8 @@ fn snapshot_name(migrations: &Migrations) -> String {
 /// Offers to put the URL in `.env` when no DATABASE_URL is configured yet; never overwrites one.
 fn offer_env(url: &str, write: bool) -> Result<()> {
     let path = project_root().join(".env");
-    let env = Environment::load(&project_root())?;
-    if env.get("DATABASE_URL").is_some() {
+    let env = Environment::load(&project_root());
+    if env.get("DATABASE_URL")?.is_some() {
         println!("DATABASE_URL is already set: left as it is");
         return Ok(());
     }

@@ -8,6 +8,7 @@ mod cli;
 mod container;
 mod dev;
 mod docker;
+mod failure;
 mod hooks;
 mod image;
 mod lint;
@@ -23,13 +24,19 @@ mod target;
 mod test_db;
 mod verify;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match cli::Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error) => return failure::usage(error, &args),
+    };
+    let json = cli.command.json();
     let result = match cli.command {
         cli::Command::New(flags) => flags.run(),
         cli::Command::Migrate(flags) => flags.run(),
@@ -50,11 +57,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(error) => {
-            // One paragraph: the error and its causes on a line, no backtrace.
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => failure::error(&error, &args, json),
     }
 }
 

@@ -27,27 +27,19 @@ impl cli::Migrate {
             if !self.json {
                 print_header(&info, &connection);
             }
-            let result = authdb::migrate(&mut connection.client, &migrations, &options).await;
+            let report = authdb::migrate(&mut connection.client, &migrations, &options).await?;
             if self.json {
-                let body = match &result {
-                    Ok(report) => json!({
-                        "ok": true,
-                        "target": connection.target,
-                        "server_version": connection.server_version,
-                        "report": report,
-                    }),
-                    Err(error) => json!({
-                        "ok": false,
-                        "target": connection.target,
-                        "server_version": connection.server_version,
-                        "error": error.to_string(),
-                    }),
-                };
+                let body = json!({
+                    "ok": true,
+                    "target": connection.target,
+                    "server_version": connection.server_version,
+                    "folder": migrations.dir,
+                    "report": report,
+                });
                 println!("{body:#}");
-            } else if let Ok(report) = &result {
-                print_report(report);
+            } else {
+                print_report(&report);
             }
-            result?;
             Ok(ExitCode::SUCCESS)
         })
     }

@@ -1,6 +1,7 @@
 //! `cargo xtask new NAME`: the next migration's up and down files, numbered and named by the
 //! folder's own grammar (`authdb-folder`), so what `new` writes is what migrate and lint accept.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
@@ -15,6 +16,17 @@ impl cli::New {
             .new_migration(&self.name)
             .map_err(|reason| anyhow!("{:?} is not a migration name: {reason}", self.name))?;
         new.create().context("cannot create the migration")?;
+        if self.json {
+            // Relative to the folder, as every JSON path.
+            let name = |path: &Path| path.file_name().map(Path::new).unwrap_or(path).to_owned();
+            let body = serde_json::json!({
+                "ok": true,
+                "folder": folder.dir,
+                "created": [name(&new.up), name(&new.down)],
+            });
+            println!("{body:#}");
+            return Ok(ExitCode::SUCCESS);
+        }
         println!("created {}", new.up.display());
         println!("created {}", new.down.display());
         println!(

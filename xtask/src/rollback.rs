@@ -39,7 +39,14 @@ impl cli::Rollback {
                 if self.json {
                     println!(
                         "{:#}",
-                        json!({"ok": true, "dry_run": true, "target": connection.target, "plan": plan})
+                        json!({
+                            "ok": true,
+                            "dry_run": true,
+                            "target": connection.target,
+                            "server_version": connection.server_version,
+                            "folder": migrations.dir,
+                            "plan": plan,
+                        })
                     );
                 } else {
                     println!("dry run: nothing was changed");
@@ -53,7 +60,14 @@ impl cli::Rollback {
             if self.json {
                 println!(
                     "{:#}",
-                    json!({"ok": true, "target": connection.target, "plan": plan, "reverted": steps})
+                    json!({
+                        "ok": true,
+                        "target": connection.target,
+                        "server_version": connection.server_version,
+                        "folder": migrations.dir,
+                        "plan": plan,
+                        "reverted": steps,
+                    })
                 );
                 return Ok(ExitCode::SUCCESS);
             }

@@ -24,6 +24,7 @@ impl cli::Status {
                     "ok": broken == 0,
                     "target": connection.target,
                     "server_version": connection.server_version,
+                    "folder": migrations.dir,
                     "migrations": entries,
                     "refusal": status.refusal,
                 });

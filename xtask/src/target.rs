@@ -1,6 +1,8 @@
-//! What `migrate` and `status` share: reading the migrations folder, connecting, and the header
-//! line that says where the command is pointed.
+//! What the database commands share: reading the migrations folder, connecting, the header line
+//! that says where the command is pointed, and remembering that target for the JSON error object
+//! `main` prints if the command then fails.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -16,24 +18,45 @@ impl Target {
         ))?)
     }
 
+    /// Connects, and remembers where (see [`connected`]). `.env` is read only if a setting is
+    /// needed that neither the flags nor the environment give.
     pub async fn connect(&self) -> Result<(ConnInfo, Connection)> {
-        let env = Environment::load(&std::env::current_dir()?)?;
-        Ok(authdb::open(&env, self.database_url.as_deref()).await?)
+        let env = Environment::load(&std::env::current_dir()?);
+        let (info, connection) = authdb::open(&env, self.database_url.as_deref()).await?;
+        let _ = CONNECTED.set(Connected {
+            target: connection.target.clone(),
+            server_version: connection.server_version.clone(),
+        });
+        Ok((info, connection))
     }
 }
 
 impl Timeouts {
     pub fn lock(&self) -> Option<Duration> {
-        seconds(self.lock_timeout)
+        self.lock_timeout.duration()
     }
 
     pub fn statement(&self) -> Option<Duration> {
-        seconds(self.statement_timeout)
+        self.statement_timeout.duration()
     }
 
     pub fn lock_wait(&self) -> Option<Duration> {
-        seconds(self.lock_wait)
+        self.lock_wait.duration()
     }
+}
+
+/// Where this run connected: the redacted target and the server's version.
+#[derive(Debug, Clone)]
+pub struct Connected {
+    pub target: String,
+    pub server_version: String,
+}
+
+static CONNECTED: OnceLock<Connected> = OnceLock::new();
+
+/// The database this run connected to, if it got that far.
+pub fn connected() -> Option<&'static Connected> {
+    CONNECTED.get()
 }
 
 /// Says on stderr that the command waits for another migrator, once.
@@ -43,13 +66,6 @@ pub fn notify_on_stderr() -> authdb::Notify {
             eprintln!("{notice}");
         }
     })
-}
-
-impl Timeouts {}
-
-/// A timeout in seconds from the command line; zero means none.
-fn seconds(value: f64) -> Option<Duration> {
-    (value > 0.0).then(|| Duration::from_secs_f64(value))
 }
 
 /// "target postgres://app:***@host/db (PostgreSQL 17.2)", and Neon's advice for pooled endpoints.

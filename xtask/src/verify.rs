@@ -25,6 +25,7 @@ impl cli::Verify {
                     "ok": problems.is_empty(),
                     "target": connection.target,
                     "server_version": connection.server_version,
+                    "folder": migrations.dir,
                     "problems": problems,
                     "report": report,
                 });

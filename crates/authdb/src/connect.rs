@@ -1,10 +1,15 @@
-//! Opening a connection: TLS as the URL asks, a timeout on every attempt, and a few retries with
-//! backoff, because a Neon compute that was suspended takes a few seconds to wake up.
+//! Opening a connection: TLS as the URL asks, one deadline over each whole attempt (TCP, TLS and
+//! the startup and authentication exchange), and a few retries with backoff, because a Neon
+//! compute that was suspended takes a few seconds to wake up. Which failures are retried is
+//! decided by the error's kind and SQLSTATE, never by the words of its message.
 
+use std::error::Error as _;
+use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 use native_tls::{Certificate, TlsConnector};
 use postgres_native_tls::MakeTlsConnector;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Socket};
 
@@ -13,10 +18,16 @@ use crate::environment::Environment;
 use crate::error::{Error, Result, describe};
 
 /// Finds the URL (flag, then DATABASE_URL, then NEON_DB_URL, from the environment or `.env`),
-/// parses it and connects. `AUTHDB_ALLOW_INSECURE=1` permits `sslmode=disable` to another host.
+/// parses it and connects. `AUTHDB_ALLOW_INSECURE=1` permits `sslmode=disable` to another host;
+/// it is looked up (and `.env` read for it) only when the URL asks for that.
 pub async fn open(env: &Environment, url_flag: Option<&str>) -> Result<(ConnInfo, Connection)> {
     let url = env.database_url(url_flag)?;
-    let info = ConnInfo::parse(&url, env.flag("AUTHDB_ALLOW_INSECURE"))?;
+    let info = match ConnInfo::parse(&url, false) {
+        Err(Error::InsecureRemote { .. }) if env.flag("AUTHDB_ALLOW_INSECURE")? => {
+            ConnInfo::parse(&url, true)?
+        }
+        parsed => parsed?,
+    };
     let connection = connect(&info, Retry::default()).await?;
     Ok((info, connection))
 }
@@ -49,6 +60,19 @@ impl Retry {
             max_backoff: Duration::from_millis(500),
         }
     }
+
+    /// The longest connecting can take when each attempt may take `attempt`: every attempt
+    /// plus every wait between two of them. With the defaults and a 10 s `connect_timeout`:
+    /// 4 × 10 s + 0.5 + 1 + 2 s = 43.5 s.
+    pub fn longest(&self, attempt: Duration) -> Duration {
+        let mut total = attempt * self.attempts;
+        let mut backoff = self.first_backoff;
+        for _ in 1..self.attempts {
+            total += backoff;
+            backoff = (backoff * 2).min(self.max_backoff);
+        }
+        total
+    }
 }
 
 /// An open session, with what reports print about it.
@@ -60,8 +84,9 @@ pub struct Connection {
     pub server_version: String,
 }
 
-/// Connects, retrying only failures that waiting can fix (no route yet, server starting up),
-/// never a wrong password or a certificate that does not verify.
+/// Connects, retrying only failures that waiting can fix (nothing listening yet, a connection
+/// reset or timed out, a server starting up or full), never a wrong password, a TLS failure or
+/// a host name that does not resolve.
 pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
     // Without TLS, OpenSSL is never set up: loading the system's CA bundle costs more than the
     // rest of a short command.
@@ -69,14 +94,20 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
         Tls::Disable => connect_with(info, retry, NoTls).await?,
         _ => connect_with(info, retry, tls_connector(info)?).await?,
     };
-    // A simple query: one round trip, where a prepared one takes two.
-    let messages = client
-        .simple_query("SHOW server_version")
-        .await
-        .map_err(|e| Error::Connect {
-            target: info.redacted.clone(),
-            reason: describe(&e),
-        })?;
+    // A simple query: one round trip, where a prepared one takes two. Still part of connecting,
+    // so bounded by the same deadline.
+    let failed = |reason: String, source| Error::Connect {
+        target: info.redacted.clone(),
+        reason,
+        source,
+    };
+    let messages = tokio::time::timeout(
+        info.connect_timeout,
+        client.simple_query("SHOW server_version"),
+    )
+    .await
+    .map_err(|_| failed(no_answer(info.connect_timeout, "to its first query"), None))?
+    .map_err(|e| failed(describe(&e), Some(e)))?;
     let server_version = messages
         .iter()
         .find_map(|m| match m {
@@ -93,6 +124,39 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
     })
 }
 
+/// Why one attempt failed.
+enum Failure {
+    Driver(tokio_postgres::Error),
+    /// The attempt's deadline passed: no TCP connection, or no complete TLS and startup exchange.
+    NoAnswer(Duration),
+}
+
+impl Failure {
+    fn is_transient(&self) -> bool {
+        match self {
+            Failure::Driver(error) => is_transient(error),
+            // A compute that is waking up, or a server restarting: worth another attempt.
+            Failure::NoAnswer(_) => true,
+        }
+    }
+
+    fn into_reason(self, host: &str) -> (String, Option<tokio_postgres::Error>) {
+        match self {
+            Failure::Driver(error) => (explain(&error, host), Some(error)),
+            Failure::NoAnswer(waited) => (no_answer(waited, "within connect_timeout"), None),
+        }
+    }
+}
+
+fn no_answer(waited: Duration, when: &str) -> String {
+    format!(
+        "the server did not answer {when} ({} s for TCP, TLS and the startup exchange together): \
+         a paused or overloaded server, or a proxy that accepts connections but does not forward \
+         them. Check that the server is up; raise connect_timeout in the URL if it is only slow",
+        waited.as_secs_f64()
+    )
+}
+
 async fn connect_with<T>(info: &ConnInfo, retry: Retry, tls: T) -> Result<Client>
 where
     T: MakeTlsConnect<Socket> + Clone + Sync + Send + 'static,
@@ -100,39 +164,49 @@ where
     T::TlsConnect: Sync + Send,
     <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
 {
+    // tokio-postgres bounds only the TCP connect by connect_timeout, and tries the hosts one
+    // after the other: an attempt gets that timeout for each host, covering all of it.
+    let hosts = u32::try_from(info.config.get_hosts().len())
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let deadline = info.connect_timeout.saturating_mul(hosts);
     let started = Instant::now();
     let mut backoff = retry.first_backoff;
     let mut attempt = 1;
-    let client = loop {
-        match info.config.connect(tls.clone()).await {
-            Ok((client, connection)) => {
+    loop {
+        let failure = match tokio::time::timeout(deadline, info.config.connect(tls.clone())).await {
+            Ok(Ok((client, connection))) => {
                 // The connection task ends when the client is dropped; its errors surface on the
                 // client's next call, so there is nothing to do with them here.
                 tokio::spawn(connection);
-                break client;
+                return Ok(client);
             }
-            Err(error) if attempt < retry.attempts && is_transient(&error) => {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(retry.max_backoff);
-                attempt += 1;
-            }
-            Err(error) if attempt > 1 => {
-                return Err(Error::Unreachable {
-                    target: info.redacted.clone(),
-                    attempts: attempt,
-                    seconds: started.elapsed().as_secs_f64(),
-                    reason: explain(&error, &info.host()),
-                });
-            }
-            Err(error) => {
-                return Err(Error::Connect {
-                    target: info.redacted.clone(),
-                    reason: explain(&error, &info.host()),
-                });
-            }
+            Ok(Err(error)) => Failure::Driver(error),
+            Err(_) => Failure::NoAnswer(deadline),
+        };
+        if attempt < retry.attempts && failure.is_transient() {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(retry.max_backoff);
+            attempt += 1;
+            continue;
         }
-    };
-    Ok(client)
+        let (reason, source) = failure.into_reason(&info.host());
+        return Err(if attempt > 1 {
+            Error::Unreachable {
+                target: info.redacted.clone(),
+                attempts: attempt,
+                seconds: started.elapsed().as_secs_f64(),
+                reason,
+                source,
+            }
+        } else {
+            Error::Connect {
+                target: info.redacted.clone(),
+                reason,
+                source,
+            }
+        });
+    }
 }
 
 fn tls_connector(info: &ConnInfo) -> Result<MakeTlsConnector> {
@@ -145,6 +219,7 @@ fn tls_connector(info: &ConnInfo) -> Result<MakeTlsConnector> {
         let cert = Certificate::from_pem(&pem).map_err(|e| Error::Connect {
             target: info.redacted.clone(),
             reason: format!("sslrootcert={}: not a PEM certificate: {e}", path.display()),
+            source: None,
         })?;
         builder.add_root_certificate(cert);
     }
@@ -163,24 +238,45 @@ fn tls_connector(info: &ConnInfo) -> Result<MakeTlsConnector> {
     let connector = builder.build().map_err(|e| Error::Connect {
         target: info.redacted.clone(),
         reason: format!("cannot set up TLS: {e}"),
+        source: None,
     })?;
     Ok(MakeTlsConnector::new(connector))
 }
 
-/// Failures that can pass: nothing listening yet, a connection dropped during start-up (a
-/// container's port proxy does that), a timeout, or a server that says it is starting. Not: a
-/// server's refusal (wrong password, no such database), TLS failures, or a name that does not
-/// resolve.
+/// Failures that can pass, told apart by what they are: the server's SQLSTATE (starting up or
+/// shutting down, too many connections), a connection closed during start-up (a container's port
+/// proxy does that), or an I/O error of a kind that waiting can fix. Not: any other refusal by
+/// the server (a wrong password, 28P01; no such role or database), a TLS failure, a host name
+/// that does not resolve (its I/O error is of another kind), or a protocol error.
 fn is_transient(error: &tokio_postgres::Error) -> bool {
-    if let Some(db) = error.as_db_error() {
-        // cannot_connect_now (starting up / shutting down), too_many_connections
-        return matches!(db.code().code(), "57P03" | "53300");
+    if let Some(code) = error.code() {
+        return *code == SqlState::CANNOT_CONNECT_NOW || *code == SqlState::TOO_MANY_CONNECTIONS;
     }
-    let text = describe(error);
-    !(text.starts_with("error performing TLS handshake")
-        || text.starts_with("authentication error")
-        || text.contains("lookup address")
-        || text.starts_with("invalid"))
+    if error.is_closed() {
+        return true;
+    }
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        if error.is::<native_tls::Error>() {
+            return false;
+        }
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::NotConnected
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::TimedOut
+                    | ErrorKind::UnexpectedEof
+                    | ErrorKind::HostUnreachable
+                    | ErrorKind::NetworkUnreachable
+            );
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// The driver's message, plus advice for the failures people meet most. `host` is the host name

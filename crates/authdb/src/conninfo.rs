@@ -1,7 +1,8 @@
-//! Turning a database URL into connection settings. tokio-postgres parses most of the URL, but it
-//! rejects the libpq settings people paste from Neon's console that it does not know
-//! (`sslmode=verify-full`, `sslrootcert=...`), so those are read here and the rest passed on.
-//! This is also the only place that sees the password: everything else gets the redacted URL.
+//! Turning a connection string (a URL, or libpq's key=value pairs) into connection settings.
+//! tokio-postgres parses most of it, but it rejects the libpq settings people paste from Neon's
+//! console that it does not know (`sslmode=verify-full`, `sslrootcert=...`), so those are read
+//! here and the rest passed on. This is also the only place that sees the password: everything
+//! else gets the redacted form ([`crate::redact()`]).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -10,8 +11,10 @@ use std::time::Duration;
 
 use tokio_postgres::config::{Host, SslMode};
 
+use crate::connstring::{ConnString, LIBPQ, meant};
 use crate::environment::Setting;
 use crate::error::{Error, Result, describe};
+use crate::redact::{SHOWN, redact};
 
 /// How the connection is encrypted and how much of the server's certificate is checked.
 ///
@@ -32,67 +35,124 @@ pub enum Tls {
 }
 
 /// Everything needed to open a connection, with the password kept inside `config`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConnInfo {
     pub config: tokio_postgres::Config,
     pub tls: Tls,
     /// `sslrootcert=PATH`: a CA to trust in addition to the system's.
     pub root_cert: Option<PathBuf>,
-    /// The URL with its password replaced by `***`: the only form that is ever printed.
+    /// The string with every value not known to be safe replaced by `***`: the only form that
+    /// is ever printed.
     pub redacted: String,
     /// True when every host is this machine (loopback address, `localhost`, or a Unix socket).
     pub loopback: bool,
+    /// How long one attempt to connect may take, all of it: TCP, TLS and the startup and
+    /// authentication exchange (`connect_timeout`, else [`DEFAULT_CONNECT_TIMEOUT`]).
+    pub connect_timeout: Duration,
+}
+
+impl std::fmt::Debug for ConnInfo {
+    /// The redacted form only: the driver's `Config` hides the password but shows `options`,
+    /// which may hold a secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnInfo")
+            .field("redacted", &self.redacted)
+            .field("tls", &self.tls)
+            .field("root_cert", &self.root_cert)
+            .field("loopback", &self.loopback)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Connect timeout when the URL sets none: long enough for a Neon compute to wake from suspend.
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest `connect_timeout` accepted, in seconds: a day. Zero, which libpq reads as "wait
+/// forever", is refused: authdb bounds every wait.
+const MAX_CONNECT_TIMEOUT: u64 = 24 * 60 * 60;
+
+/// Parameters passed on to tokio-postgres, beyond those shown in messages: their values are
+/// hidden. Any other key is refused by name rather than left to the driver.
+const HIDDEN: &[&str] = &["password", "options"];
 
 impl ConnInfo {
     /// Parses `url`; `allow_insecure` permits `sslmode=disable` towards another machine.
     pub fn parse(url: &Setting, allow_insecure: bool) -> Result<ConnInfo> {
         let redacted = redact(&url.value);
-        let bad = |reason: String| Error::BadUrl {
+        let bad = |reason: String, source: Option<tokio_postgres::Error>| Error::BadUrl {
             origin: url.origin.clone(),
             reason,
             redacted: redacted.clone(),
+            source,
         };
-        let raw = url.value.trim();
-        if !(raw.starts_with("postgres://") || raw.starts_with("postgresql://")) {
+        let split = ConnString::parse(&url.value).map_err(|m| bad(m.to_string(), None))?;
+        if let ConnString::Url(parts) = &split
+            && !matches!(parts.scheme, "postgres" | "postgresql")
+        {
             return Err(bad(
-                "expected a URL of the form postgres://user:password@host:port/dbname".into(),
+                "expected a URL of the form postgres://user:password@host:port/dbname, or \
+                 key=value pairs (host=... user=... dbname=...)"
+                    .into(),
+                None,
             ));
         }
 
-        let (base, query) = raw.split_once('?').unwrap_or((raw, ""));
         let mut sslmode = None;
         let mut root_cert = None;
+        let mut connect_timeout = DEFAULT_CONNECT_TIMEOUT;
         let mut passed_on = Vec::new();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let decoded = percent_encoding::percent_decode_str(value)
-                .decode_utf8_lossy()
-                .into_owned();
+        for pair in split.params() {
+            let key = pair.key.as_deref().unwrap_or_default();
             match key {
-                "sslmode" => sslmode = Some(decoded),
-                "sslrootcert" => root_cert = Some(PathBuf::from(decoded)),
-                "sslcert" | "sslkey" | "sslpassword" => {
-                    return Err(bad(format!(
-                        "{key}: client certificates are not supported; Neon authenticates with the password"
-                    )));
+                "sslmode" => sslmode = Some(pair.value.clone()),
+                "sslrootcert" => root_cert = Some(PathBuf::from(&pair.value)),
+                "connect_timeout" => {
+                    connect_timeout =
+                        connect_timeout_of(&pair.value).map_err(|reason| bad(reason, None))?;
                 }
-                _ => passed_on.push(pair),
+                "sslcert" | "sslkey" | "sslpassword" => {
+                    return Err(bad(
+                        format!(
+                            "{key}: client certificates are not supported; Neon authenticates \
+                             with the password"
+                        ),
+                        None,
+                    ));
+                }
+                key if SHOWN.contains(&key) || HIDDEN.contains(&key) => passed_on.push(pair.raw),
+                key if LIBPQ.contains(&key) => {
+                    return Err(bad(
+                        format!(
+                            "{key}: this libpq parameter is not supported by authdb's driver \
+                             (tokio-postgres); leave it out"
+                        ),
+                        None,
+                    ));
+                }
+                key => {
+                    let hint = meant(key)
+                        .map(|name| format!(" Did you mean `{name}`?"))
+                        .unwrap_or_default();
+                    return Err(bad(
+                        format!(
+                            "it has a parameter that is not a libpq connection parameter (its name \
+                             and value are not shown, in case they hold a secret).{hint} \
+                             Parameter names are lowercase: host, port, user, password, dbname, \
+                             sslmode, connect_timeout, application_name, ..."
+                        ),
+                        None,
+                    ));
+                }
             }
         }
-        let rebuilt = if passed_on.is_empty() {
-            base.to_string()
-        } else {
-            format!("{base}?{}", passed_on.join("&"))
-        };
+        let rebuilt = split.rebuild(&passed_on);
         let mut config =
-            tokio_postgres::Config::from_str(&rebuilt).map_err(|e| bad(describe(&e)))?;
+            tokio_postgres::Config::from_str(&rebuilt).map_err(|e| bad(describe(&e), Some(e)))?;
         if config.get_hosts().is_empty() {
-            return Err(bad("the URL names no host".into()));
+            return Err(bad("it names no host".into(), None));
         }
+        config.connect_timeout(connect_timeout);
         // `hostaddr=` is where the connection really goes: `localhost` with a remote hostaddr
         // is not local.
         let loopback = config.get_hosts().iter().all(is_loopback)
@@ -106,9 +166,13 @@ impl ConnInfo {
             Some("require" | "verify-full") => Tls::VerifyFull,
             Some("verify-ca") => Tls::VerifyCa,
             Some(other) => {
-                return Err(bad(format!(
-                    "sslmode={other} is not one of disable, allow, prefer, require, verify-ca, verify-full"
-                )));
+                return Err(bad(
+                    format!(
+                        "sslmode={other} is not one of disable, allow, prefer, require, verify-ca, \
+                         verify-full"
+                    ),
+                    None,
+                ));
             }
         };
         if tls == Tls::Disable && !loopback && !allow_insecure {
@@ -117,16 +181,16 @@ impl ConnInfo {
         if let Some(path) = &root_cert
             && !path.is_file()
         {
-            return Err(bad(format!("sslrootcert={}: no such file", path.display())));
+            return Err(bad(
+                format!("sslrootcert={}: no such file", path.display()),
+                None,
+            ));
         }
         config.ssl_mode(match tls {
             Tls::Disable => SslMode::Disable,
             Tls::Opportunistic => SslMode::Prefer,
             Tls::VerifyCa | Tls::VerifyFull => SslMode::Require,
         });
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
-        }
         // The default idle time before TCP keepalives is two hours: far too long to notice a
         // network that dropped a migration's connection.
         if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
@@ -141,6 +205,7 @@ impl ConnInfo {
             root_cert,
             redacted,
             loopback,
+            connect_timeout,
         })
     }
 
@@ -176,34 +241,19 @@ fn is_loopback(host: &Host) -> bool {
     }
 }
 
-/// The URL with the password (in the user-info part or a `password=` parameter) replaced by `***`.
-/// When in doubt it hides more, never less: everything between `user:` and the last `@` goes.
-pub fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return "(not a URL)".to_string();
-    };
-    let (scheme, rest) = url.split_at(scheme_end);
-    let rest = match rest.rfind('@') {
-        Some(at) => {
-            let (userinfo, host_and_more) = rest.split_at(at);
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{user}:***{host_and_more}"),
-                None => rest.to_string(),
-            }
-        }
-        None => rest.to_string(),
-    };
-    let Some((base, query)) = rest.split_once('?') else {
-        return format!("{scheme}{rest}");
-    };
-    let query: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-            _ => pair.to_string(),
-        })
-        .collect();
-    format!("{scheme}{base}?{}", query.join("&"))
+/// `connect_timeout=N`: whole seconds, as libpq reads it, from 1 to a day.
+fn connect_timeout_of(value: &str) -> Result<Duration, String> {
+    match value.trim().parse::<u64>() {
+        Ok(seconds @ 1..=MAX_CONNECT_TIMEOUT) => Ok(Duration::from_secs(seconds)),
+        Ok(0) => Err(
+            "connect_timeout=0 would wait forever (libpq's meaning), and authdb bounds every wait: \
+             give a number of seconds, or leave it out for 10"
+                .into(),
+        ),
+        _ => Err(format!(
+            "connect_timeout={value} is not a number of seconds from 1 to {MAX_CONNECT_TIMEOUT}"
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -215,26 +265,6 @@ mod tests {
             value: value.into(),
             origin: "test".into(),
         }
-    }
-
-    #[test]
-    fn redact_hides_passwords_in_every_place() {
-        assert_eq!(
-            redact("postgres://alice:s3cret@db.example/app?sslmode=require"),
-            "postgres://alice:***@db.example/app?sslmode=require"
-        );
-        assert_eq!(
-            redact("postgres://alice:p@ss/w?rd@db.example/app"),
-            "postgres://alice:***@db.example/app"
-        );
-        assert_eq!(
-            redact("postgres://db.example/app?user=a&password=s3cret"),
-            "postgres://db.example/app?user=a&password=***"
-        );
-        assert_eq!(
-            redact("postgres://alice@localhost/app"),
-            "postgres://alice@localhost/app"
-        );
     }
 
     #[test]
@@ -267,6 +297,44 @@ mod tests {
                 "sslrootcert=/nonexistent.pem: no such file",
             ),
             ("postgres://u:hunter2@h/db?sslmode=disable", "without TLS"),
+            (
+                "postgres://u:hunter2@h/db?connect_timeout=0",
+                "connect_timeout=0 would wait forever",
+            ),
+            (
+                "postgres://u:hunter2@h/db?connect_timeout=-3",
+                "connect_timeout=-3 is not a number of seconds from 1 to 86400",
+            ),
+            (
+                "postgres://u@h/db?sslpassword=hunter2",
+                "sslpassword: client certificates are not supported",
+            ),
+            (
+                "postgres://u@h/db?PASSWORD=hunter2",
+                "not a libpq connection parameter (its name and value are not shown, in case they \
+                 hold a secret). Did you mean `password`?",
+            ),
+            (
+                "postgres://u@h/db?hunter2=x",
+                "not a libpq connection parameter (its name and value are not shown, in case they \
+                 hold a secret). Parameter names",
+            ),
+            (
+                "postgres://u@h/db?passfile=/hunter2",
+                "passfile: this libpq parameter is not supported",
+            ),
+            ("postgres://h/db?password=hun@ter2", "percent-encode"),
+            ("postgres://u:hun@ter2@h/db", "percent-encode the `@`"),
+            ("postgres://u:hunter2@/db", "it names no host"),
+            (
+                "host=h password=hunter2 port",
+                "setting 3 is not of the form key=value",
+            ),
+            (
+                "host=h password='hunter2",
+                "quoted value that is never closed",
+            ),
+            ("", "it is empty"),
         ];
         for (url, expected) in cases {
             let message = ConnInfo::parse(&setting(url), false)
@@ -275,6 +343,39 @@ mod tests {
             assert!(message.contains(expected), "{url}: {message}");
             assert!(!message.contains("hunter2"), "{url}: {message}");
         }
+    }
+
+    #[test]
+    fn key_value_strings_connect_like_urls() {
+        let info = ConnInfo::parse(
+            &setting("host=127.0.0.1 port=5433 user=u password='p w' dbname=d connect_timeout=3"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(info.config.get_ports(), [5433]);
+        assert_eq!(info.config.get_password(), Some(&b"p w"[..]));
+        assert_eq!(info.connect_timeout, Duration::from_secs(3));
+        assert_eq!(info.tls, Tls::Disable);
+        assert_eq!(
+            info.redacted,
+            "host=127.0.0.1 port=5433 user=u password=*** dbname=d connect_timeout=3"
+        );
+        let remote = ConnInfo::parse(&setting("host=ep-x.neon.tech sslmode=verify-full"), false);
+        assert_eq!(remote.unwrap().tls, Tls::VerifyFull);
+    }
+
+    #[test]
+    fn the_connect_timeout_bounds_every_attempt_and_defaults_to_ten_seconds() {
+        let default = ConnInfo::parse(&setting("postgres://u:p@h/db"), false).unwrap();
+        assert_eq!(default.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+        let two = ConnInfo::parse(&setting("postgres://u:p@h/db?connect_timeout=2"), false);
+        let two = two.unwrap();
+        assert_eq!(two.connect_timeout, Duration::from_secs(2));
+        assert_eq!(
+            two.config.get_connect_timeout(),
+            Some(&Duration::from_secs(2))
+        );
+        assert_eq!(two.redacted, "postgres://u:***@h/db?connect_timeout=2");
     }
 
     #[test]

@@ -1,115 +1,180 @@
 //! Settings from the process environment, overlaid on a `.env` file. The file is parsed with
 //! dotenvy but never loaded into the process: the library reads settings, it does not change the
-//! environment of whoever embeds it. Real environment variables win over the file.
+//! environment of whoever embeds it. Real environment variables win over the file, and the file
+//! is read only when a setting is needed that the environment does not have: an explicit
+//! `--database-url` never reads it, so a broken line in an unrelated `.env` cannot get in its way.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 
-/// The process environment on top of the nearest `.env` file.
-#[derive(Debug, Clone, Default)]
+/// The process environment on top of the nearest `.env` file, which is read on first need.
+#[derive(Debug, Default)]
 pub struct Environment {
-    dotenv: HashMap<String, String>,
-    dotenv_path: Option<PathBuf>,
+    /// Where to look for `.env`: this directory, then its parents. `None`: no file.
+    dir: Option<PathBuf>,
+    dotenv: OnceLock<DotEnv>,
+}
+
+#[derive(Debug, Default)]
+struct DotEnv {
+    settings: HashMap<String, String>,
+    path: Option<PathBuf>,
 }
 
 /// Where a setting was found, for messages: "DATABASE_URL in /app/.env".
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Setting {
     pub value: String,
     pub origin: String,
 }
 
+impl fmt::Debug for Setting {
+    /// The value is a database URL more often than not: shown redacted, like everywhere else.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Setting")
+            .field("value", &crate::redact::redact(&self.value))
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
 impl Environment {
-    /// Reads the first `.env` found in `dir` or its parents, if any.
-    pub fn load(dir: &Path) -> Result<Environment> {
-        match dir
-            .ancestors()
-            .map(|d| d.join(".env"))
-            .find(|p| p.is_file())
-        {
-            Some(path) => Environment::from_file(&path),
-            None => Ok(Environment::default()),
+    /// The environment, with the first `.env` in `dir` or its parents behind it. Nothing is read
+    /// yet.
+    pub fn load(dir: &Path) -> Environment {
+        Environment {
+            dir: Some(dir.to_path_buf()),
+            dotenv: OnceLock::new(),
         }
     }
 
-    /// Reads exactly this `.env` file.
+    /// Reads exactly this `.env` file, now.
     pub fn from_file(path: &Path) -> Result<Environment> {
-        let read_error = |message: String| Error::DotEnvRead {
-            path: path.to_path_buf(),
-            message,
+        let dotenv = DotEnv {
+            settings: crate::dotenv::read(path)?,
+            path: Some(path.to_path_buf()),
         };
-        let text = std::fs::read_to_string(path).map_err(|e| read_error(e.to_string()))?;
-        let iter = dotenvy::from_path_iter(path).map_err(|e| read_error(e.to_string()))?;
-        let mut dotenv = HashMap::new();
-        for item in iter {
-            match item {
-                Ok((key, value)) => {
-                    dotenv.insert(key, value);
-                }
-                Err(dotenvy::Error::LineParse(line, _)) => {
-                    return Err(Error::DotEnvSyntax {
-                        path: path.to_path_buf(),
-                        line: line_number(&text, &line),
-                    });
-                }
-                // Other errors can quote values, which may be secrets: say only where.
-                Err(_) => return Err(read_error("the file is not valid".into())),
-            }
-        }
         Ok(Environment {
-            dotenv,
-            dotenv_path: Some(path.to_path_buf()),
+            dir: None,
+            dotenv: OnceLock::from(dotenv),
         })
     }
 
-    /// The value of `key`, from the process environment if set there, else from `.env`.
-    /// An empty value counts as unset.
-    pub fn get(&self, key: &str) -> Option<Setting> {
+    /// The value of `key`, from the process environment if set there, else from `.env` (read
+    /// now if it was not yet). An empty value counts as unset.
+    pub fn get(&self, key: &str) -> Result<Option<Setting>> {
         if let Some(value) = std::env::var(key).ok().filter(|v| !v.is_empty()) {
-            return Some(Setting {
+            return Ok(Some(Setting {
                 value,
                 origin: format!("environment variable {key}"),
-            });
+            }));
         }
-        let value = self.dotenv.get(key).filter(|v| !v.is_empty())?;
-        let path = self.dotenv_path.as_deref().unwrap_or(Path::new(".env"));
-        Some(Setting {
+        let dotenv = self.dotenv()?;
+        let Some(value) = dotenv.settings.get(key).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let path = dotenv.path.as_deref().unwrap_or(Path::new(".env"));
+        Ok(Some(Setting {
             value: value.clone(),
             origin: format!("{key} in {}", path.display()),
-        })
+        }))
+    }
+
+    fn dotenv(&self) -> Result<&DotEnv> {
+        if let Some(dotenv) = self.dotenv.get() {
+            return Ok(dotenv);
+        }
+        let path = self.dir.as_deref().and_then(|dir| {
+            dir.ancestors()
+                .map(|d| d.join(".env"))
+                .find(|p| p.is_file())
+        });
+        let dotenv = match path {
+            Some(path) => DotEnv {
+                settings: crate::dotenv::read(&path)?,
+                path: Some(path),
+            },
+            None => DotEnv::default(),
+        };
+        Ok(self.dotenv.get_or_init(|| dotenv))
     }
 
     /// The database URL: the flag, else DATABASE_URL, else NEON_DB_URL (the name the original
-    /// Python script used).
+    /// Python script used). A flag given empty is an error, never a reason to look elsewhere:
+    /// the fallback could be production.
     pub fn database_url(&self, flag: Option<&str>) -> Result<Setting> {
-        if let Some(value) = flag.filter(|v| !v.is_empty()) {
+        if let Some(value) = flag {
+            let origin = "--database-url".to_string();
+            if value.trim().is_empty() {
+                return Err(Error::EmptyDatabaseUrl { origin });
+            }
             return Ok(Setting {
                 value: value.to_string(),
-                origin: "--database-url".to_string(),
+                origin,
             });
         }
-        self.get("DATABASE_URL")
-            .or_else(|| self.get("NEON_DB_URL"))
-            .ok_or(Error::NoDatabaseUrl)
+        match self.get("DATABASE_URL")? {
+            Some(url) => Ok(url),
+            None => self.get("NEON_DB_URL")?.ok_or(Error::NoDatabaseUrl),
+        }
     }
 
     /// A yes/no setting: `1`, `true`, `yes` and `on` are yes.
-    pub fn flag(&self, key: &str) -> bool {
-        self.get(key).is_some_and(|s| {
+    pub fn flag(&self, key: &str) -> Result<bool> {
+        Ok(self.get(key)?.is_some_and(|s| {
             matches!(
                 s.value.to_ascii_lowercase().as_str(),
                 "1" | "true" | "yes" | "on"
             )
-        })
+        }))
     }
 }
 
-/// dotenvy reports the offending line's text; find its number in the file.
-fn line_number(text: &str, line: &str) -> usize {
-    let first = line.lines().next().unwrap_or(line);
-    text.lines()
-        .position(|l| !first.is_empty() && l.contains(first))
-        .map_or(1, |i| i + 1)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_explicit_url_never_reads_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".env"), "this line is broken\n").unwrap();
+        let env = Environment::load(dir.path());
+        let url = env.database_url(Some("postgres://h/db")).unwrap();
+        assert_eq!(url.origin, "--database-url");
+        // A setting the process environment lacks does read it, and names the line.
+        let message = env.get("AUTHDB_NO_SUCH_SETTING").unwrap_err().to_string();
+        assert!(
+            message
+                .ends_with(".env:1: cannot parse this line of the .env file: expected KEY=value"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_empty_flag_is_an_error_not_a_fallback() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".env"), "DATABASE_URL=postgres://prod/db\n").unwrap();
+        let env = Environment::load(dir.path());
+        for empty in ["", "  "] {
+            let message = env.database_url(Some(empty)).unwrap_err().to_string();
+            assert!(message.starts_with("--database-url is empty"), "{message}");
+        }
+    }
+
+    #[test]
+    fn the_debug_form_of_a_setting_hides_the_password() {
+        let setting = Setting {
+            value: "postgres://u:hunter2@h/db".into(),
+            origin: "test".into(),
+        };
+        let debug = format!("{setting:?}");
+        assert!(
+            !debug.contains("hunter2") && debug.contains("u:***@h"),
+            "{debug}"
+        );
+    }
 }

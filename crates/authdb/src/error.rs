@@ -30,8 +30,18 @@ pub enum Error {
          or in a .env file"
     )]
     NoDatabaseUrl,
-    #[error("{}:{line}: cannot parse this line of the .env file: expected KEY=value", path.display())]
-    DotEnvSyntax { path: PathBuf, line: usize },
+    #[error(
+        "{origin} is empty: give the database URL, or leave it out to use DATABASE_URL (or \
+         NEON_DB_URL) from the environment or a .env file"
+    )]
+    EmptyDatabaseUrl { origin: String },
+    #[error("{}:{line}: cannot parse this line of the .env file: {reason}", path.display())]
+    DotEnvSyntax {
+        path: PathBuf,
+        line: usize,
+        /// What is wrong, never the line's text (it may hold a secret).
+        reason: String,
+    },
     #[error("{}: cannot read the .env file: {message}", path.display())]
     DotEnvRead { path: PathBuf, message: String },
     #[error("the database URL in {origin} is not valid: {reason}. It reads: {redacted}")]
@@ -39,6 +49,9 @@ pub enum Error {
         origin: String,
         reason: String,
         redacted: String,
+        /// The driver's error, when the driver refused it.
+        #[source]
+        source: Option<tokio_postgres::Error>,
     },
     #[error(
         "refusing to connect to {target} without TLS (sslmode=disable): the password and the data would \
@@ -49,13 +62,23 @@ pub enum Error {
 
     // Connecting.
     #[error("cannot connect to {target}: {reason}")]
-    Connect { target: String, reason: String },
+    Connect {
+        target: String,
+        reason: String,
+        /// The driver's error, with its SQLSTATE when the server refused; `None` when the
+        /// failure was not the driver's (no answer in time, a CA file that is not PEM).
+        #[source]
+        source: Option<tokio_postgres::Error>,
+    },
     #[error("cannot connect to {target} after {attempts} attempts over {seconds:.1} s: {reason}")]
     Unreachable {
         target: String,
         attempts: u32,
         seconds: f64,
         reason: String,
+        /// The last attempt's driver error, as for [`Error::Connect`].
+        #[source]
+        source: Option<tokio_postgres::Error>,
     },
 
     // Comparing the folder with the tracking table.
@@ -263,6 +286,32 @@ pub const ROLLED_BACK: &str =
     "Nothing was applied: the whole run was rolled back, and the database is as it was";
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The SQLSTATE of the server's refusal behind this error, if a server refused: `28P01` for
+    /// a wrong password, `3D000` for a database that does not exist, `57014` for a cancelled
+    /// statement. Found by walking the error's causes, so every variant that keeps the driver's
+    /// error answers.
+    pub fn sqlstate(&self) -> Option<&str> {
+        driver_error(self)
+            .and_then(tokio_postgres::Error::code)
+            .map(tokio_postgres::error::SqlState::code)
+    }
+}
+
+/// The first driver error among `error`'s causes.
+pub(crate) fn driver_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a tokio_postgres::Error> {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(driver) = error.downcast_ref::<tokio_postgres::Error>() {
+            return Some(driver);
+        }
+        cause = error.source();
+    }
+    None
+}
 
 /// Renders a driver error with its causes and, for server errors, SQLSTATE, detail and hint:
 /// tokio-postgres's own `Display` stops at "db error".

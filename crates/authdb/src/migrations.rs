@@ -102,3 +102,25 @@ impl Migration {
         self.stem.clone()
     }
 }
+
+/// A migration file's path in JSON: relative to the migrations folder (the file's name), since
+/// the folder the command was pointed at is reported once beside it and the current directory
+/// means nothing to whoever reads the JSON.
+pub(crate) fn serialize_in_folder<S: serde::Serializer>(
+    path: &Path,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    let name = path.file_name().map_or(path, Path::new);
+    serde::Serialize::serialize(name, serializer)
+}
+
+/// [`serialize_in_folder`] for a path that may be absent.
+pub(crate) fn serialize_optional_in_folder<S: serde::Serializer>(
+    path: &Option<PathBuf>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match path {
+        Some(path) => serialize_in_folder(path, serializer),
+        None => serializer.serialize_none(),
+    }
+}

@@ -45,6 +45,8 @@ pub struct Entry {
     /// `001_create_users`.
     pub name: String,
     pub state: State,
+    /// In JSON, relative to the migrations folder.
+    #[serde(serialize_with = "crate::migrations::serialize_optional_in_folder")]
     pub path: Option<PathBuf>,
     /// When it was applied (RFC 3339), if it was.
     pub applied_at: Option<String>,

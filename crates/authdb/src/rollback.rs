@@ -81,6 +81,8 @@ pub struct Revert {
 #[derive(Debug, Clone, Serialize)]
 pub struct PlannedEffect {
     pub version: i64,
+    /// In JSON, relative to the migrations folder.
+    #[serde(serialize_with = "crate::migrations::serialize_in_folder")]
     pub file: PathBuf,
     pub line: usize,
     #[serde(flatten)]

@@ -19,12 +19,14 @@ use tokio::sync::OnceCell;
 use tokio_postgres::{Client, NoTls};
 
 pub use fixture::Fixture;
+pub use silent::SilentServer;
 pub use state::fingerprint;
 
 mod cleanup;
 pub mod fixture;
 pub mod legacy;
 pub mod pooler;
+mod silent;
 mod state;
 pub mod tls;
 

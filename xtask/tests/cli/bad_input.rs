@@ -61,6 +61,15 @@ async fn every_bad_input_is_named_changes_nothing_and_hides_the_password() {
             expected: "The host name does not resolve",
         },
         Case {
+            name: "unknown host is not retried",
+            url: Some(format!(
+                "postgres://{USER}:{SECRET}@no-such-host.invalid/db"
+            )),
+            migrations: Some(ok_sql.clone()),
+            dotenv: None,
+            expected: "cannot connect to postgres://authdb_tester:***@no-such-host.invalid/db: ",
+        },
+        Case {
             name: "refused port",
             url: Some(format!("postgres://{USER}:{SECRET}@127.0.0.1:1/db")),
             migrations: Some(ok_sql.clone()),
@@ -106,6 +115,79 @@ async fn every_bad_input_is_named_changes_nothing_and_hides_the_password() {
             migrations: Some(ok_sql.clone()),
             dotenv: Some(format!("DATABASE_URL={good}\nthis line is not a setting\n")),
             expected: ".env:2: cannot parse this line of the .env file",
+        },
+        Case {
+            name: ".env whose bad line repeats text from an earlier value over several lines",
+            url: None,
+            migrations: Some(ok_sql.clone()),
+            dotenv: Some(format!(
+                "DATABASE_URL={good}\nNOTE=\"this line is not a setting\nstill the note\"\n\
+                 this line is not a setting\n"
+            )),
+            expected: ".env:4: cannot parse this line of the .env file: expected KEY=value",
+        },
+        Case {
+            name: ".env with a quote never closed",
+            url: None,
+            migrations: Some(ok_sql.clone()),
+            dotenv: Some(format!("DATABASE_URL={good}\nOTHER='{SECRET}\n# end\n")),
+            expected: ".env:2: cannot parse this line of the .env file: a quoted value starts on this line and is never closed",
+        },
+        Case {
+            name: "connect_timeout=0 (wait forever)",
+            url: Some(format!("{good}?connect_timeout=0")),
+            migrations: Some(ok_sql.clone()),
+            dotenv: None,
+            expected: "connect_timeout=0 would wait forever",
+        },
+        Case {
+            name: "sslpassword in the URL",
+            url: Some(format!("{good}?sslpassword={SECRET}")),
+            migrations: Some(ok_sql.clone()),
+            dotenv: None,
+            expected: "sslpassword: client certificates are not supported",
+        },
+        Case {
+            name: "the password under a percent-encoded key",
+            url: Some(format!(
+                "postgres://{USER}@{}:{}/no_such_database?pass%77ord={SECRET}",
+                server.host, server.port
+            )),
+            migrations: Some(ok_sql.clone()),
+            dotenv: None,
+            expected: "database \"no_such_database\" does not exist (SQLSTATE 3D000)",
+        },
+        Case {
+            name: "the password under a key in capitals",
+            url: Some(format!("{good}?PASSWORD={SECRET}")),
+            migrations: Some(ok_sql.clone()),
+            dotenv: None,
+            expected: "it has a parameter that is not a libpq connection parameter (its name and value are not shown, in case they hold a secret). Did you mean `password`?",
+        },
+        Case {
+            name: "a key=value connection string that contains ://",
+            url: Some(format!(
+                "host={} port={} user={USER} password={SECRET} dbname=no_such_database \
+                 application_name=a://b",
+                server.host, server.port
+            )),
+            migrations: Some(ok_sql.clone()),
+            dotenv: None,
+            expected: "database \"no_such_database\" does not exist (SQLSTATE 3D000)",
+        },
+        Case {
+            name: "an @ after the host",
+            url: Some(format!("{good}?application_name=a@b")),
+            migrations: Some(ok_sql.clone()),
+            dotenv: None,
+            expected: "where the password ends cannot be told",
+        },
+        Case {
+            name: "a mistyped parameter",
+            url: Some(format!("{good}?sslmdoe=require")),
+            migrations: Some(ok_sql.clone()),
+            dotenv: None,
+            expected: "Did you mean `sslmode`?",
         },
         Case {
             name: "SQL syntax error",
@@ -213,4 +295,222 @@ async fn every_bad_input_is_named_changes_nothing_and_hides_the_password() {
         );
         assert_eq!(state(&db).await, before, "{name} changed the database");
     }
+}
+
+/// A usage error's case: the command and its flags, the environment, what the message must say.
+struct Usage {
+    args: Vec<&'static str>,
+    env: Vec<(&'static str, &'static str)>,
+    expected: Vec<&'static str>,
+}
+
+/// A flag or variable that is not a valid value: exit code 2 (usage) with clap's message naming
+/// the flag, and the variable when the value came from one; with `--json`, a JSON object on
+/// stdout too. Nothing runs: the good URL and migration are there to show it.
+#[tokio::test]
+async fn every_bad_flag_or_variable_is_a_usage_error_naming_it() {
+    let db = testdb::empty_database().await;
+    let ok_sql: Vec<(&str, &[u8])> = vec![
+        ("001_ok.sql", b"CREATE TABLE never_created (id int);\n"),
+        ("001_ok.down.sql", b"DROP TABLE never_created;\n"),
+    ];
+    let dir = folder(&ok_sql);
+    let cases = vec![
+        Usage {
+            args: vec!["migrate", "--lock-timeout", "inf"],
+            env: vec![],
+            expected: vec![
+                "invalid value 'inf' for '--lock-timeout <DURATION>'",
+                "`inf` is not a duration",
+            ],
+        },
+        Usage {
+            args: vec!["migrate", "--lock-timeout", "0.0004"],
+            env: vec![],
+            expected: vec!["'--lock-timeout <DURATION>'", "`0.0004` is below 1 ms"],
+        },
+        Usage {
+            args: vec!["migrate", "--lock-timeout=-1"],
+            env: vec![],
+            expected: vec!["'--lock-timeout <DURATION>'", "`-1` is negative"],
+        },
+        Usage {
+            args: vec!["migrate", "--lock-timeout", "-1"],
+            env: vec![],
+            expected: vec!["'--lock-timeout <DURATION>'", "`-1` is negative"],
+        },
+        Usage {
+            args: vec!["migrate", "--statement-timeout", "nan"],
+            env: vec![],
+            expected: vec![
+                "'--statement-timeout <DURATION>'",
+                "`nan` is not a duration",
+            ],
+        },
+        Usage {
+            args: vec!["migrate", "--lock-wait", "1e300"],
+            env: vec![],
+            expected: vec!["'--lock-wait <DURATION>'", "`1e300` is not a duration"],
+        },
+        Usage {
+            args: vec!["rollback", "--dry-run", "--lock-wait", "25h"],
+            env: vec![],
+            expected: vec!["'--lock-wait <DURATION>'", "`25h` is above 1 day"],
+        },
+        Usage {
+            args: vec!["migrate"],
+            env: vec![("AUTHDB_STATEMENT_TIMEOUT", "1e300")],
+            expected: vec![
+                "'--statement-timeout <DURATION>'",
+                "the value of the environment variable AUTHDB_STATEMENT_TIMEOUT",
+            ],
+        },
+        Usage {
+            args: vec!["migrate"],
+            env: vec![("AUTHDB_LOCK_TIMEOUT", "inf")],
+            expected: vec!["the value of the environment variable AUTHDB_LOCK_TIMEOUT"],
+        },
+        Usage {
+            args: vec!["migrate"],
+            env: vec![("AUTHDB_LOCK_WAIT", "-5")],
+            expected: vec!["`-5` is negative", "environment variable AUTHDB_LOCK_WAIT"],
+        },
+        Usage {
+            args: vec!["migrate", "--to=-1"],
+            env: vec![],
+            expected: vec!["invalid value '-1' for '--to <N>'", "1 or more"],
+        },
+        Usage {
+            args: vec!["migrate", "--to", "0"],
+            env: vec![],
+            expected: vec!["invalid value '0' for '--to <N>'", "1 or more"],
+        },
+        Usage {
+            args: vec!["migrate", "--target", "x1"],
+            env: vec![],
+            expected: vec!["invalid value 'x1' for '--to <N>'"],
+        },
+        Usage {
+            args: vec!["rollback", "--dry-run", "--to=-1"],
+            env: vec![],
+            expected: vec!["invalid value '-1' for '--to <N>'", "0 or more"],
+        },
+    ];
+    let before = state(&db).await;
+    for Usage {
+        args,
+        env,
+        expected,
+    } in cases
+    {
+        for json in [false, true] {
+            let cwd = tempfile::tempdir().unwrap();
+            let mut command = xtask(cwd.path());
+            command
+                .args(&args)
+                .args(["--database-url", &db.url, "--migrations"])
+                .arg(dir.path());
+            if json {
+                command.arg("--json");
+            }
+            command.envs(env.iter().copied());
+            let output = command.output().unwrap();
+            let (stdout, stderr) = text(&output);
+            let name = format!("{args:?} {env:?} json={json}");
+            assert_eq!(output.status.code(), Some(2), "{name}: {stdout}{stderr}");
+            for fragment in &expected {
+                assert!(
+                    stderr.contains(fragment),
+                    "{name}: expected {fragment:?} in\n{stderr}"
+                );
+            }
+            if json {
+                let body: serde_json::Value = serde_json::from_str(&stdout)
+                    .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {stdout}"));
+                assert_eq!(body["ok"], false, "{name}");
+                assert_eq!(body["usage"], true, "{name}");
+                let error = body["error"].as_str().unwrap();
+                assert!(error.contains(expected[0]), "{name}: {error}");
+            } else {
+                assert_eq!(stdout, "", "{name}");
+            }
+        }
+    }
+    assert_eq!(
+        state(&db).await,
+        before,
+        "a usage error changed the database"
+    );
+}
+
+/// `--database-url ''` is a usage error, never a fallback to DATABASE_URL or `.env` (which may
+/// be production): both fallbacks are set here to a database that must stay untouched.
+#[tokio::test]
+async fn an_empty_database_url_is_an_error_not_a_fallback() {
+    let db = testdb::empty_database().await;
+    let dir = folder(&[
+        ("001_ok.sql", b"CREATE TABLE never_created (id int);\n"),
+        ("001_ok.down.sql", b"DROP TABLE never_created;\n"),
+    ]);
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cwd.path().join(".env"),
+        format!("DATABASE_URL={}\n", db.url),
+    )
+    .unwrap();
+    let before = state(&db).await;
+    for flag in [vec!["--database-url", ""], vec!["--database-url=  "]] {
+        let output = xtask(cwd.path())
+            .arg("migrate")
+            .args(&flag)
+            .arg("--migrations")
+            .arg(dir.path())
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{flag:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("for '--database-url <URL>': empty: give the database URL"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(state(&db).await, before);
+}
+
+/// An explicit `--database-url` does not read `.env` at all, so a broken line in it (here with a
+/// value that would be a secret) cannot get in the way; without the flag, the line is named.
+#[tokio::test]
+async fn an_explicit_database_url_works_beside_a_broken_env_file() {
+    let db = testdb::empty_database().await;
+    let dir = folder(&[
+        ("001_ok.sql", b"CREATE TABLE created (id int);\n"),
+        ("001_ok.down.sql", b"DROP TABLE created;\n"),
+    ]);
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cwd.path().join(".env"),
+        format!("# settings\nAPI_KEY {SECRET}\nDATABASE_URL={}\n", db.url),
+    )
+    .unwrap();
+    let output = xtask(cwd.path())
+        .args(["migrate", "--database-url", &db.url, "--migrations"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert_eq!(state(&db).await.1, 1);
+
+    let output = xtask(cwd.path())
+        .args(["status", "--migrations"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(".env:2: cannot parse this line of the .env file: expected KEY=value"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(SECRET) && !stdout.contains(SECRET));
 }

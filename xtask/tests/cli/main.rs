@@ -4,10 +4,13 @@
 
 mod adopt;
 mod bad_input;
+mod connect;
 mod crash;
 mod guarantees;
+mod json;
 mod pooler;
 mod processes;
+mod secrets;
 mod verify;
 
 use std::path::Path;
@@ -26,6 +29,7 @@ pub fn xtask(cwd: &Path) -> Command {
         .env_remove("NEON_DB_URL")
         .env_remove("AUTHDB_LOCK_TIMEOUT")
         .env_remove("AUTHDB_STATEMENT_TIMEOUT")
+        .env_remove("AUTHDB_LOCK_WAIT")
         .env_remove("AUTHDB_ALLOW_INSECURE");
     command
 }

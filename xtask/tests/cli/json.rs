@@ -1,0 +1,193 @@
+//! `--json` on every command that reports: one JSON object on stdout, for success and for every
+//! kind of failure (the folder, the URL, connecting, a migration, usage), with `path` fields
+//! relative to the migrations folder.
+
+use serde_json::Value;
+use testdb::Fixture;
+
+use crate::{PASSWORD, text, xtask};
+
+/// Runs xtask with `args` and `--json`; stdout must be exactly one JSON object.
+fn json(cwd: &std::path::Path, args: &[&str]) -> (Option<i32>, Value, String) {
+    let output = xtask(cwd).args(args).arg("--json").output().unwrap();
+    let (stdout, stderr) = text(&output);
+    let body = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("{args:?}: stdout is not one JSON object ({e}):\n{stdout}\n{stderr}")
+    });
+    (output.status.code(), body, stderr)
+}
+
+#[tokio::test]
+async fn every_failure_is_a_json_object_on_stdout() {
+    let db = testdb::empty_database().await;
+    let cwd = tempfile::tempdir().unwrap();
+    let missing = cwd.path().join("no-such-folder");
+    let missing = missing.to_str().unwrap();
+    let fixture = Fixture::new().migration("bad", "CREATE TABEL t (id int);\n", "SELECT 1;\n");
+    let bad = fixture.path().to_str().unwrap();
+    // The repository's folder, which has the snapshot verify and baseline read first.
+    let repo = testdb::migrations_dir();
+    let dir = repo.to_str().unwrap();
+    let server = testdb::server();
+    let wrong_password = format!(
+        "postgres://postgres:not-{PASSWORD}@{}:{}/{}",
+        server.host, server.port, db.name
+    );
+
+    for command in ["migrate", "status", "verify", "rollback", "baseline"] {
+        // The folder, before connecting.
+        let (code, body, _) = json(
+            cwd.path(),
+            &[command, "--database-url", &db.url, "--migrations", missing],
+        );
+        assert_eq!(code, Some(1), "{command}");
+        assert_eq!(body["ok"], false, "{command}");
+        let error = body["error"].as_str().unwrap();
+        assert!(error.contains("does not exist"), "{command}: {error}");
+        assert!(body.get("target").is_none(), "{command}: {body}");
+
+        // The URL, before connecting.
+        let (code, body, _) = json(
+            cwd.path(),
+            &[
+                command,
+                "--database-url",
+                "postgres://u:Xyzzy123@h:port/db",
+                "--migrations",
+                dir,
+            ],
+        );
+        assert_eq!(code, Some(1), "{command}");
+        let error = body["error"].as_str().unwrap();
+        assert!(
+            error.contains("invalid value for option `port`"),
+            "{command}: {error}"
+        );
+        assert!(!body.to_string().contains("Xyzzy123"), "{command}: {body}");
+
+        // Connecting: the server's refusal, with its SQLSTATE.
+        let (code, body, _) = json(
+            cwd.path(),
+            &[
+                command,
+                "--database-url",
+                &wrong_password,
+                "--migrations",
+                dir,
+            ],
+        );
+        assert_eq!(code, Some(1), "{command}");
+        assert_eq!(body["sqlstate"], "28P01", "{command}: {body}");
+        assert!(!body.to_string().contains(&format!("not-{PASSWORD}")));
+
+        // Usage, when --json was given.
+        let (code, body, _) = json(cwd.path(), &[command, "--no-such-flag"]);
+        assert_eq!(code, Some(2), "{command}");
+        assert_eq!(body["usage"], true, "{command}");
+    }
+
+    // After connecting: the migration's error and where it ran.
+    let (code, body, stderr) = json(
+        cwd.path(),
+        &["migrate", "--database-url", &db.url, "--migrations", bad],
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(body["ok"], false);
+    assert!(body["target"].as_str().unwrap().contains("postgres:***@"));
+    assert!(body["server_version"].as_str().is_some());
+    let error = body["error"].as_str().unwrap();
+    assert!(
+        error.contains("001_bad.sql:1:8: syntax error at or near \"TABEL\""),
+        "{error}"
+    );
+    // The same paragraph on stderr, once: the driver's error is not repeated after it.
+    assert_eq!(stderr.trim_end(), format!("error: {error}"));
+}
+
+#[tokio::test]
+async fn paths_in_json_are_relative_to_the_migrations_folder() {
+    let db = testdb::empty_database().await;
+    let fixture = Fixture::new()
+        .migration(
+            "users",
+            "CREATE TABLE users (id int);\n",
+            "DROP TABLE users;\n",
+        )
+        .migration(
+            "sessions",
+            "CREATE TABLE sessions (id int);\n",
+            "DROP TABLE sessions;\n",
+        )
+        .with_snapshot()
+        .await;
+    let dir = fixture.path().to_str().unwrap();
+    // From a directory elsewhere: the paths must not depend on it.
+    let cwd = tempfile::tempdir().unwrap();
+    let (code, body, _) = json(
+        cwd.path(),
+        &[
+            "migrate",
+            "--to",
+            "1",
+            "--database-url",
+            &db.url,
+            "--migrations",
+            dir,
+        ],
+    );
+    assert_eq!(code, Some(0), "{body}");
+    assert_eq!(body["folder"], dir);
+
+    let (_, body, _) = json(
+        cwd.path(),
+        &["status", "--database-url", &db.url, "--migrations", dir],
+    );
+    let paths: Vec<&str> = body["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["001_users.sql", "002_sessions.sql"]);
+
+    let (_, body, _) = json(
+        cwd.path(),
+        &["verify", "--database-url", &db.url, "--migrations", dir],
+    );
+    assert_eq!(body["report"]["migrations"][1]["path"], "002_sessions.sql");
+
+    let (code, body, _) = json(
+        cwd.path(),
+        &[
+            "rollback",
+            "--dry-run",
+            "--all",
+            "--database-url",
+            &db.url,
+            "--migrations",
+            dir,
+        ],
+    );
+    assert_eq!(code, Some(0), "{body}");
+    assert_eq!(body["plan"]["effects"][0]["file"], "001_users.down.sql");
+}
+
+/// `new` reports the files it created, and a name it refuses, as JSON too.
+#[test]
+fn new_reports_its_files_as_json() {
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().to_str().unwrap();
+    let (code, body, _) = json(folder.path(), &["new", "add_users", "--migrations", dir]);
+    assert_eq!(code, Some(0), "{body}");
+    assert_eq!(body["created"][0], "001_add_users.sql");
+    assert_eq!(body["created"][1], "001_add_users.down.sql");
+    let (code, body, _) = json(folder.path(), &["new", "Add Users", "--migrations", dir]);
+    assert_eq!(code, Some(1), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("is not a migration name"),
+        "{body}"
+    );
+}
