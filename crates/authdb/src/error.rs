@@ -147,6 +147,9 @@ pub enum Error {
         message: String,
         /// What state the failure left: [`ROLLED_BACK`] unless part of a split run was committed.
         outcome: String,
+        /// The driver's error, with its SQLSTATE; `None` when the client gave up waiting.
+        #[source]
+        source: Option<tokio_postgres::Error>,
     },
     // Rolling back.
     #[error("nothing to roll back: the database has no applied migrations")]

@@ -259,6 +259,7 @@ fn partly_committed(error: Error, committed: Option<i64>, rolled_back: bool) -> 
         location,
         message,
         outcome,
+        source,
     } = error
     else {
         return error;
@@ -282,6 +283,7 @@ fn partly_committed(error: Error, committed: Option<i64>, rolled_back: bool) -> 
         location,
         message,
         outcome,
+        source,
     }
 }
 

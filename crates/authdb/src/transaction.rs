@@ -207,6 +207,7 @@ pub(crate) async fn end(client: &Client, command: &str) -> Result<()> {
                 location: command.to_string(),
                 message: describe(&e),
                 outcome: ROLLED_BACK.to_string(),
+                source: Some(e),
             })
     };
     bounded(&format!("the {command}"), Some(STEP_DEADLINE), run).await
@@ -245,7 +246,7 @@ pub(crate) async fn run_script(
             client
                 .batch_execute(text)
                 .await
-                .map_err(|e| failure(path, sql, statement.range.start, &e))
+                .map_err(|e| failure(path, sql, statement.range.start, e))
         };
         match deadline {
             None => run.await?,
@@ -270,6 +271,7 @@ fn unanswered(path: &Path, sql: &str, start: usize, waited: Duration) -> Error {
         outcome: "The server rolls the unfinished transaction back: nothing of this run is \
                   applied. Check that the server is up, then run migrate again"
             .to_string(),
+        source: None,
     }
 }
 
@@ -318,9 +320,9 @@ pub(crate) fn first_value(messages: &[SimpleQueryMessage]) -> Option<String> {
 
 /// The error of the statement that starts at byte `start` of the file `sql`: PostgreSQL's
 /// position is counted in characters of that statement.
-fn failure(path: &Path, sql: &str, start: usize, error: &tokio_postgres::Error) -> Error {
+fn failure(path: &Path, sql: &str, start: usize, error: tokio_postgres::Error) -> Error {
     let path = path.display();
-    let mut message = describe(error);
+    let mut message = describe(&error);
     let statement_at = position::at_byte(sql, start);
     let (line, col) = match error.as_db_error().and_then(|db| db.position()) {
         Some(ErrorPosition::Original(position)) => {
@@ -348,5 +350,6 @@ fn failure(path: &Path, sql: &str, start: usize, error: &tokio_postgres::Error) 
         location: format!("{path}:{line}:{col}"),
         message,
         outcome: ROLLED_BACK.to_string(),
+        source: Some(error),
     }
 }

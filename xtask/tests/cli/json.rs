@@ -100,6 +100,7 @@ async fn every_failure_is_a_json_object_on_stdout() {
         error.contains("001_bad.sql:1:8: syntax error at or near \"TABEL\""),
         "{error}"
     );
+    assert_eq!(body["sqlstate"], "42601", "{body}");
     // The same paragraph on stderr, once: the driver's error is not repeated after it.
     assert_eq!(stderr.trim_end(), format!("error: {error}"));
 }
