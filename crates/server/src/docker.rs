@@ -139,14 +139,7 @@ impl<'a> Docker<'a> {
 
     /// Removes containers (running or not) with their anonymous volumes; missing ones are fine.
     pub fn remove(&self, containers: &[String]) {
-        if containers.is_empty() {
-            return;
-        }
-        let _ = cmd!(self.sh, "docker rm --force --volumes {containers...}")
-            .quiet()
-            .ignore_stdout()
-            .ignore_stderr()
-            .run();
+        remove_containers(containers);
     }
 
     pub fn remove_volume(&self, volume: &str) {
@@ -179,6 +172,21 @@ impl<'a> Docker<'a> {
                 })
             })
             .collect())
+    }
+}
+
+/// Removes containers with their anonymous volumes, from anywhere (a `Drop`, a signal handler,
+/// the end of a test binary): missing ones, or no Docker at all, are fine.
+pub fn remove_containers(ids: &[String]) {
+    if ids.is_empty() {
+        return;
+    }
+    if let Ok(sh) = Shell::new() {
+        let _ = cmd!(sh, "docker rm --force --volumes {ids...}")
+            .quiet()
+            .ignore_stdout()
+            .ignore_stderr()
+            .run();
     }
 }
 

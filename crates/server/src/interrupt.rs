@@ -7,10 +7,9 @@ use std::sync::{Mutex, Once};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
-use xshell::{Shell, cmd};
 
 use crate::Result;
-use crate::docker::{Docker, Listed};
+use crate::docker::{Docker, Listed, remove_containers};
 use crate::labels::{OWNER, alive};
 
 static REGISTERED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
@@ -38,15 +37,7 @@ fn install() {
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
             let containers: Vec<String> = std::mem::take(&mut *lock()).into_iter().collect();
-            if !containers.is_empty()
-                && let Ok(sh) = Shell::new()
-            {
-                let _ = cmd!(sh, "docker rm --force --volumes {containers...}")
-                    .quiet()
-                    .ignore_stdout()
-                    .ignore_stderr()
-                    .run();
-            }
+            remove_containers(&containers);
             let _ = signal_hook::low_level::emulate_default_handler(signal);
         }
     });

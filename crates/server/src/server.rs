@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use authdb::{ConnInfo, Connection, Retry, Setting};
-use xshell::{Shell, cmd};
 
 use crate::docker::Docker;
 use crate::spec::Spec;
@@ -127,14 +126,7 @@ impl Drop for Server {
         if self.keep {
             return;
         }
-        if let Ok(sh) = Shell::new() {
-            let id = &self.id;
-            let _ = cmd!(sh, "docker rm --force --volumes {id}")
-                .quiet()
-                .ignore_stdout()
-                .ignore_stderr()
-                .run();
-        }
+        crate::docker::remove_containers(std::slice::from_ref(&self.id));
         interrupt::forget(&self.id);
     }
 }

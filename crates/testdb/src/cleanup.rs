@@ -19,14 +19,7 @@ pub(crate) fn remove_dir_at_exit(dir: PathBuf) {
 #[dtor::dtor(unsafe)]
 fn remove_all() {
     let ids = std::mem::take(&mut *CONTAINERS.lock().unwrap_or_else(|e| e.into_inner()));
-    if !ids.is_empty() {
-        let _ = std::process::Command::new("docker")
-            .args(["rm", "--force", "--volumes"])
-            .args(&ids)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status();
-    }
+    authdb_server::docker::remove_containers(&ids);
     for dir in DIRS.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
         let _ = std::fs::remove_dir_all(dir);
     }

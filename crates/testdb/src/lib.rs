@@ -2,27 +2,28 @@
 //! database for every test, cloned from a migrated template so that tests are isolated and run in
 //! parallel. Real PostgreSQL, never a mock.
 //!
-//! The image is `postgres:17-alpine` (what a machine with a registry has) unless
-//! `AUTHDB_POSTGRES_IMAGE=name:tag` says otherwise; `cargo xtask test-db` sets it to the offline
-//! image where no registry answers.
+//! The image is the official one (what a machine with a registry has) unless
+//! `AUTHDB_POSTGRES_IMAGE` says otherwise; `cargo xtask test-db` sets it to the offline image where
+//! no registry answers (see `authdb_server::image`).
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use testcontainers::Container;
+use testcontainers::runners::SyncRunner;
 use testcontainers_modules::postgres::Postgres;
-use testcontainers_modules::testcontainers::core::Mount;
-use testcontainers_modules::testcontainers::runners::SyncRunner;
-use testcontainers_modules::testcontainers::{Container, ImageExt};
 use tokio::sync::OnceCell;
 use tokio_postgres::{Client, NoTls};
 
+pub use container::image;
 pub use fixture::Fixture;
 pub use silent::SilentServer;
 pub use state::fingerprint;
 
 mod cleanup;
+pub mod container;
 pub mod fixture;
 pub mod legacy;
 pub mod pooler;
@@ -30,9 +31,6 @@ mod silent;
 mod state;
 pub mod tls;
 
-pub const DEFAULT_IMAGE: &str = "postgres:17-alpine";
-/// PGDATA of the official image (up to PostgreSQL 17) and of the offline one.
-const DATA_DIR: &str = "/var/lib/postgresql/data";
 const TEMPLATE: &str = "authdb_template";
 
 /// The running container of this test binary.
@@ -43,17 +41,8 @@ pub struct Server {
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
-static CONTAINER_ID: OnceLock<String> = OnceLock::new();
 static TEMPLATE_READY: OnceCell<()> = OnceCell::const_new();
 static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
-
-/// The image the tests run on: `AUTHDB_POSTGRES_IMAGE`, or the official one.
-pub fn image() -> String {
-    std::env::var("AUTHDB_POSTGRES_IMAGE")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| DEFAULT_IMAGE.to_string())
-}
 
 /// The container, started on first use. Panics with advice when Docker or the image is missing:
 /// a test that cannot reach PostgreSQL must fail, never pass by skipping.
@@ -69,52 +58,22 @@ pub fn server() -> &'static Server {
 
 fn start() -> Server {
     let image = image();
-    let (name, tag) = image.rsplit_once(':').unwrap_or((&image, "latest"));
-    let container = Postgres::default()
-        .with_name(name)
-        .with_tag(tag)
-        // Durability is worthless in a throwaway container; speed is not.
-        .with_cmd([
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
-            "max_connections=300",
-        ])
-        // The data directory in memory: cloning a database copies its files, and Docker's
-        // storage driver (fuse-overlayfs on some machines) makes that several times slower.
-        .with_mount(Mount::tmpfs_mount(DATA_DIR))
-        .with_startup_timeout(Duration::from_secs(120))
+    let container = container::postgres("test", &[])
         .start()
         .unwrap_or_else(|e| {
             panic!(
                 "cannot start PostgreSQL from image {image}: {e}. Is Docker running? Without a \
-                 registry, run `cargo xtask test-db`, which builds the offline image"
+             registry, run `cargo xtask test-db`, which builds the offline image"
             )
         });
-    CONTAINER_ID.get_or_init(|| container.id().to_string());
+    // A static is never dropped, so testcontainers' own clean-up would not run.
+    cleanup::remove_container_at_exit(container.id());
     let host = container.get_host().expect("container host").to_string();
     let port = container.get_host_port_ipv4(5432).expect("container port");
     Server {
         container,
         host,
         port,
-    }
-}
-
-/// Removes the container when the test binary exits: a static is never dropped, so
-/// testcontainers' own clean-up would not run.
-#[dtor::dtor(unsafe)]
-fn remove_container() {
-    if let Some(id) = CONTAINER_ID.get() {
-        let _ = std::process::Command::new("docker")
-            .args(["rm", "--force", "--volumes", id])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status();
     }
 }
 

@@ -1,21 +1,21 @@
 //! PgBouncer in transaction mode, as behind Neon's `-pooler` endpoints, in front of this test
 //! binary's server ([`crate::server`]), reached over Docker's bridge network. There is no official
 //! PgBouncer image: `cargo xtask image` (and `cargo xtask test-db`) builds [`IMAGE`] from
-//! Debian's package, configured by `xtask/image/pgbouncer-entrypoint.sh`. Without the image the
+//! Debian's package, configured by `crates/server/image/pgbouncer-entrypoint.sh`. Without the image the
 //! tests fail with that advice, never skip.
 
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use testcontainers_modules::testcontainers::core::{IntoContainerPort, WaitFor};
-use testcontainers_modules::testcontainers::runners::SyncRunner;
-use testcontainers_modules::testcontainers::{Container, GenericImage, ImageExt};
+use authdb_server::Docker;
+use authdb_server::image::ImageName;
+use testcontainers::core::{IntoContainerPort, WaitFor};
+use testcontainers::runners::SyncRunner;
+use testcontainers::{Container, GenericImage, ImageExt};
 
 use crate::cleanup;
 
-/// Kept equal to `xtask::image::PGBOUNCER_IMAGE`.
-pub const IMAGE: &str = "authdb/pgbouncer:1";
+pub use authdb_server::image::PGBOUNCER as IMAGE;
 /// Server connections PgBouncer keeps per database and user: fewer than the clients of the
 /// concurrency test, so clients really take turns on server connections.
 pub const POOL_SIZE: usize = 2;
@@ -55,39 +55,33 @@ impl Pooler {
 
 /// The server's address on Docker's bridge network, where PgBouncer's container reaches it.
 fn bridge_ip(container: &str) -> Result<String, String> {
-    let format = "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}";
-    let output = Command::new("docker")
-        .args(["inspect", "--format", format, container])
-        .output()
-        .map_err(|e| format!("cannot run docker inspect: {e}"))?;
-    let ip = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    if !output.status.success() || ip.is_empty() {
-        return Err(format!(
-            "cannot find the test server's address on Docker's network: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    Ok(ip)
+    let sh = xshell::Shell::new().map_err(|e| e.to_string())?;
+    let docker = Docker::connect(&sh).map_err(|e| e.to_string())?;
+    docker
+        .bridge_ip(container)
+        .map_err(|e| format!("cannot find the test server's address on Docker's network: {e}"))
 }
 
 fn start(upstream: &str) -> Result<Pooler, String> {
-    let present = Command::new("docker")
-        .args(["image", "inspect", IMAGE])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !present {
+    let sh = xshell::Shell::new().map_err(|e| e.to_string())?;
+    let docker = Docker::connect(&sh).map_err(|e| e.to_string())?;
+    if !docker.has_image(IMAGE) {
         return Err(format!(
             "the PgBouncer image {IMAGE} is not here: build it with `cargo xtask image` (it needs \
              mmdebstrap; `cargo xtask test-db` builds it too)"
         ));
     }
-    let (name, tag) = IMAGE.rsplit_once(':').expect("IMAGE has a tag");
-    let container = GenericImage::new(name, tag)
+    let name = IMAGE.parse::<ImageName>().map_err(|e| e.to_string())?;
+    let mut request = GenericImage::new(name.name(), name.tag_or_digest())
         .with_exposed_port(6432.tcp())
         .with_wait_for(WaitFor::message_on_stderr("process up"))
         .with_env_var("PGBOUNCER_UPSTREAM_HOST", upstream)
         .with_env_var("PGBOUNCER_POOL_SIZE", POOL_SIZE.to_string())
-        .with_startup_timeout(Duration::from_secs(60))
+        .with_startup_timeout(Duration::from_secs(60));
+    for (key, value) in authdb_server::labels::owned("pooler") {
+        request = request.with_label(key, value);
+    }
+    let container = request
         .start()
         .map_err(|e| format!("cannot start PgBouncer from image {IMAGE}: {e}"))?;
     cleanup::remove_container_at_exit(container.id());

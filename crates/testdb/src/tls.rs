@@ -10,14 +10,13 @@
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
 };
+use testcontainers::runners::SyncRunner;
+use testcontainers::{Container, CopyTargetOptions, ImageExt};
 use testcontainers_modules::postgres::Postgres;
-use testcontainers_modules::testcontainers::runners::SyncRunner;
-use testcontainers_modules::testcontainers::{Container, CopyTargetOptions, ImageExt};
 
 use crate::cleanup;
 
@@ -125,10 +124,12 @@ fn start() -> Result<TlsServer, String> {
     std::fs::write(&unknown_ca, &certs.unknown_ca).expect("writing the other CA");
 
     let image = crate::image();
-    let (name, tag) = image.rsplit_once(':').unwrap_or((&image, "latest"));
-    let container = Postgres::default()
-        .with_name(name)
-        .with_tag(tag)
+    let settings = [
+        "ssl=on",
+        "ssl_cert_file=/run/postgresql/server.crt",
+        "ssl_key_file=/run/postgresql/server.key",
+    ];
+    let container = crate::container::postgres("tls", &settings)
         .with_env_var("POSTGRES_PASSWORD", PASSWORD)
         // The official image's default too, but said here: channel binding needs SCRAM.
         .with_env_var("POSTGRES_HOST_AUTH_METHOD", "scram-sha-256")
@@ -140,17 +141,6 @@ fn start() -> Result<TlsServer, String> {
             CopyTargetOptions::new("/run/postgresql/server.key").with_mode(0o600),
             certs.server_key.into_bytes(),
         )
-        .with_cmd([
-            "-c",
-            "ssl=on",
-            "-c",
-            "ssl_cert_file=/run/postgresql/server.crt",
-            "-c",
-            "ssl_key_file=/run/postgresql/server.key",
-            "-c",
-            "fsync=off",
-        ])
-        .with_startup_timeout(Duration::from_secs(120))
         .start()
         .map_err(|e| {
             format!(
