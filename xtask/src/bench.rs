@@ -8,29 +8,29 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
-use crate::container::Container;
-use crate::{cli, docker, project_root, test_db};
+use crate::{cli, project_root};
+use authdb_server::Docker;
 
 impl cli::Bench {
     pub fn run(self) -> Result<ExitCode> {
         let sh = Shell::new()?;
         let root = project_root();
         sh.change_dir(&root);
-        docker::require(&sh)?;
+        let docker = Docker::connect(&sh)?;
         cmd!(sh, "psql --version")
             .quiet()
             .ignore_stdout()
             .run()
             .context("psql is the baseline of the migrate benchmark: install it (apt-get install postgresql-client)")?;
-        let image = test_db::pick_image(&sh)?;
         cmd!(sh, "cargo build --quiet --release -p xtask -p authdb-bench").run()?;
 
-        let container = Container::throwaway(&sh, &image)?;
-        crate::block_on(container.connect())?;
-        let server = container
-            .url
+        let server = authdb_server::throwaway(&docker, "bench", &mut |line| println!("{line}"))?;
+        crate::block_on(server.connect("postgres"))?;
+        let image = server.image.clone();
+        let base = server.url("postgres");
+        let base = base
             .strip_suffix("/postgres")
-            .context("the container URL names its database")?;
+            .context("the server URL names its database")?;
         let bench = root.join("target/release/authdb-bench");
         let xtask = root.join("target/release/xtask");
         let migrations = root.join("migrations");
@@ -41,7 +41,7 @@ impl cli::Bench {
             sh,
             "{bench} --xtask {xtask} --migrations {migrations} --image {image} --runs {runs} --out {out}"
         )
-        .env("AUTHDB_BENCH_SERVER", server)
+        .env("AUTHDB_BENCH_SERVER", base)
         .run()?;
         println!("written to {}", out.display());
         Ok(ExitCode::SUCCESS)

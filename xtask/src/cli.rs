@@ -267,9 +267,13 @@ pub struct Seed {
 
 #[derive(Debug, Args)]
 pub struct Dev {
-    /// The loopback port to publish the database on.
-    #[arg(long, default_value_t = 54329)]
-    pub port: u16,
+    /// The loopback port to publish the database on (default 54329); on an existing container,
+    /// moves it there (a new container on the same data).
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    /// The container's name (default: authdb-dev-<checkout>-<hash>, one per checkout).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Stop the container (its data is kept).
     #[arg(long, conflicts_with = "reset")]
     pub stop: bool,

@@ -11,24 +11,25 @@ use authdb::snapshot::{PICTURE_FILE, SNAPSHOT_FILE, diff};
 use authdb::{Migrations, Snapshot};
 use xshell::Shell;
 
-use crate::container::Container;
-use crate::{cli, docker, test_db};
+use authdb_server::Docker;
+
+use crate::cli;
 
 impl cli::Snapshot {
     pub fn run(self) -> Result<ExitCode> {
         let dir = crate::migrations_dir(self.migrations.as_deref());
         let migrations = Migrations::load(&dir)?;
         let sh = Shell::new()?;
-        docker::require(&sh)?;
-        let image = test_db::pick_image(&sh)?;
-        let container = Container::throwaway(&sh, &image)?;
+        let docker = Docker::connect(&sh)?;
+        let server = authdb_server::throwaway(&docker, "snapshot", &mut |line| println!("{line}"))?;
+        let image = server.image.clone();
         let (fresh, server_version) = crate::block_on(async {
-            let (_, mut connection) = container.connect().await?;
+            let (_, mut connection) = server.connect("postgres").await?;
             authdb::migrate(&mut connection.client, &migrations, &Default::default()).await?;
             let snapshot = Snapshot::capture(&connection.client).await?;
             anyhow::Ok((snapshot, connection.server_version))
         })?;
-        drop(container);
+        drop(server);
 
         let path = dir.join(SNAPSHOT_FILE);
         let picture_path = dir.join(PICTURE_FILE);

@@ -7,17 +7,20 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use xshell::Shell;
 
-use crate::{cli, docker, project_root, suite};
+use authdb_server::{Docker, offline};
+
+use crate::{cli, project_root, suite};
 
 impl cli::TestDb {
     pub fn run(self) -> Result<ExitCode> {
         let sh = Shell::new()?;
         sh.change_dir(project_root());
-        docker::require(&sh)?;
-        let image = pick_image(&sh)?;
+        let docker = Docker::connect(&sh)?;
+        // What test binaries killed outright left (Ctrl-C is handled by each binary's watchdog).
+        authdb_server::interrupt::sweep(&docker, &mut |line| println!("{line}"))?;
+        let image = authdb_server::image::choose(&docker, &mut |line| println!("{line}"))?;
         // The pooler tests' PgBouncer: no registry has it, so it is always built here.
-        let docker = authdb_server::Docker::connect(&sh)?;
-        authdb_server::offline::ensure(&docker, authdb_server::image::PGBOUNCER, &mut |line| {
+        offline::ensure(&docker, authdb_server::image::PGBOUNCER, &mut |line| {
             println!("{line}")
         })?;
         println!("testing against {image}");
@@ -35,13 +38,4 @@ impl cli::TestDb {
         }
         Ok(ExitCode::SUCCESS)
     }
-}
-
-/// The PostgreSQL image of the tests and of every throwaway server (see
-/// `authdb_server::image::choose`).
-pub(crate) fn pick_image(sh: &Shell) -> Result<String> {
-    let docker = authdb_server::Docker::connect(sh)?;
-    Ok(authdb_server::image::choose(&docker, &mut |line| {
-        println!("{line}")
-    })?)
 }

@@ -241,6 +241,14 @@ pub enum Error {
         version: Option<i64>,
     },
 
+    // The dev database.
+    #[error(
+        "the dev database does not match the migrations: {}. `cargo xtask dev --reset` deletes it \
+         and starts over",
+        problems.join("; ")
+    )]
+    DevDiffers { problems: Vec<String> },
+
     // Adopting.
     #[error(
         "adopt cannot reconcile this database automatically, so nothing was changed: {}",

@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod connect;
 pub mod conninfo;
 pub mod connstring;
+pub mod dev;
 mod dotenv;
 pub mod effects;
 pub mod envfile;

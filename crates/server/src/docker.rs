@@ -92,6 +92,19 @@ impl<'a> Docker<'a> {
         .ok()
     }
 
+    /// The image a container was created from.
+    pub fn image_of(&self, container: &str) -> Option<String> {
+        let format = "{{.Config.Image}}";
+        cmd!(
+            self.sh,
+            "docker container inspect --format {format} {container}"
+        )
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .ok()
+    }
+
     /// The host port Docker published for a container's port `inner`, if any.
     pub fn published_port(&self, container: &str, inner: u16) -> Option<u16> {
         let inner = format!("{inner}/tcp");
@@ -122,11 +135,16 @@ impl<'a> Docker<'a> {
     }
 
     pub fn start(&self, container: &str) -> Result<()> {
-        cmd!(self.sh, "docker start {container}")
+        let output = cmd!(self.sh, "docker start {container}")
             .quiet()
-            .ignore_stdout()
-            .run()
-            .map_err(|e| command_failed("docker start", e.to_string()))
+            .ignore_status()
+            .output()
+            .map_err(|e| command_failed("docker start", e.to_string()))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        let reason = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        Err(command_failed("docker start", reason))
     }
 
     pub fn stop(&self, container: &str) -> Result<()> {
@@ -190,16 +208,40 @@ pub fn remove_containers(ids: &[String]) {
     }
 }
 
+/// The docker CLI's complaint, on one line: the daemon's message without its preamble and
+/// without the `Run 'docker run --help'` advice that follows it.
 fn command_failed(command: &str, reason: String) -> Error {
+    let reason = reason
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or_default();
+    let reason = reason
+        .strip_prefix("docker: ")
+        .unwrap_or(reason)
+        .strip_prefix("Error response from daemon: ")
+        .unwrap_or(reason.strip_prefix("docker: ").unwrap_or(reason));
     Error::Command {
         command: command.to_string(),
-        reason,
+        reason: reason.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_daemon_s_complaint_is_one_line() {
+        let error = command_failed(
+            "docker run",
+            "docker: Error response from daemon: Bind for 127.0.0.1:54401 failed: port is already allocated\n\nRun 'docker run --help' for more information\n".into(),
+        );
+        assert_eq!(
+            error.to_string(),
+            "docker run failed: Bind for 127.0.0.1:54401 failed: port is already allocated"
+        );
+    }
 
     #[test]
     fn labels_are_read_from_docker_ps() {

@@ -43,15 +43,23 @@ fn install() {
     });
 }
 
-/// Removes the labelled containers whose owning process is gone; returns what it removed, so
-/// the caller can say so.
-pub fn sweep(docker: &Docker) -> Result<Vec<Listed>> {
+/// Removes the labelled containers whose owning process is gone, and says so through `say`;
+/// returns what it removed.
+pub fn sweep(docker: &Docker, say: &mut dyn FnMut(&str)) -> Result<Vec<Listed>> {
     let stale: Vec<Listed> = docker
         .list(OWNER)?
         .into_iter()
         .filter(|c| c.label(OWNER).is_some_and(|pid| !alive(pid)))
         .collect();
-    let ids: Vec<String> = stale.iter().map(|c| c.id.clone()).collect();
-    docker.remove(&ids);
+    if !stale.is_empty() {
+        let ids: Vec<String> = stale.iter().map(|c| c.id.clone()).collect();
+        docker.remove(&ids);
+        let names: Vec<&str> = stale.iter().map(|c| c.name.as_str()).collect();
+        say(&format!(
+            "removed {} container(s) left by interrupted runs: {}",
+            stale.len(),
+            names.join(", ")
+        ));
+    }
     Ok(stale)
 }

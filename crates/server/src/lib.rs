@@ -4,6 +4,7 @@
 //! names parsed as Docker reads them ([`image::ImageName`]), the labels that say whose a
 //! container is ([`labels`]), and the removal of what an interrupted run left ([`interrupt`]).
 
+pub mod dev;
 pub mod docker;
 pub mod image;
 pub mod interrupt;
@@ -58,3 +59,12 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A throwaway server for one command (`snapshot`, `rehearse`, `bench`): what killed runs left
+/// is removed first, and said through `say`; the image is chosen; the server is started,
+/// owned by this process and removed when dropped or on Ctrl-C.
+pub fn throwaway(docker: &Docker, purpose: &str, say: &mut dyn FnMut(&str)) -> Result<Server> {
+    interrupt::sweep(docker, say)?;
+    let image = image::choose(docker, say)?;
+    Server::start(docker, &Spec::throwaway(&image, purpose))
+}

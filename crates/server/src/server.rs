@@ -16,6 +16,8 @@ pub struct Server {
     /// What messages call it: its name, or its short id.
     pub name: String,
     pub port: u16,
+    /// The image it runs.
+    pub image: String,
     password: String,
     /// Left running when dropped (`dev`'s).
     keep: bool,
@@ -57,6 +59,7 @@ impl Server {
                 .clone()
                 .unwrap_or_else(|| id.chars().take(12).collect()),
             port: 0,
+            image: spec.image.clone(),
             password: spec.password.clone(),
             keep,
             id,
@@ -71,7 +74,7 @@ impl Server {
     }
 
     /// A server that already runs (`dev`'s, started by an earlier command).
-    pub fn existing(docker: &Docker, name: &str, password: &str) -> Result<Server> {
+    pub fn existing(docker: &Docker, name: &str, image: &str, password: &str) -> Result<Server> {
         let port = docker
             .published_port(name, 5432)
             .ok_or_else(|| Error::Command {
@@ -82,6 +85,7 @@ impl Server {
             id: name.to_string(),
             name: name.to_string(),
             port,
+            image: image.to_string(),
             password: password.to_string(),
             keep: true,
         })

@@ -5,6 +5,7 @@
 mod adopt;
 mod bad_input;
 mod connect;
+mod containers;
 mod crash;
 mod guarantees;
 mod json;
