@@ -12,7 +12,7 @@ use crate::target::{duration, notify_on_stderr, print_header, version};
 impl cli::Migrate {
     pub fn run(self) -> Result<ExitCode> {
         let migrations = self.target.migrations()?;
-        let mut options = MigrateOptions {
+        let options = MigrateOptions {
             up_to: self.to,
             dry_run: self.dry_run,
             lock_timeout: self.timeouts.lock(),
@@ -23,11 +23,10 @@ impl cli::Migrate {
         };
         crate::block_on(async {
             let (info, mut connection) = self.target.connect().await?;
-            options.through_pooler = info.is_neon_pooler();
             if !self.json {
                 print_header(&info, &connection);
             }
-            let report = authdb::migrate(&mut connection.client, &migrations, &options).await?;
+            let report = connection.migrate(&migrations, &options).await?;
             if self.json {
                 let body = json!({
                     "ok": true,

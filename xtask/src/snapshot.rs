@@ -25,7 +25,7 @@ impl cli::Snapshot {
         let image = server.image.clone();
         let (fresh, server_version) = crate::block_on(async {
             let (_, mut connection) = server.connect("postgres").await?;
-            authdb::migrate(&mut connection.client, &migrations, &Default::default()).await?;
+            connection.migrate(&migrations, &Default::default()).await?;
             let snapshot = Snapshot::capture(&connection.client).await?;
             anyhow::Ok((snapshot, connection.server_version))
         })?;

@@ -82,6 +82,25 @@ pub struct Connection {
     pub target: String,
     /// `server_version` without the packager's suffix, e.g. "17.2".
     pub server_version: String,
+    /// The connection goes through a transaction-mode pooler (Neon's `-pooler` endpoints), so
+    /// it cannot hold a session: [`Connection::migrate`] refuses a no-transaction migration.
+    pub through_pooler: bool,
+}
+
+impl Connection {
+    /// [`crate::migrate`] on this connection, which knows whether it goes through a pooler: the
+    /// way every caller gets the pooler rule without deciding it.
+    pub async fn migrate(
+        &mut self,
+        migrations: &crate::Migrations,
+        options: &crate::MigrateOptions,
+    ) -> Result<crate::MigrateReport> {
+        let options = crate::MigrateOptions {
+            through_pooler: options.through_pooler || self.through_pooler,
+            ..options.clone()
+        };
+        crate::runner::migrate(&mut self.client, migrations, &options).await
+    }
 }
 
 /// Connects, retrying only failures that waiting can fix (nothing listening yet, a connection
@@ -121,6 +140,7 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
         client,
         target: info.redacted.clone(),
         server_version,
+        through_pooler: info.is_neon_pooler(),
     })
 }
 

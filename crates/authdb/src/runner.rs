@@ -39,6 +39,8 @@ pub struct MigrateOptions {
     /// The connection goes through a transaction-mode pooler (Neon's `-pooler` endpoints).
     /// A no-transaction migration is then refused: the session-level lock that keeps other
     /// migrators out while it runs would land on whichever server connection the pooler picks.
+    /// [`crate::Connection::migrate`] sets it from the connection; a caller with a bare client
+    /// says it here.
     pub through_pooler: bool,
     /// Where to say that the run waits for another migrator.
     pub notify: Notify,
