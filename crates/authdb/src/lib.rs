@@ -15,6 +15,7 @@ pub mod error;
 pub mod migrations;
 pub mod notice;
 pub mod plan;
+pub mod rehearse;
 pub mod rollback;
 pub mod runner;
 pub mod seed;
