@@ -63,6 +63,9 @@ pub struct RehearseOptions {
     pub probe_interval: Duration,
     /// The sampler asks the server this often (and more often just after a statement starts).
     pub sample_interval: Duration,
+    /// How long the probe goes on after each step before the next (or the end), so that a
+    /// query the migration broke (a renamed column) fails in the report.
+    pub settle: Duration,
     /// The migrations' waits, as for migrate.
     pub lock_timeout: Option<Duration>,
     pub statement_timeout: Option<Duration>,
@@ -78,6 +81,7 @@ impl Default for RehearseOptions {
             workers: 4,
             probe_interval: Duration::from_millis(5),
             sample_interval: Duration::from_millis(5),
+            settle: Duration::from_millis(250),
             lock_timeout: timeouts.lock,
             statement_timeout: timeouts.statement,
             lock_wait: timeouts.lock_wait,
@@ -216,10 +220,13 @@ pub async fn rehearse(
             }
             // The step's last statement: what it holds now, it holds until the COMMIT that
             // follows at once, perhaps for less time than the sampler's interval.
-            Notice::StatementDone { path, line } if ends.contains(&(path.clone(), *line)) => {
-                timeline.paused(control.barrier(BARRIER_LIMIT));
+            Notice::StatementDone { path, line } => {
+                timeline.done();
+                if ends.contains(&(path.clone(), *line)) {
+                    timeline.paused(control.barrier(BARRIER_LIMIT));
+                }
             }
-            _ => {}
+            Notice::WaitingForLock { .. } => {}
         })
     };
     let mut runs = Vec::new();
@@ -236,10 +243,13 @@ pub async fn rehearse(
             ok: result.is_ok(),
         });
         let failed = result.is_err();
+        // The service keeps running after the COMMIT: a query the migration broke fails now.
+        tokio::time::sleep(options.settle).await;
         runs.push(StepRun {
             name,
             started,
             ended,
+            settled: Instant::now(),
             paused: timeline.paused_between(started, ended),
             error: result.err().map(|e| e.to_string()),
         });

@@ -86,6 +86,7 @@ pub struct StepReport {
     pub longest_block_ms: f64,
     /// Why the longest block happened.
     pub blamed: Option<Blame>,
+    /// Probe queries that failed while it ran or in the settle time after it.
     pub failures: Vec<Failure>,
 }
 
@@ -96,7 +97,7 @@ pub struct Blame {
     /// The table the blocked query waited for; `None` for a row or transaction lock.
     pub table: Option<String>,
     pub mode: Option<LockMode>,
-    /// From its start until the next statement (or the end of the step).
+    /// How long the statement ran.
     pub statement_ms: f64,
 }
 
@@ -137,6 +138,8 @@ pub(crate) struct StepRun {
     pub name: String,
     pub started: Instant,
     pub ended: Instant,
+    /// The end of the probe's run after it.
+    pub settled: Instant,
     /// How long the rehearsal held the migrator to look at its locks.
     pub paused: Duration,
     pub error: Option<String>,
@@ -315,12 +318,13 @@ fn within<'a>(observed: &'a Observed, step: &StepRun) -> (&'a [Sample], &'a [Sen
     (&samples[from..to], &statements[first..last])
 }
 
+/// From its start until it was done, or else the next statement (or the end of the step).
 fn statement_ms(statements: &[Sent], sent: &Sent, ended: Instant) -> f64 {
     let next = statements
         .iter()
         .find(|s| s.at > sent.at)
         .map_or(ended, |s| s.at);
-    millis(next.saturating_duration_since(sent.at))
+    millis(sent.done.unwrap_or(next).saturating_duration_since(sent.at))
 }
 
 /// One step's report; `blocks` are the queries it blocked.
@@ -338,6 +342,10 @@ fn step(observed: &Observed, step: &StepRun, blocks: &HashMap<usize, &Block>) ->
         }
     }
     let longest = blocks.iter().max_by_key(|(q, _)| queries[**q].latency());
+    // Failures count until the next step: a broken query fails once the migration committed.
+    let after: Vec<usize> = (0..queries.len())
+        .filter(|&q| step.started <= queries[q].started && queries[q].started < step.settled)
+        .collect();
     StepReport {
         name: step.name.clone(),
         duration_ms: millis(step.ended - step.started),
@@ -348,7 +356,7 @@ fn step(observed: &Observed, step: &StepRun, blocks: &HashMap<usize, &Block>) ->
         blocked: blocks.len(),
         longest_block_ms: longest.map_or(0.0, |(q, _)| millis(queries[*q].latency())),
         blamed: longest.and_then(|(_, b)| b.blame.clone()),
-        failures: failures(queries, &during),
+        failures: failures(queries, &after),
     }
 }
 

@@ -33,6 +33,8 @@ impl std::fmt::Display for Place {
 #[derive(Debug, Clone)]
 pub(crate) struct Sent {
     pub at: Instant,
+    /// When it was done; `None` when it failed.
+    pub done: Option<Instant>,
     pub place: Place,
     /// The whole statement, lowercased: what it mentions decides between two candidates.
     text: String,
@@ -48,18 +50,40 @@ impl Sent {
     }
 }
 
+/// One statement's notices: sent at, done at (unless it failed), and where it is.
+#[derive(Debug, Clone)]
+struct Heard {
+    sent: Instant,
+    done: Option<Instant>,
+    path: PathBuf,
+    line: usize,
+}
+
 /// Statements as they are announced, from the migrate code's notices, and the pauses the
 /// rehearsal made the migrator take to look at its locks.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Timeline {
-    heard: Arc<Mutex<Vec<(Instant, PathBuf, usize)>>>,
+    heard: Arc<Mutex<Vec<Heard>>>,
     pauses: Arc<Mutex<Vec<(Instant, Duration)>>>,
 }
 
 impl Timeline {
     pub fn record(&self, path: &Path, line: usize) {
         let mut heard = self.heard.lock().unwrap_or_else(|e| e.into_inner());
-        heard.push((Instant::now(), path.to_path_buf(), line));
+        heard.push(Heard {
+            sent: Instant::now(),
+            done: None,
+            path: path.to_path_buf(),
+            line,
+        });
+    }
+
+    /// The statement sent last is done.
+    pub fn done(&self) {
+        let mut heard = self.heard.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(last) = heard.last_mut() {
+            last.done = Some(Instant::now());
+        }
     }
 
     /// The migrator was held for `pause`, until now.
@@ -83,11 +107,12 @@ impl Timeline {
         let heard = self.heard.lock().unwrap_or_else(|e| e.into_inner());
         heard
             .iter()
-            .map(|(at, path, line)| {
-                let source = sources.get(path).map_or("", String::as_str);
-                let (place, text) = locate(path, source, *line);
+            .map(|heard| {
+                let source = sources.get(&heard.path).map_or("", String::as_str);
+                let (place, text) = locate(&heard.path, source, heard.line);
                 Sent {
-                    at: *at,
+                    at: heard.sent,
+                    done: heard.done,
                     place,
                     text,
                 }
@@ -146,6 +171,7 @@ mod tests {
         assert!(text.contains("karma"));
         let sent = super::Sent {
             at: std::time::Instant::now(),
+            done: None,
             place,
             text,
         };
