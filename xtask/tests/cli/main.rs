@@ -8,6 +8,7 @@ mod crash;
 mod guarantees;
 mod pooler;
 mod processes;
+mod rehearse;
 mod verify;
 
 use std::path::Path;
