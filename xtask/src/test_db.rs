@@ -50,7 +50,7 @@ pub(crate) fn pick_image(sh: &Shell) -> Result<String> {
     if docker::has_or_pulls(sh, OFFICIAL_IMAGE) {
         return Ok(OFFICIAL_IMAGE.to_string());
     }
-    println!(
+    eprintln!(
         "{OFFICIAL_IMAGE} is not here and no registry supplies it: using the offline image {OFFLINE_IMAGE}"
     );
     if !docker::has_image(sh, OFFLINE_IMAGE) {
