@@ -61,13 +61,13 @@ impl cli::Rehearse {
         };
 
         let display = Display::new(self.json);
-        let (image, container) = throwaway_server(&display)?;
         let started = Instant::now();
+        let (image, container) = throwaway_server(&display)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let (server_version, report) = runtime.block_on(async {
+        let (server_version, seed_ms, report) = runtime.block_on(async {
             let (info, mut connection) = container.connect().await?;
             let client = &mut connection.client;
             let subject = match &plan {
@@ -101,6 +101,7 @@ impl cli::Rehearse {
                 }
             };
             let bar = display.bar(self.users * 4);
+            let seeding = Instant::now();
             rehearse::setup::seed(client, self.users, self.seed, &mut |rows| bar.inc(rows))
                 .await
                 .with_context(|| match &plan {
@@ -118,9 +119,10 @@ impl cli::Rehearse {
                     }
                 })?;
             bar.finish_and_clear();
+            let seed_ms = seeding.elapsed().as_secs_f64() * 1000.0;
             let progress = display.progress();
             let report = rehearse::rehearse(&info, client, subject, &options, progress).await?;
-            anyhow::Ok((connection.server_version.clone(), report))
+            anyhow::Ok((connection.server_version.clone(), seed_ms, report))
         })?;
         drop(container);
         display.done();
@@ -134,12 +136,18 @@ impl cli::Rehearse {
                 "users": self.users,
                 "seed": self.seed,
                 "duration_ms": started.elapsed().as_secs_f64() * 1000.0,
+                "seed_ms": seed_ms,
                 "rehearsal": report,
                 "advice": advice.iter().map(|(place, text)| json!({"place": place, "advice": text})).collect::<Vec<_>>(),
             });
             println!("{body:#}");
         } else {
             print_report(&report, self.users, &server_version, &image);
+            println!(
+                "{} in all, {} of it seeding",
+                duration(started.elapsed().as_secs_f64() * 1000.0),
+                duration(seed_ms)
+            );
             print_verdict(&report, &advice);
         }
         Ok(if report.passed {
@@ -322,7 +330,7 @@ fn print_report(report: &Rehearsal, users: u64, server_version: &str, image: &st
     let overhead = &report.sampler_overhead;
     println!(
         "rehearsed on {users} synthetic users (PostgreSQL {server_version}, {image}); probe: {} \
-         workers, a query every {} each; locks sampled every {}",
+         workers (one per kind of query), a query every {} each; locks sampled every {}",
         probe.workers,
         duration(probe.interval_ms),
         duration(probe.sample_interval_ms)

@@ -1,6 +1,7 @@
 //! The locks one step took, read from the sampler's samples: per table the modes seen, for how
 //! long, and which statement took each. A lock first seen in a sample was taken by a statement
-//! sent since the sample before; when several were, the one that names the table wins, then the
+//! that ran since the sample before; the rehearsal samples after every statement, so that is
+//! one statement, but should there be several, the one that names the table wins, then the
 //! earliest (a lock outlives its statement: it is held until COMMIT).
 
 use std::collections::BTreeMap;
@@ -122,17 +123,15 @@ impl<'a> StepLocks<'a> {
             _ => self.samples[index - 1].sent,
         };
         // Running at some point between the two samples: sent before this one was answered,
-        // and not yet followed by the next statement when the previous one was asked.
+        // and not yet done when the previous one was asked. The rehearsal samples after every
+        // statement, so this is usually the one statement that took it.
         let candidates: Vec<&'a Sent> = self
             .statements
             .iter()
             .enumerate()
             .filter(|(i, s)| {
-                s.at <= sample.received
-                    && self
-                        .statements
-                        .get(i + 1)
-                        .is_none_or(|next| next.at >= since)
+                let until = s.done.or(self.statements.get(i + 1).map(|next| next.at));
+                s.at <= sample.received && until.is_none_or(|until| until >= since)
             })
             .map(|(_, s)| s)
             .collect();

@@ -18,7 +18,7 @@ mod sampler;
 pub mod setup;
 pub mod timeline;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -57,8 +57,8 @@ pub struct RehearseOptions {
     /// How long the probe runs before anything is applied; half of it with the sampler off, to
     /// measure the sampler's own cost.
     pub baseline: Duration,
-    /// Probe workers, each on its own connection.
-    pub workers: usize,
+    /// Probe workers per kind of query, each on its own connection.
+    pub workers_per_kind: usize,
     /// Each worker sends one query per interval.
     pub probe_interval: Duration,
     /// The sampler asks the server this often (and more often just after a statement starts).
@@ -78,8 +78,8 @@ impl Default for RehearseOptions {
         RehearseOptions {
             max_block: DEFAULT_MAX_BLOCK,
             baseline: Duration::from_secs(2),
-            workers: 4,
-            probe_interval: Duration::from_millis(5),
+            workers_per_kind: 1,
+            probe_interval: Duration::from_millis(10),
             sample_interval: Duration::from_millis(5),
             settle: Duration::from_millis(250),
             lock_timeout: timeouts.lock,
@@ -132,7 +132,7 @@ const WARM_UP: Duration = Duration::from_millis(250);
 /// The baseline alternates the sampler off and on this many times, so drift cancels out.
 const BASELINE_SEGMENTS: u32 = 4;
 
-/// How long the migrator waits at the end of a step for the sampler to look at its locks.
+/// How long the migrator waits after a statement for the sampler to look at its locks.
 const BARRIER_LIMIT: Duration = Duration::from_millis(250);
 
 /// One thing to apply.
@@ -158,8 +158,9 @@ pub async fn rehearse(
         .await
         .map_err(database("reading the migrator's backend pid"))?
         .get(0);
-    let mut probe_clients = Vec::with_capacity(options.workers);
-    for _ in 0..options.workers.max(1) {
+    let worker_count = options.workers_per_kind.max(1) * QueryKind::ALL.len();
+    let mut probe_clients = Vec::with_capacity(worker_count);
+    for _ in 0..worker_count {
         probe_clients.push(open(info).await?);
     }
 
@@ -208,23 +209,19 @@ pub async fn rehearse(
     let timeline = timeline::Timeline::default();
     let notify = {
         let (timeline, control, progress) = (timeline.clone(), control.clone(), progress.clone());
-        let ends = step_ends(&steps, &sources);
         Notify::new(move |notice| match notice {
             Notice::Statement { path, line } => {
                 timeline.record(path, *line);
-                control.nudge();
                 progress(&Event::Statement {
                     path: path.clone(),
                     line: *line,
                 });
             }
-            // The step's last statement: what it holds now, it holds until the COMMIT that
-            // follows at once, perhaps for less time than the sampler's interval.
-            Notice::StatementDone { path, line } => {
+            // What the statement holds now, it holds until the COMMIT, which may follow in less
+            // time than the sampler's interval: look before the next step of the migrator.
+            Notice::StatementDone { .. } => {
                 timeline.done();
-                if ends.contains(&(path.clone(), *line)) {
-                    timeline.paused(control.barrier(BARRIER_LIMIT));
-                }
+                timeline.paused(control.barrier(BARRIER_LIMIT));
             }
             Notice::WaitingForLock { .. } => {}
         })
@@ -269,7 +266,7 @@ pub async fn rehearse(
     let samples = sampler.finish().await?;
     let observed = Observed {
         settings: ProbeSettings {
-            workers: options.workers.max(1),
+            workers: worker_count,
             interval_ms: millis(options.probe_interval),
             sample_interval_ms: millis(options.sample_interval),
             baseline_ms: millis(options.baseline),
@@ -334,26 +331,6 @@ async fn steps<'a>(
             ))
         }
     }
-}
-
-/// The last statement of each step, by the path and line its notices give.
-fn step_ends(steps: &[Step<'_>], sources: &HashMap<PathBuf, String>) -> HashSet<(PathBuf, usize)> {
-    let last = |path: PathBuf| {
-        let line = sources
-            .get(&path)
-            .and_then(|sql| timeline::last_line(sql))?;
-        Some((path, line))
-    };
-    steps
-        .iter()
-        .filter_map(|step| match step {
-            Step::Migration(migrations, version, _) => last(migrations.get(*version)?.path.clone()),
-            Step::Adopt(_, _, plan, _) => {
-                let index = plan.statements.len().checked_sub(1)?;
-                last(plan.statements[index].place(index))
-            }
-        })
-        .collect()
 }
 
 impl Step<'_> {

@@ -1,8 +1,10 @@
-//! The application probe: a few workers, each on its own connection, running the auth service's
-//! hot queries in a fixed, seeded order at a fixed pace, and timing every one. It stands in for the
-//! service while a migration runs, so the queries are the service's own: BetterAuth's user look-up
-//! (`WHERE email = $1` with the address lowercased), a session by token, a new session, a session
-//! refresh (which fires the `updated_at` trigger) and a profile update. Each is sent as one
+//! The application probe: a few workers, each on its own connection, running one of the auth
+//! service's hot queries at a fixed pace with seeded choices of account, and timing every one. It
+//! stands in for the service while a migration runs, so the queries are the service's own:
+//! BetterAuth's user look-up (`WHERE email = $1` with the address lowercased), a session by token,
+//! a new session, a session refresh (which fires the `updated_at` trigger) and a profile update.
+//! One kind per worker, so that a kind the migration blocks does not stop the others from being
+//! measured (a worker waits with its query, as a request of the service would). Each is sent as one
 //! unnamed statement with typed parameters, as node-postgres sends them: no plan is cached, so a
 //! column whose type a migration changes does not make a stale prepared statement fail.
 
@@ -35,7 +37,7 @@ pub enum QueryKind {
 }
 
 impl QueryKind {
-    /// The fixed mix: each worker cycles through these, starting at its own offset.
+    /// The fixed mix: worker `i` runs `ALL[i % 5]`, so each kind has the same share.
     pub const ALL: [QueryKind; 5] = [
         QueryKind::UserByEmail,
         QueryKind::SessionByToken,
@@ -126,8 +128,8 @@ impl Worker {
     }
 }
 
-/// Starts one worker per client. `stop` ends them all. Nothing is started unless every client
-/// answers.
+/// Starts one worker per client, worker `i` running the kind `QueryKind::ALL[i % 5]`. `stop`
+/// ends them all. Nothing is started unless every client answers.
 pub(crate) async fn start(
     clients: Vec<Client>,
     accounts: Arc<Vec<Account>>,
@@ -174,8 +176,8 @@ fn share(accounts: &[Account], index: usize, count: usize) -> Vec<Account> {
     }
 }
 
-/// The worker's loop: the kinds in turn, accounts from an RNG seeded with the worker's index,
-/// one query per `interval` (or back to back when a query took longer).
+/// The worker's loop: its kind, accounts from an RNG seeded with the worker's index, one query
+/// per `interval` (or back to back when a query took longer).
 async fn run(
     client: &Client,
     pid: i32,
@@ -187,9 +189,9 @@ async fn run(
     let mut rng = fastrand::Rng::with_seed(index as u64);
     let mut queries = Vec::new();
     let mut next = tokio::time::Instant::now();
-    let mut n = index;
+    let mut n = 0;
     while !stop.load(Ordering::Relaxed) {
-        let (kind, account) = choose(&mut rng, n, accounts.len());
+        let (kind, account) = choose(&mut rng, index, accounts.len());
         let account = &accounts[account];
         let token = format!("rehearse-{index}-{n:09}");
         let started = Instant::now();

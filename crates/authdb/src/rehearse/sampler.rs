@@ -1,8 +1,8 @@
 //! The sampler: another connection that asks the server, every few milliseconds, which table locks
 //! the migrator holds (or waits for) in `pg_locks`, and which probe backends wait on it
-//! (`pg_blocking_pids`). A statement is announced just before it is sent; the sampler then samples
-//! back to back for a few milliseconds, so that a lock held only briefly (an `ADD COLUMN` that
-//! commits right after) is still seen.
+//! (`pg_blocking_pids`). When a statement is done, the migrator waits (a barrier) until the sampler
+//! has looked once more, so that a lock held only briefly (an `ADD COLUMN` that commits right
+//! after) is still seen, and each lock is known to come from the statement before.
 //!
 //! `pg_blocking_pids` takes the lock manager's partition locks, so it is only called for probe
 //! backends that are waiting on a lock; the cost of sampling at all is measured in every
@@ -48,34 +48,29 @@ pub(crate) struct Blocked {
     pub table: Option<String>,
 }
 
-/// Shared with the orchestration: on or off (the baseline measures both), a nudge when a
-/// statement is about to run, a barrier when one is done, and stop.
+/// Shared with the orchestration: on or off (the baseline measures both), a barrier when a
+/// statement is done, and stop.
 #[derive(Debug, Default)]
 pub(crate) struct Control {
     pub enabled: AtomicBool,
     stop: AtomicBool,
     wake: Notify,
-    /// Until when to sample back to back, after the last nudge.
-    burst_until: Mutex<Option<Instant>>,
+    /// Set by a barrier: sample now, whatever the interval.
+    now: AtomicBool,
     /// When the latest sample was sent; a barrier waits for one sent after it was asked for.
     latest: Mutex<Option<Instant>>,
     sampled: Condvar,
 }
 
 impl Control {
-    /// A statement is about to be sent: sample back to back for [`BURST`].
-    pub fn nudge(&self) {
-        *lock(&self.burst_until) = Some(Instant::now() + BURST);
-        self.wake.notify_one();
-    }
-
     /// A statement has finished and its locks are held until the COMMIT that may follow at once:
     /// blocks the calling thread (the migrator's) until a sample taken from now on is in, or
     /// `limit` has passed. The sampler runs on a thread of its own, so it cannot be what waits.
     /// Returns how long it waited.
     pub fn barrier(&self, limit: Duration) -> Duration {
         let asked = Instant::now();
-        self.nudge();
+        self.now.store(true, Ordering::Relaxed);
+        self.wake.notify_one();
         let latest = lock(&self.latest);
         let _ = self
             .sampled
@@ -92,10 +87,6 @@ impl Control {
         self.stop.load(Ordering::Relaxed)
     }
 
-    fn bursting(&self) -> bool {
-        lock(&self.burst_until).is_some_and(|until| Instant::now() < until)
-    }
-
     fn sampled_at(&self, sent: Instant) {
         *lock(&self.latest) = Some(sent);
         self.sampled.notify_all();
@@ -105,9 +96,6 @@ impl Control {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
-
-/// How long the sampler samples back to back after a statement is announced.
-const BURST: Duration = Duration::from_millis(20);
 
 const SQL: &str = "
 SELECT 'held', c.relname::text, l.mode, l.granted, 0, NULL::int[]
@@ -219,14 +207,14 @@ async fn run(
             .map_err(database("sampling the migration's locks"))?;
         samples.push(sample(sent, Instant::now(), params.migrator, &rows));
         control.sampled_at(sent);
-        if !control.bursting() {
+        if !control.now.swap(false, Ordering::Relaxed) {
             wait(control, sent + params.interval).await;
         }
     }
     Ok(samples)
 }
 
-/// Until `until`, a nudge, or stop.
+/// Until `until`, a barrier, or stop.
 async fn wait(control: &Control, until: Instant) {
     tokio::select! {
         () = tokio::time::sleep_until(until.into()) => {}

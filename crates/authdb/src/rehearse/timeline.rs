@@ -23,9 +23,15 @@ pub struct Place {
     pub sql: String,
 }
 
+/// `file:line` for a file; an adopt statement is named by its number alone.
 impl std::fmt::Display for Place {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.path.display(), self.line)
+        match self.path.extension() {
+            Some(extension) if extension == "sql" => {
+                write!(f, "{}:{}", self.path.display(), self.line)
+            }
+            _ => write!(f, "{}", self.path.display()),
+        }
     }
 }
 
@@ -119,12 +125,6 @@ impl Timeline {
             })
             .collect()
     }
-}
-
-/// The line the last statement of `source` starts on.
-pub(crate) fn last_line(source: &str) -> Option<usize> {
-    let last = sql::statements(source).last()?;
-    Some(position::at_byte(source, last.range.start).0)
 }
 
 /// The statement of `source` that starts on `line`.
