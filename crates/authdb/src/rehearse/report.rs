@@ -49,6 +49,10 @@ pub struct SamplerOverhead {
     pub p50_on_ms: f64,
     pub queries_off: usize,
     pub queries_on: usize,
+    /// Samples taken in the whole rehearsal, and the median time one took (the cost of each
+    /// pause after a statement is about one to two of these).
+    pub samples: usize,
+    pub sample_p50_ms: f64,
 }
 
 /// One kind of probe query over a period.
@@ -182,6 +186,16 @@ pub(crate) fn analyse(observed: &Observed) -> Rehearsal {
         p50_on_ms: percentile(&ok_latencies(queries, &on), 0.50),
         queries_off: off.len(),
         queries_on: on.len(),
+        samples: observed.samples.len(),
+        sample_p50_ms: {
+            let mut ms: Vec<f64> = observed
+                .samples
+                .iter()
+                .map(|s| millis(s.received - s.sent))
+                .collect();
+            ms.sort_by(f64::total_cmp);
+            percentile(&ms, 0.50)
+        },
     };
     let blocks = blocks(observed);
     let limit = millis(observed.max_block);
