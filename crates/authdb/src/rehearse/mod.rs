@@ -4,12 +4,13 @@
 //! a baseline period comes first, then each migration under test is applied through [`migrate`]
 //! itself (one version at a time, with its transaction rules and timeouts), or adopt's apply
 //! through [`apply_adopt`]. The migrate code announces each statement before sending it
-//! ([`timeline`]), so a block is blamed on a file and line. [`report`] turns it all into numbers
-//! and a verdict. The library never prints: progress goes to a callback.
+//! ([`timeline`]), so a block is blamed on a file and line. `analysis.rs` turns it all into the
+//! numbers and the verdict of a [`report`]. The library never prints: progress goes to a callback.
 //!
 //! Inputs are deterministic (seeded rows, a fixed probe mix with seeded choices), so two runs
 //! differ only by the machine's noise.
 
+mod analysis;
 mod lock_mode;
 mod locks;
 pub mod probe;
@@ -43,7 +44,8 @@ pub use probe::QueryKind;
 pub use report::{Blame, Failure, Latency, Problem, Rehearsal, StepReport};
 pub use timeline::Place;
 
-use report::{Observed, ProbeSettings, Segment, StepRun};
+use analysis::{Observed, Segment, StepRun};
+use report::ProbeSettings;
 use sampler::{Control, Sampler};
 
 /// A probe query blocked longer than this fails the rehearsal, by default: a second is when a
@@ -278,7 +280,7 @@ pub async fn rehearse(
         samples,
         statements: timeline.statements(&sources),
     };
-    Ok(report::analyse(&observed))
+    Ok(analysis::analyse(&observed))
 }
 
 /// What to apply, and the text of every statement it may send (by the path its notices give).

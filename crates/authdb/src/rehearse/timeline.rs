@@ -47,6 +47,18 @@ pub(crate) struct Sent {
 }
 
 impl Sent {
+    /// A statement of `source` as if announced at `at` and done at `done`.
+    #[cfg(test)]
+    pub fn made(path: &str, source: &str, line: usize, at: Instant, done: Instant) -> Sent {
+        let (place, text) = locate(Path::new(path), source, line);
+        Sent {
+            at,
+            done: Some(done),
+            place,
+            text,
+        }
+    }
+
     /// Whether the statement names `table` (as a whole word, in any case).
     pub fn mentions(&self, table: &str) -> bool {
         let table = table.to_lowercase();
