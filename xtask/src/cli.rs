@@ -53,6 +53,9 @@ pub enum Command {
     Image(Image),
     /// Run the test suite against PostgreSQL in containers, building the offline image if needed.
     TestDb(TestDb),
+    /// Measure what the new migrations do to a running service: apply them to a seeded throwaway
+    /// PostgreSQL while a probe plays the service's queries; exit 1 if they block it.
+    Rehearse(Rehearse),
 }
 
 impl Command {
@@ -393,4 +396,34 @@ pub struct TestDb {
     /// Arguments for every test binary (after `--`), e.g. a test name filter or --nocapture.
     #[arg(last = true)]
     pub test_args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Rehearse {
+    /// The migrations folder; default: the workspace's migrations/.
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+    /// Rehearse the migrations after version N; default: those not yet recorded in migrations.lock.
+    #[arg(long, value_name = "N", conflicts_with = "adopt_legacy")]
+    pub from: Option<i64>,
+    /// Synthetic users to seed first, each with a session and both backgrounds.
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub users: u64,
+    /// The RNG seed of the synthetic users: the same N and seed give the same rows.
+    #[arg(long, value_name = "SEED", default_value_t = 42)]
+    pub seed: u64,
+    /// Fail when a probe query was blocked longer than this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = authdb::rehearse::DEFAULT_MAX_BLOCK.as_secs_f64())]
+    pub max_block: f64,
+    /// How long to measure the probe before anything is applied, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub baseline: f64,
+    /// Rehearse `adopt --apply` instead, on a database built from this SQL file (the old script's schema).
+    #[arg(long, value_name = "FILE")]
+    pub adopt_legacy: Option<PathBuf>,
+    #[command(flatten)]
+    pub timeouts: Timeouts,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -13,6 +13,7 @@ mod lint;
 mod migrate;
 mod new;
 mod pre_commit;
+mod rehearse;
 mod rollback;
 mod seed;
 mod snapshot;
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
         cli::Command::Bench(flags) => flags.run(),
         cli::Command::Image(flags) => flags.run(),
         cli::Command::TestDb(flags) => flags.run(),
+        cli::Command::Rehearse(flags) => flags.run(),
     };
     match result {
         Ok(code) => code,

@@ -268,6 +268,25 @@ pub enum Error {
     )]
     AdoptIncomplete { differences: Vec<String> },
 
+    // Rehearsing.
+    #[error(
+        "nothing to rehearse: the database already has every migration of {} up to version {}; \
+         rehearse a database at an earlier version (--from N)",
+        dir.display(),
+        version.map_or("none".to_string(), |v| v.to_string())
+    )]
+    NothingToRehearse { dir: PathBuf, version: Option<i64> },
+    #[error(
+        "the probe needs users with a session to look up, and the database has none: seed some \
+         first (--users N, at least 1)"
+    )]
+    NoAccountsToProbe,
+    #[error(
+        "{location}: {message}. The database to rehearse on is built from this file, and it must \
+         run as it is"
+    )]
+    LegacySql { location: String, message: String },
+
     #[error("{context}: {reason}")]
     Database {
         context: String,

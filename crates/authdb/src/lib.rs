@@ -21,6 +21,7 @@ pub mod migrations;
 pub mod notice;
 pub mod plan;
 pub mod redact;
+pub mod rehearse;
 pub mod rollback;
 pub mod runner;
 pub mod seed;

@@ -15,6 +15,12 @@ pub enum Notice {
         path: std::path::PathBuf,
         line: usize,
     },
+    /// That statement has finished; its locks are held until the transaction ends (rehearse
+    /// looks at them at this moment, before a COMMIT could release them).
+    StatementDone {
+        path: std::path::PathBuf,
+        line: usize,
+    },
 }
 
 impl fmt::Display for Notice {
@@ -24,6 +30,9 @@ impl fmt::Display for Notice {
                 write!(f, "waiting for the migration lock held by {holder}")
             }
             Notice::Statement { path, line } => write!(f, "running {}:{line}", path.display()),
+            Notice::StatementDone { path, line } => {
+                write!(f, "finished {}:{line}", path.display())
+            }
         }
     }
 }

@@ -224,8 +224,9 @@ pub(crate) async fn abort(client: &Client, error: Error) -> Error {
 
 /// Runs one file's SQL, statement by statement as the folder's splitter finds them (psql's
 /// rule), so a failure always names the file, line and column, even when PostgreSQL gives no
-/// position, and a listener hears which statement is running. The client waits for each
-/// statement at most `statement_timeout` plus [`SERVER_GRACE`]: the server cancels it first.
+/// position, and a listener hears which statement is running and when it is done. The client
+/// waits for each statement at most `statement_timeout` plus [`SERVER_GRACE`]: the server
+/// cancels it first.
 pub(crate) async fn run_script(
     client: &Client,
     path: &Path,
@@ -254,6 +255,10 @@ pub(crate) async fn run_script(
                 .await
                 .map_err(|_| unanswered(path, sql, statement.range.start, limit))??,
         }
+        notify.send(&Notice::StatementDone {
+            path: path.to_path_buf(),
+            line,
+        });
     }
     Ok(started.elapsed())
 }

@@ -170,6 +170,15 @@ pub async fn migrated_database() -> TestDb {
     create_database(TEMPLATE).await
 }
 
+/// A new database cloned from `template`, for a test binary that prepares one expensive state
+/// once (rehearse seeds tens of thousands of users) and starts each test from a copy of it.
+/// Waits until the template's own connections are gone: a clone refuses while anyone is on it.
+pub async fn database_from(template: &TestDb) -> TestDb {
+    let admin = server().connect("postgres").await;
+    wait_until_unused(&admin, &template.name).await;
+    create_database(&template.name).await
+}
+
 async fn create_database(template: &str) -> TestDb {
     let server = server();
     let name = format!(

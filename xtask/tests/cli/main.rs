@@ -11,6 +11,7 @@ mod guarantees;
 mod json;
 mod pooler;
 mod processes;
+mod rehearse;
 mod secrets;
 mod verify;
 

@@ -11,7 +11,7 @@ mod ddl;
 mod facts;
 mod reconcile;
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use serde::Serialize;
 use tokio_postgres::Client;
@@ -64,6 +64,14 @@ pub struct Statement {
     pub resolves: String,
     /// The strongest lock it takes, and on what (held until COMMIT: it is one transaction).
     pub lock: String,
+}
+
+impl Statement {
+    /// What names the statement in errors and notices, where a file would give its path: it has
+    /// no file. `index` counts from 0.
+    pub fn place(&self, index: usize) -> PathBuf {
+        PathBuf::from(format!("adopt statement {} ({})", index + 1, self.resolves))
+    }
 }
 
 /// Why the database cannot be reconciled automatically, with the rows in the way when rows are.
@@ -270,10 +278,9 @@ async fn apply_in_transaction(
         return Err(Error::AdoptPlanStale);
     }
     for (i, statement) in plan.statements.iter().enumerate() {
-        let place = format!("adopt statement {} ({})", i + 1, statement.resolves);
         run_script(
             client,
-            Path::new(&place),
+            &statement.place(i),
             &statement.sql,
             timeouts,
             &options.notify,

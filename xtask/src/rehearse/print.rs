@@ -1,0 +1,151 @@
+//! The rehearsal's report as people read it: per migration its locks, the probe's latency
+//! against the baseline and what it blocked; then one line per failure, with lint's advice.
+
+use authdb::rehearse::{self, Problem, Rehearsal, StepReport};
+
+use crate::target::duration;
+
+pub fn print_report(report: &Rehearsal, users: u64, server_version: &str, image: &str) {
+    let probe = &report.probe;
+    let overhead = &report.sampler_overhead;
+    println!(
+        "rehearsed on {users} synthetic users (PostgreSQL {server_version}, {image}); probe: {} \
+         workers (one per kind of query), a query every {} each; locks sampled every {}",
+        probe.workers,
+        duration(probe.interval_ms),
+        duration(probe.sample_interval_ms)
+    );
+    println!(
+        "baseline {}: probe p50 {:.2} ms with the sampler off, {:.2} ms with it on",
+        duration(probe.baseline_ms),
+        overhead.p50_off_ms,
+        overhead.p50_on_ms
+    );
+    for step in &report.steps {
+        println!();
+        print_step(step, report);
+    }
+    println!();
+}
+
+fn print_step(step: &StepReport, report: &Rehearsal) {
+    let paused = if step.paused_ms >= 0.1 {
+        format!(
+            " (with {} held for the sampler to see its locks)",
+            duration(step.paused_ms)
+        )
+    } else {
+        String::new()
+    };
+    println!("{}: {}{paused}", step.name, duration(step.duration_ms));
+    if let Some(error) = &step.error {
+        println!("  failed: {error}");
+    }
+    for lock in &step.locks {
+        let held = if lock.held_ms > 0.0 {
+            format!("held {}", duration(lock.held_ms))
+        } else {
+            format!("held under {}", duration(report.probe.sample_interval_ms))
+        };
+        let waited = if lock.waited_ms > 0.0 {
+            format!(", waited {} for it", duration(lock.waited_ms))
+        } else {
+            String::new()
+        };
+        let by = lock
+            .taken_by
+            .as_ref()
+            .map_or(String::new(), |place| format!(" by {place}"));
+        println!("  lock {} on {}, {held}{waited}{by}", lock.mode, lock.table);
+    }
+    println!(
+        "  {:<17} {:>5} {:>9} {:>9} {:>9}   {:>17} {:>8}",
+        "query", "n", "p50", "p99", "max", "baseline p50/p99", "blocked"
+    );
+    for (during, before) in step.latency.iter().zip(&report.baseline) {
+        println!(
+            "  {:<17} {:>5} {:>9} {:>9} {:>9}   {:>17} {:>8}",
+            during.kind.name(),
+            during.queries,
+            duration(during.p50_ms),
+            duration(during.p99_ms),
+            duration(during.max_ms),
+            format!("{} / {}", duration(before.p50_ms), duration(before.p99_ms)),
+            during.blocked
+        );
+    }
+    match &step.blamed {
+        None if step.blocked == 0 => println!("  blocked: nothing"),
+        None => println!(
+            "  blocked: {} queries, the longest {}",
+            step.blocked,
+            duration(step.longest_block_ms)
+        ),
+        Some(blame) => println!(
+            "  blocked: {} queries, the longest {}, by {}: {}{}",
+            step.blocked,
+            duration(step.longest_block_ms),
+            blame.place,
+            blame.place.sql,
+            lock_of(blame)
+        ),
+    }
+}
+
+fn lock_of(blame: &rehearse::Blame) -> String {
+    match (&blame.mode, &blame.table) {
+        (Some(mode), Some(table)) => format!(" ({mode} on {table})"),
+        _ => String::new(),
+    }
+}
+
+pub fn print_verdict(report: &Rehearsal, advice: &[(rehearse::Place, String)]) {
+    let limit = duration(report.max_block_ms);
+    if report.passed {
+        println!("PASS: no probe query was blocked longer than {limit}, and none failed");
+        return;
+    }
+    for problem in &report.problems {
+        match problem {
+            Problem::Blocked {
+                step,
+                kind,
+                queries,
+                longest_ms,
+                blamed,
+            } => {
+                let at = blamed.as_ref().map_or(String::new(), |b| {
+                    format!(" at {}: {}{}", b.place, b.place.sql, lock_of(b))
+                });
+                println!(
+                    "FAIL: {step} blocked {} for up to {} ({queries} over {limit}){at}",
+                    kind.name(),
+                    duration(*longest_ms)
+                );
+                let fix = blamed
+                    .as_ref()
+                    .and_then(|b| advice.iter().find(|(place, _)| place == &b.place));
+                match fix {
+                    Some((_, text)) => println!("  fix ({text})"),
+                    None => println!(
+                        "  fix: hold that lock for less time: split the statement, use a \
+                         non-blocking form (CONCURRENTLY, NOT VALID then VALIDATE), or run it \
+                         in a maintenance window"
+                    ),
+                }
+            }
+            Problem::ProbeFailed {
+                step,
+                kind,
+                count,
+                error,
+            } => println!(
+                "FAIL: {count} {} queries failed during {step}: {error}",
+                kind.name()
+            ),
+            Problem::MigrationFailed { step, error } => {
+                println!("FAIL: {step} failed: {error}")
+            }
+        }
+    }
+}
