@@ -82,11 +82,7 @@ pub fn check(
             .filter(|v| range.contains_inclusive(v.text_range.start()))
         {
             if applies(violation, stmt, new, run) {
-                marks.push(Mark {
-                    offset: start + usize::from(violation.text_range.start()),
-                    rule: Rule::Squawk(violation.code),
-                    message: message(violation),
-                });
+                marks.push(squawk_mark(start, violation));
             }
         }
         if let Some(what) = no_transaction::refused(stmt)
@@ -112,6 +108,25 @@ pub fn check(
                 });
             }
         }
+    }
+    // squawk places every violation inside a statement; one that is not is reported as it is.
+    for violation in violations.iter().filter(|v| {
+        !stmts.iter().any(|stmt| {
+            stmt.syntax()
+                .text_range()
+                .contains_inclusive(v.text_range.start())
+        })
+    }) {
+        marks.push(squawk_mark(start, violation));
+    }
+}
+
+/// squawk's violation, at its place in the file.
+fn squawk_mark(start: usize, violation: &Violation) -> Mark {
+    Mark {
+        offset: start + usize::from(violation.text_range.start()),
+        rule: Rule::Squawk(violation.code),
+        message: message(violation),
     }
 }
 
