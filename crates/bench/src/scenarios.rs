@@ -103,6 +103,15 @@ async fn wide_schema(s: &mut Server, tables: usize) -> Result<(tempfile::TempDir
         dir.path().join("001_wide.sql"),
         authdb::snapshot::bench_schema_sql(tables),
     )?;
+    // Every migration has its undo (migrate refuses a folder without): the tables, newest first.
+    let tables_down: Vec<String> = (0..tables).rev().map(|i| format!("bench_{i:03}")).collect();
+    std::fs::write(
+        dir.path().join("001_wide.down.sql"),
+        format!(
+            "DROP TABLE {};\nDROP FUNCTION bench_touch();\n",
+            tables_down.join(", ")
+        ),
+    )?;
     let url = s.database(None).await?;
     migrate(s, &url, dir.path())?;
     let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
