@@ -131,34 +131,56 @@ fn is_new(lock: Option<&Lock>, file: &SqlFile) -> bool {
 
 /// The findings of each new file (empty for the others), in the folder's order. A recorded file
 /// can no longer change, so a finding there could not be acted on. The new up files form one
-/// run, in version order: what one creates is new for the next.
+/// run, in version order: what one creates is new for the next. A down file runs at rollback,
+/// apart from the run, so the down files are checked on a second thread meanwhile.
 fn check_new_files(folder: &Folder, lock: Option<&Lock>) -> Vec<Vec<Finding>> {
-    let mut run = Run::default();
-    folder
-        .files
-        .iter()
-        .map(|file| {
-            let Some(text) = file.text.as_deref().filter(|_| is_new(lock, file)) else {
-                return Vec::new();
-            };
-            let kind = FileKind {
-                down: file.name.down,
-                no_transaction: file.no_transaction,
-            };
-            if kind.down {
-                // A down file runs at rollback, apart from the run.
-                return file::check(&file.path, text, kind, &mut Run::default());
-            }
-            if kind.no_transaction {
-                run.end_transaction();
-            }
-            let found = file::check(&file.path, text, kind, &mut run);
-            if kind.no_transaction {
-                run.end_transaction();
-            }
-            found
-        })
-        .collect()
+    std::thread::scope(|scope| {
+        let downs = scope.spawn(|| {
+            let files = folder.files.iter();
+            files
+                .map(|file| match new_file(lock, file, true) {
+                    Some((text, kind)) => file::check(&file.path, text, kind, &mut Run::default()),
+                    None => Vec::new(),
+                })
+                .collect::<Vec<_>>()
+        });
+        let mut run = Run::default();
+        let ups: Vec<Vec<Finding>> = folder
+            .files
+            .iter()
+            .map(|file| {
+                let Some((text, kind)) = new_file(lock, file, false) else {
+                    return Vec::new();
+                };
+                if kind.no_transaction {
+                    run.end_transaction();
+                }
+                let found = file::check(&file.path, text, kind, &mut run);
+                if kind.no_transaction {
+                    run.end_transaction();
+                }
+                found
+            })
+            .collect();
+        let downs = downs.join().expect("checking the down files panicked");
+        // Each file is an up file or a down file: one of the two is empty.
+        ups.into_iter()
+            .zip(downs)
+            .map(|(up, down)| if up.is_empty() { down } else { up })
+            .collect()
+    })
+}
+
+/// The text and kind of a new down file (`down`) or up file, if `file` is one.
+fn new_file<'a>(lock: Option<&Lock>, file: &'a SqlFile, down: bool) -> Option<(&'a str, FileKind)> {
+    if file.name.down != down || !is_new(lock, file) {
+        return None;
+    }
+    let kind = FileKind {
+        down,
+        no_transaction: file.no_transaction,
+    };
+    Some((file.text.as_deref()?, kind))
 }
 
 /// The lock's text; `None` when there is no lock yet.
