@@ -241,12 +241,13 @@ pub fn lint(s: &Server, runs: usize) -> Result<Vec<Row>> {
         Row::new("`lint` on 1,000 generated migrations", thousand)
             .baseline("`lint` on the repository's migrations", repo.clone())
             .under_ms(200.0),
+        // No target of the issues: nobody has 1,000 migrations not yet recorded, but it shows
+        // what checking one statement costs.
         Row::new(
-            "`lint` on 1,000 generated migrations, none recorded (every rule runs)",
+            "`lint` on 1,000 generated migrations, none recorded (every statement checked)",
             thousand_new,
         )
-        .baseline("`lint` on the repository's migrations", repo)
-        .under_ms(200.0),
+        .baseline("`lint` on the repository's migrations", repo),
     ])
 }
 
