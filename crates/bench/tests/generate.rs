@@ -31,13 +31,23 @@ fn generated_migrations_lint_clean() {
 
 #[test]
 fn generated_migrations_are_clean_as_new_files_too() {
-    // Without the lock every file is new, so every statement is parsed and every rule runs.
+    // Without the lock every file is new, so every statement is parsed and every rule runs
+    // (40 migrations: enough down-file statements for lint to check them on a second thread).
     let dir = tempfile::tempdir().unwrap();
-    write_generated(dir.path(), 10).unwrap();
+    write_generated(dir.path(), 40).unwrap();
     std::fs::remove_file(dir.path().join(LOCK_FILE)).unwrap();
     let (report, other) = findings(dir.path());
     assert!(other.is_empty(), "{}", other.join("\n"));
-    assert_eq!(report.findings.len(), 20, "each file is not recorded yet");
+    assert_eq!(report.findings.len(), 80, "each file is not recorded yet");
+    // A down file's findings are its own, on the second thread too.
+    let down = dir.path().join("002_extend_table_1.down.sql");
+    std::fs::write(&down, "DROP INDEX CONCURRENTLY table_1_created_at_idx;\n").unwrap();
+    let (_, other) = findings(dir.path());
+    assert_eq!(other.len(), 1, "{other:#?}");
+    assert!(
+        other[0].contains("002_extend_table_1.down.sql:1:1: needs-no-transaction"),
+        "{other:#?}"
+    );
 }
 
 #[test]
