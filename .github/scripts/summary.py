@@ -92,8 +92,11 @@ def cell(text):
 def lint(json_path, stderr_path, status):
     out = ["## Lint (`cargo xtask lint`)\n\n"]
     report = read_json(json_path)
-    if report is None:
-        error = tool_error(read_text(stderr_path)) or "no report (see the log of this step)"
+    if report is None or "findings" not in report:
+        # No report, or the JSON error object of a lint that could not run.
+        error = (report or {}).get("error") or tool_error(read_text(stderr_path)) or (
+            "no report (see the log of this step)"
+        )
         out.append(f"lint did not run to the end (exit code {status}): {error}\n\n")
         annotate("error", "lint", error)
         return "".join(out)
@@ -161,8 +164,8 @@ def version_text(version):
 
 def database_state(status):
     """One sentence on what the database holds, from `cargo xtask status --json`."""
-    if status is None:
-        return None
+    if status is None or "migrations" not in status:
+        return None  # status did not run, or reported an error object
     entries = status.get("migrations", [])
     states = ["applied", "pending", "modified", "missing"]
     states += sorted({e.get("state") for e in entries} - set(states) - {None})
@@ -219,9 +222,11 @@ def migrate(reports):
     which = found.group(0) if found else None
     state = database_state(status)
     if state is None:
+        # Without a target, migrate never connected (the folder, the URL): nothing ran.
+        stopped_early = result is None or not result.get("target")
         state = (
             "nothing was applied: migrate stopped before it ran any migration"
-            if result is None
+            if stopped_early
             else "its state could not be read (status failed too): see the error above"
         )
     out.append("**Migrate failed.**\n\n")

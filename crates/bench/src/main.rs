@@ -67,6 +67,8 @@ async fn main() -> Result<()> {
     rows.push(scenarios::seed(&mut s, heavy).await?);
     eprintln!("bench: lint");
     rows.extend(scenarios::lint(&s, runs)?);
+    eprintln!("bench: lint's memory on a 50 MB migration");
+    rows.push(scenarios::lint_memory(&s)?);
 
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let header = format!(

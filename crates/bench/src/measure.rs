@@ -54,10 +54,18 @@ pub fn repeat(
 
 /// Times a child process to its exit; fails with its output when it fails.
 pub fn time_process(command: &mut std::process::Command) -> anyhow::Result<Duration> {
+    time_process_exiting(command, 0)
+}
+
+/// Times a child process that must exit with `code` (lint exits 1 when it has findings).
+pub fn time_process_exiting(
+    command: &mut std::process::Command,
+    code: i32,
+) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let output = command.output()?;
     let elapsed = started.elapsed();
-    if !output.status.success() {
+    if output.status.code() != Some(code) {
         anyhow::bail!(
             "{command:?} failed: {}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -71,6 +79,12 @@ pub fn time_process(command: &mut std::process::Command) -> anyhow::Result<Durat
 /// child alone (wait4), so the benchmark's own memory does not count.
 #[cfg(unix)]
 pub fn peak_rss_mib(command: &mut std::process::Command) -> anyhow::Result<f64> {
+    peak_rss_mib_exiting(command, 0)
+}
+
+/// [`peak_rss_mib`] of a process that must exit with `code`.
+#[cfg(unix)]
+pub fn peak_rss_mib_exiting(command: &mut std::process::Command, code: i32) -> anyhow::Result<f64> {
     let child = command
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -80,7 +94,7 @@ pub fn peak_rss_mib(command: &mut std::process::Command) -> anyhow::Result<f64> 
     // SAFETY: rusage is plain data that wait4 fills in; pid is our own unwaited child.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    if waited != pid || status != 0 {
+    if waited != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != code {
         anyhow::bail!("{command:?} failed (status {status})");
     }
     Ok(usage.ru_maxrss as f64 / 1024.0)

@@ -34,6 +34,16 @@ pub fn normalise(text: &str) -> String {
         .replace("\r\n", "\n")
 }
 
+/// [`normalise`] of a text read whole, without a copy when there is nothing to change (the
+/// usual case): a large migration is then held once, not twice.
+pub fn normalise_owned(text: String) -> String {
+    if text.starts_with('\u{feff}') || text.contains("\r\n") {
+        normalise(&text)
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +61,8 @@ mod tests {
         let lf = normalise("SELECT 1;\nSELECT 2;\n");
         assert_eq!(normalise("\u{feff}SELECT 1;\r\nSELECT 2;\r\n"), lf);
         assert_eq!(Checksum::of(&normalise("a\r\n")), Checksum::of("a\n"));
+        for text in ["\u{feff}SELECT 1;\r\n", "SELECT 1;\r\n", "SELECT 1;\n", ""] {
+            assert_eq!(normalise_owned(text.to_string()), normalise(text));
+        }
     }
 }

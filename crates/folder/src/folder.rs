@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::checksum::normalise;
+use crate::checksum::normalise_owned;
 use crate::directive::is_no_transaction;
 use crate::name::FileName;
 use crate::position;
@@ -170,7 +170,7 @@ fn read_file(
         kind,
     };
     let text = match String::from_utf8(bytes) {
-        Ok(text) => normalise(&text),
+        Ok(text) => normalise_owned(text),
         Err(error) => {
             let valid =
                 String::from_utf8_lossy(&error.as_bytes()[..error.utf8_error().valid_up_to()])

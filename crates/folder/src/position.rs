@@ -23,6 +23,50 @@ pub fn at_char(text: &str, position: usize) -> (usize, usize) {
     at_byte(text, offset)
 }
 
+/// [`at_byte`] for many offsets in increasing order, in one pass over the text: placing the
+/// findings of a large file costs its length once, not once per finding.
+#[derive(Debug)]
+pub struct Lines<'a> {
+    text: &'a str,
+    /// The last offset placed (on a character boundary), its line and its line's start.
+    offset: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a str) -> Lines<'a> {
+        Lines {
+            text,
+            offset: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// The line and column of `offset`, which must not be below the previous one (an earlier
+    /// offset is placed from the start of the text).
+    pub fn at(&mut self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        if offset < self.offset {
+            *self = Lines::new(self.text);
+        }
+        let skipped = &self.text[self.offset..offset];
+        if let Some(last) = skipped.rfind('\n') {
+            self.line += skipped.matches('\n').count();
+            self.line_start = self.offset + last + 1;
+        }
+        self.offset = offset;
+        (
+            self.line,
+            self.text[self.line_start..offset].chars().count() + 1,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +81,15 @@ mod tests {
         assert_eq!(at_byte(sql, o), (3, 3));
         assert_eq!(at_byte(sql, 4), (1, 4), "inside é: back to its start");
         assert_eq!(at_byte(sql, 10_000), (3, 8), "past the end: the end");
+    }
+
+    #[test]
+    fn lines_place_like_at_byte() {
+        let sql = "-- é\nSELECT\n\n  oops;\nx";
+        let mut lines = Lines::new(sql);
+        for offset in [0, 2, 4, 5, 6, 12, 13, 16, 16, 21, 23, 10_000] {
+            assert_eq!(lines.at(offset), at_byte(sql, offset), "offset {offset}");
+        }
+        assert_eq!(lines.at(1), (1, 2), "an earlier offset starts over");
     }
 }

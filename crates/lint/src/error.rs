@@ -6,8 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("{0}: no such folder (give the migrations folder with --migrations DIR)")]
-    MissingDir(PathBuf),
+    /// The folder is missing or unreadable: the same words migrate uses.
+    #[error(transparent)]
+    Folder(#[from] authdb_folder::folder::ReadError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

@@ -1,12 +1,13 @@
 //! A finding: one problem at one place, printed `file:line:col: rule-id: message` so that editors
-//! and CI logs link straight to it.
+//! and CI logs link straight to it. The message says what is wrong, why it matters and what to do.
 
 use std::fmt;
 use std::path::PathBuf;
 
+use authdb_folder::Problem;
 use serde::Serialize;
 
-use crate::rules::Rule;
+use crate::rule::Rule;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -17,41 +18,43 @@ pub struct Finding {
     pub col: usize,
     #[serde(serialize_with = "rule_id")]
     pub rule: Rule,
-    /// What is wrong here, why it matters and what to do instead.
     pub message: String,
 }
 
 impl Finding {
-    /// A finding about a whole file, placed at its start.
-    pub fn file(file: PathBuf, rule: Rule, what: impl fmt::Display) -> Finding {
-        Finding::at(file, (1, 1), rule, what)
-    }
-
-    /// `what` says what was found; the rule adds why it matters and what to do.
-    pub fn at(
-        file: PathBuf,
-        place: (usize, usize),
-        rule: Rule,
-        what: impl fmt::Display,
-    ) -> Finding {
-        let message = format!("{what}: {}; {}", rule.reason(), rule.alternative());
-        Finding::exact(file, place, rule, message)
-    }
-
-    /// A finding whose message is complete as it is, like PostgreSQL's own syntax errors.
-    pub fn exact(
+    /// A finding of authdb's own: `what` was found; the rule adds why it matters and what to do.
+    pub fn own(
         file: PathBuf,
         (line, col): (usize, usize),
         rule: Rule,
-        message: String,
+        what: impl fmt::Display,
     ) -> Finding {
         Finding {
             file,
             line,
             col,
             rule,
-            message,
+            message: own_message(rule, what),
         }
+    }
+
+    /// The folder's problem, with the folder's id and text (migrate prints the same).
+    pub fn problem(problem: &Problem) -> Finding {
+        Finding {
+            file: problem.path.clone(),
+            line: problem.line,
+            col: problem.col,
+            rule: Rule::Folder(problem.kind.id()),
+            message: problem.kind.message(),
+        }
+    }
+}
+
+/// `what: why; what to do` for authdb's own rules.
+pub fn own_message(rule: Rule, what: impl fmt::Display) -> String {
+    match rule.explain() {
+        Some((why, what_to_do)) => format!("{what}: {why}; {what_to_do}"),
+        None => what.to_string(),
     }
 }
 
@@ -74,8 +77,19 @@ impl fmt::Display for Finding {
 pub struct Mark {
     pub offset: usize,
     pub rule: Rule,
-    /// What was found, as for [`Finding::at`].
-    pub what: String,
+    /// The whole message.
+    pub message: String,
+}
+
+impl Mark {
+    /// One of authdb's own rules: `what` was found, and the rule says why and what to do.
+    pub fn own(offset: usize, rule: Rule, what: impl fmt::Display) -> Mark {
+        Mark {
+            offset,
+            rule,
+            message: own_message(rule, what),
+        }
+    }
 }
 
 fn rule_id<S: serde::Serializer>(rule: &Rule, serializer: S) -> Result<S::Ok, S::Error> {

@@ -8,12 +8,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use authdb::Checksum;
+use authdb_folder::{Checksum, FileName, SqlFile};
 
 use crate::finding::Finding;
-use crate::folder::SqlFile;
-use crate::name::MigrationName;
-use crate::rules::Rule;
+use crate::rule::Rule;
 
 const HEADER: &str = "\
 # migrations.lock: the checksum of every migration file, written by `cargo xtask lint --update-lock`.
@@ -48,7 +46,7 @@ impl Lock {
             let number = index + 1;
             let bad = |what: &str| {
                 let what = format!("line {number} {what}");
-                Finding::at(path.to_path_buf(), (number, 1), Rule::LockSyntax, what)
+                Finding::own(path.to_path_buf(), (number, 1), Rule::LockSyntax, what)
             };
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
@@ -62,7 +60,7 @@ impl Lock {
             let Some((key, checksum)) = line.split_once(' ') else {
                 return Err(bad("is not `file checksum`"));
             };
-            if key != "set" && MigrationName::parse(key).is_none() {
+            if key != "set" && FileName::parse(key).is_err() {
                 return Err(bad("does not name a migration file"));
             }
             if !is_hex_sha256(checksum) {
@@ -84,7 +82,7 @@ impl Lock {
             }
         }
         if lock.set.is_none() && !lock.entries.is_empty() {
-            let finding = Finding::at(path.to_path_buf(), (1, 1), Rule::LockSyntax, "no set line");
+            let finding = Finding::own(path.to_path_buf(), (1, 1), Rule::LockSyntax, "no set line");
             return Err(finding);
         }
         Ok(lock)
@@ -100,14 +98,16 @@ impl Lock {
         for file in files {
             let Some(text) = &file.text else { continue };
             match self.entries.iter().find(|e| e.file_name == file.file_name) {
-                None => findings.push(Finding::file(
+                None => findings.push(Finding::own(
                     file.path.clone(),
+                    (1, 1),
                     Rule::LockNewFile,
                     "not yet recorded in migrations.lock",
                 )),
                 Some(entry) if entry.checksum != Checksum::of(text).to_hex() => {
-                    findings.push(Finding::file(
+                    findings.push(Finding::own(
                         file.path.clone(),
+                        (1, 1),
                         Rule::LockEdited,
                         format_args!(
                             "edited since migrations.lock recorded it (line {})",
@@ -121,7 +121,7 @@ impl Lock {
         let present: BTreeSet<&str> = files.iter().map(|f| f.file_name.as_str()).collect();
         for entry in &self.entries {
             if !present.contains(entry.file_name.as_str()) {
-                findings.push(Finding::at(
+                findings.push(Finding::own(
                     path.to_path_buf(),
                     (entry.line, 1),
                     Rule::LockMissingFile,
@@ -132,7 +132,7 @@ impl Lock {
         if let Some((set, line)) = &self.set
             && *set != set_checksum(&self.entries)
         {
-            findings.push(Finding::at(
+            findings.push(Finding::own(
                 path.to_path_buf(),
                 (*line, 1),
                 Rule::LockSet,
@@ -162,7 +162,7 @@ impl Lock {
                 });
             }
         }
-        entries.sort_by_key(|e| MigrationName::parse(&e.file_name));
+        entries.sort_by_key(|e| FileName::parse(&e.file_name).ok());
         (render(&entries), added)
     }
 }

@@ -169,11 +169,12 @@ fn lock_set_catches_two_branches_that_each_added_the_same_version() {
     assert_eq!(
         places(&report, &main),
         [
+            "003_from_main.down.sql:1:1: duplicate-version",
             "003_from_main.sql:1:1: duplicate-version",
             "migrations.lock:4:1: lock-set"
         ]
     );
-    let message = &report.findings[1].message;
+    let message = &report.findings[2].message;
     assert!(
         message.starts_with("the set checksum does not match the files recorded below it: "),
         "{message}"
@@ -268,19 +269,23 @@ fn update_lock_records_only_new_files_without_findings() {
     write(
         &dir,
         "003_clean.sql",
-        "ALTER TABLE users ADD COLUMN age int;\n",
+        "ALTER TABLE users ADD COLUMN nickname text;\n",
     );
     write(
         &dir,
         "003_clean.down.sql",
-        "ALTER TABLE users DROP COLUMN age;\n",
+        "ALTER TABLE users DROP COLUMN nickname;\n",
     );
     write(
         &dir,
         "004_unsafe.sql",
-        "CREATE INDEX users_age_idx ON users (age);\n",
+        "CREATE INDEX users_nickname_idx ON users (nickname);\n",
     );
-    write(&dir, "004_unsafe.down.sql", "DROP INDEX users_age_idx;\n");
+    write(
+        &dir,
+        "004_unsafe.down.sql",
+        "DROP INDEX users_nickname_idx;\n",
+    );
     let report = lint(dir.path(), UPDATE).unwrap();
     assert_eq!(report.recorded, ["003_clean.sql", "003_clean.down.sql"]);
     // The down file waits for its up file, which may still change it.
@@ -290,7 +295,7 @@ fn update_lock_records_only_new_files_without_findings() {
         [
             "004_unsafe.down.sql:1:1: lock-new-file",
             "004_unsafe.sql:1:1: lock-new-file",
-            "004_unsafe.sql:1:1: index-without-concurrently"
+            "004_unsafe.sql:1:1: require-concurrent-index-creation"
         ]
     );
 }
@@ -307,16 +312,20 @@ fn the_rules_apply_to_new_files_only() {
     write(&dir, "001_users.down.sql", "DROP TABLE users;\n");
     write(
         &dir,
-        "002_index.sql",
-        "CREATE INDEX users_id_idx ON users (id);\n",
+        "002_seen.sql",
+        "ALTER TABLE users ADD COLUMN seen timestamp;\n",
     );
-    write(&dir, "002_index.down.sql", "DROP INDEX users_id_idx;\n");
+    write(
+        &dir,
+        "002_seen.down.sql",
+        "ALTER TABLE users DROP COLUMN seen;\n",
+    );
     let before = lint(dir.path(), Options::default()).unwrap();
     assert!(
         before
             .findings
             .iter()
-            .any(|f| f.rule == Rule::IndexWithoutConcurrently)
+            .any(|f| f.rule == Rule::Squawk(squawk_linter::Rule::PreferTimestampTz))
     );
     // The first lock adopts the folder as it is.
     let adopted = lint(dir.path(), UPDATE).unwrap();
@@ -352,4 +361,44 @@ fn the_repository_lock_agrees_with_migrate() {
         let line = format!("{name} {}\n", migration.checksum.to_hex());
         assert!(lock.contains(&line), "{line} not in the lock");
     }
+}
+
+#[test]
+fn update_lock_never_records_new_s_template_nor_a_file_migrate_refuses() {
+    // Not even the first lock, which adopts the folder as it is otherwise.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir,
+        "001_users.sql",
+        "CREATE TABLE users (id uuid PRIMARY KEY);\n",
+    );
+    write(&dir, "001_users.down.sql", "DROP TABLE users;\n");
+    let folder = authdb_folder::Folder::read(dir.path()).unwrap();
+    folder.new_migration("add_name").unwrap().create().unwrap();
+    write(&dir, "003_commits.sql", "SELECT 1;\nCOMMIT;\n");
+    write(&dir, "003_commits.down.sql", "SELECT 1;\n");
+    let report = lint(dir.path(), UPDATE).unwrap();
+    assert_eq!(report.recorded, ["001_users.sql", "001_users.down.sql"]);
+    assert_eq!(
+        report.unrecorded,
+        [
+            "002_add_name.sql",
+            "002_add_name.down.sql",
+            "003_commits.sql",
+            "003_commits.down.sql"
+        ]
+    );
+    assert_eq!(
+        places(&report, &dir),
+        [
+            "002_add_name.down.sql:1:1: empty-file",
+            "002_add_name.down.sql:1:1: lock-new-file",
+            "002_add_name.sql:1:1: empty-file",
+            "002_add_name.sql:1:1: lock-new-file",
+            "003_commits.down.sql:1:1: lock-new-file",
+            "003_commits.sql:1:1: lock-new-file",
+            "003_commits.sql:2:1: transaction-control",
+        ]
+    );
+    assert!(!lock_text(&dir).contains("002_add_name"));
 }

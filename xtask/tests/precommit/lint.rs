@@ -66,7 +66,10 @@ fn findings_are_file_line_col_rule_message_then_a_summary_and_exit_1() {
     );
     assert!(
         lines[2].starts_with(
-            "./002_index.sql:2:1: index-without-concurrently: CREATE INDEX on users without CONCURRENTLY: "
+            "./002_index.sql:2:1: require-concurrent-index-creation: During normal index creation, \
+             table updates are blocked, but reads are still allowed. Use `concurrently` to avoid \
+             blocking writes. With authdb: use `CREATE INDEX CONCURRENTLY`, alone in a migration \
+             whose first line is `-- authdb:no-transaction`"
         ),
         "{out}"
     );
@@ -99,8 +102,16 @@ fn syntax_errors_name_the_file_line_and_column() {
     write(dir.path(), "002_audit.down.sql", "DROP TABLE audit;\n");
     let (code, out, _) = run(xtask(dir.path()).args(["lint", "--migrations", "."]));
     assert_eq!(code, 1);
+    // squawk's parser stops where no command can start: at the CREATE that TABEL breaks.
     assert!(
-        out.contains("./002_audit.sql:2:8: syntax-error: syntax error at or near \"TABEL\"\n"),
+        out.contains(
+            "./002_audit.sql:2:1: syntax-error: syntax error at or near \"CREATE\" (squawk: \
+             expected command): squawk's parser rejects this statement"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("write `-- authdb:allow syntax-error <why>` above it"),
         "{out}"
     );
 }
@@ -126,8 +137,8 @@ fn json_for_ci() {
     let findings = body["findings"].as_array().unwrap();
     let ts = findings
         .iter()
-        .find(|f| f["rule"] == "prefer-timestamptz")
-        .expect("a prefer-timestamptz finding");
+        .find(|f| f["rule"] == "prefer-timestamp-tz")
+        .expect("a prefer-timestamp-tz finding");
     assert_eq!(ts["file"], "./002_ts.sql");
     assert_eq!(
         (ts["line"].as_u64(), ts["col"].as_u64()),
@@ -137,7 +148,7 @@ fn json_for_ci() {
         ts["message"]
             .as_str()
             .unwrap()
-            .starts_with("column seen is timestamp: ")
+            .starts_with("When Postgres stores a datetime in a `timestamp` field")
     );
 }
 
@@ -149,6 +160,6 @@ fn a_missing_folder_is_one_clear_error() {
     assert_eq!(out, "");
     assert_eq!(
         err,
-        "error: nowhere: no such folder (give the migrations folder with --migrations DIR)\n"
+        "error: migrations folder nowhere does not exist: create it, or pass --migrations DIR\n"
     );
 }
