@@ -6,6 +6,7 @@ mod bad_input;
 mod crash;
 mod pooler;
 mod processes;
+mod seed;
 mod verify;
 
 use std::path::Path;

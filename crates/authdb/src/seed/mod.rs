@@ -3,12 +3,14 @@
 //! accounts with a published password must not reach production by accident.
 
 mod demo;
+mod generator;
 mod synthetic;
 
 use serde::Serialize;
 
 pub use demo::{DEMO_PASSWORD, seed_demo};
-pub use synthetic::{Insert, SYNTHETIC_DOMAIN, seed_synthetic};
+pub use generator::{Generator, MAX_USERS, SYNTHETIC_DOMAIN, SyntheticRow, SyntheticTable};
+pub use synthetic::{delete_synthetic, seed_synthetic};
 
 use crate::conninfo::ConnInfo;
 use crate::error::{Error, Result};
@@ -25,6 +27,16 @@ pub struct Counts {
 impl Counts {
     pub fn total(&self) -> u64 {
         self.users + self.sessions + self.software_background + self.hardware_background
+    }
+
+    /// The count of `table`.
+    pub fn of(&mut self, table: SyntheticTable) -> &mut u64 {
+        match table {
+            SyntheticTable::Users => &mut self.users,
+            SyntheticTable::SoftwareBackground => &mut self.software_background,
+            SyntheticTable::HardwareBackground => &mut self.hardware_background,
+            SyntheticTable::Sessions => &mut self.sessions,
+        }
     }
 }
 
