@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
+use authdb::Environment;
 use authdb::seed::{self, Counts, SyntheticTable};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -15,8 +16,9 @@ use crate::target::{duration, print_header};
 impl cli::Seed {
     pub fn run(self) -> Result<ExitCode> {
         crate::block_on(async {
-            let (info, mut connection) = self.target.connect().await?;
-            seed::check_target(&info, self.allow_remote)?;
+            let env = Environment::load(&std::env::current_dir()?)?;
+            let (info, mut connection) =
+                seed::open(&env, self.target.database_url.as_deref(), self.allow_remote).await?;
             if !self.json {
                 print_header(&info, &connection);
             }

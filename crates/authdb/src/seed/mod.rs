@@ -12,7 +12,9 @@ pub use demo::{DEMO_PASSWORD, seed_demo};
 pub use generator::{Generator, MAX_USERS, SYNTHETIC_DOMAIN, SyntheticRow, SyntheticTable};
 pub use synthetic::{delete_synthetic, seed_synthetic};
 
+use crate::connect::{Connection, Retry, connect};
 use crate::conninfo::ConnInfo;
+use crate::environment::Environment;
 use crate::error::{Error, Result};
 
 /// Rows written by a seed, per table.
@@ -38,6 +40,21 @@ impl Counts {
             SyntheticTable::Sessions => &mut self.sessions,
         }
     }
+}
+
+/// Opens the database a seed writes to. Whether it is on this machine is read from the URL
+/// alone, so a remote one is refused (unless `allow_remote`) before any network step: the
+/// password is never sent to a server that was going to be refused.
+pub async fn open(
+    env: &Environment,
+    url_flag: Option<&str>,
+    allow_remote: bool,
+) -> Result<(ConnInfo, Connection)> {
+    let url = env.database_url(url_flag)?;
+    let info = ConnInfo::parse(&url, env.flag("AUTHDB_ALLOW_INSECURE"))?;
+    check_target(&info, allow_remote)?;
+    let connection = connect(&info, Retry::default()).await?;
+    Ok((info, connection))
 }
 
 /// Refuses a non-loopback database unless `allow_remote`.
