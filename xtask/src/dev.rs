@@ -93,7 +93,10 @@ impl cli::Dev {
             );
             anyhow::Ok(())
         })?;
-        println!("ready: {}", info.redacted);
+        // The one URL printed with its password: a throwaway container on loopback whose
+        // password is published in the README, so a user can paste it into psql.
+        println!("ready: {url}");
+        println!("connect: psql {url}");
         offer_env(&url, self.write_env)?;
         Ok(ExitCode::SUCCESS)
     }
