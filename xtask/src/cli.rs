@@ -251,15 +251,14 @@ pub struct Status {
 pub struct Seed {
     #[command(flatten)]
     pub target: Target,
-    /// Generate this many synthetic users (with backgrounds and a session each) instead of the demo set.
-    #[arg(long, value_name = "N")]
+    /// Generate this many synthetic users (with backgrounds and a session each) instead of the
+    /// demo set: 1 to 100000000.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=authdb::seed::MAX_USERS))]
     pub users: Option<u64>,
     /// The RNG seed of --users: the same N and seed give the same rows.
     #[arg(long, value_name = "SEED", default_value_t = 42, requires = "users")]
     pub seed: u64,
-    /// Insert --users rows one INSERT at a time instead of COPY (the benchmark's baseline).
-    #[arg(long, requires = "users")]
-    pub row_by_row: bool,
     /// Allow a database that is not on this machine.
     #[arg(long)]
     pub allow_remote: bool,

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
-use authdb::seed::{self, Counts, Insert};
+use authdb::Environment;
+use authdb::seed::{self, Counts, SyntheticTable};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -15,8 +16,9 @@ use crate::target::{duration, print_header};
 impl cli::Seed {
     pub fn run(self) -> Result<ExitCode> {
         crate::block_on(async {
-            let (info, mut connection) = self.target.connect().await?;
-            seed::check_target(&info, self.allow_remote)?;
+            let env = Environment::load(&std::env::current_dir()?);
+            let (info, mut connection) =
+                seed::open(&env, self.target.database_url.as_deref(), self.allow_remote).await?;
             if !self.json {
                 print_header(&info, &connection);
             }
@@ -24,21 +26,12 @@ impl cli::Seed {
             let counts = match self.users {
                 None => seed::seed_demo(&mut connection.client).await?,
                 Some(users) => {
-                    let insert = if self.row_by_row {
-                        Insert::RowByRow
-                    } else {
-                        Insert::Copy
-                    };
-                    let bar = progress_bar(users * 4, self.json);
+                    // At most MAX_USERS (the flag's range) times four tables: far from overflowing.
+                    let bar = progress_bar(users * SyntheticTable::ALL.len() as u64, self.json);
                     let mut tick = |rows| bar.inc(rows);
-                    let counts = seed::seed_synthetic(
-                        &mut connection.client,
-                        users,
-                        self.seed,
-                        insert,
-                        &mut tick,
-                    )
-                    .await?;
+                    let counts =
+                        seed::seed_synthetic(&mut connection.client, users, self.seed, &mut tick)
+                            .await?;
                     bar.finish_and_clear();
                     counts
                 }

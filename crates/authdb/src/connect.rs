@@ -21,15 +21,21 @@ use crate::error::{Error, Result, describe};
 /// parses it and connects. `AUTHDB_ALLOW_INSECURE=1` permits `sslmode=disable` to another host;
 /// it is looked up (and `.env` read for it) only when the URL asks for that.
 pub async fn open(env: &Environment, url_flag: Option<&str>) -> Result<(ConnInfo, Connection)> {
-    let url = env.database_url(url_flag)?;
-    let info = match ConnInfo::parse(&url, false) {
-        Err(Error::InsecureRemote { .. }) if env.flag("AUTHDB_ALLOW_INSECURE")? => {
-            ConnInfo::parse(&url, true)?
-        }
-        parsed => parsed?,
-    };
+    let info = resolve(env, url_flag)?;
     let connection = connect(&info, Retry::default()).await?;
     Ok((info, connection))
+}
+
+/// The connection settings [`open`] would use, found and parsed without any network step, so a
+/// caller can refuse a database before its password is sent (seed refuses a remote one).
+pub fn resolve(env: &Environment, url_flag: Option<&str>) -> Result<ConnInfo> {
+    let url = env.database_url(url_flag)?;
+    match ConnInfo::parse(&url, false) {
+        Err(Error::InsecureRemote { .. }) if env.flag("AUTHDB_ALLOW_INSECURE")? => {
+            ConnInfo::parse(&url, true)
+        }
+        parsed => parsed,
+    }
 }
 
 /// How often and how patiently to try.

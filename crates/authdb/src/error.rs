@@ -171,6 +171,8 @@ pub enum Error {
          really meant for test data"
     )]
     SeedRemote { target: String },
+    #[error("cannot seed {users} synthetic users: the number must be from 1 to {max}")]
+    SeedUsers { users: u64, max: u64 },
 
     // Verifying and baselining.
     #[error(

@@ -5,6 +5,7 @@
 mod container;
 mod measure;
 mod report;
+mod row_by_row;
 mod scenarios;
 mod server;
 
@@ -65,6 +66,8 @@ async fn main() -> Result<()> {
     rows.push(scenarios::many_migrations(&mut s, heavy).await?);
     eprintln!("bench: seed");
     rows.push(scenarios::seed(&mut s, heavy).await?);
+    eprintln!("bench: seed memory, 100,000 and 1,000,000 users");
+    rows.push(scenarios::seed_memory(&mut s).await?);
     eprintln!("bench: lint");
     rows.extend(scenarios::lint(&s, runs)?);
     eprintln!("bench: lint's memory on a 50 MB migration");

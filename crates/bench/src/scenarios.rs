@@ -17,6 +17,10 @@ const SEED_USERS: u64 = 100_000;
 const SEED_BASELINE_USERS: u64 = 5_000;
 /// The size of the migration lint's memory is measured on.
 const LARGE_MIGRATION: usize = 50_000_000;
+/// The seed's default RNG seed, for the baseline.
+const SEED: u64 = 42;
+/// Users in the memory scenario: ten times the timed seed.
+const SEED_MEMORY_USERS: u64 = 1_000_000;
 
 /// Times `run` on `1 + runs` new databases (copies of `template`, or empty); drops the warm-up.
 async fn on_new_databases(
@@ -160,19 +164,34 @@ pub async fn many_migrations(s: &mut Server, runs: usize) -> Result<Row> {
     .at_most_times(1.5))
 }
 
+/// `seed --users N` as a user runs it (process start and connection included).
+fn seed_command(s: &Server, url: &str, users: u64) -> std::process::Command {
+    let users = users.to_string();
+    s.xtask(["seed", "--json", "--database-url", url, "--users", &users])
+}
+
 pub async fn seed(s: &mut Server, runs: usize) -> Result<Row> {
-    let seed = |users: u64, row_by_row: bool| {
-        move |s: &Server, url: &str| {
-            let users = users.to_string();
-            let mut command = s.xtask(["seed", "--json", "--database-url", url, "--users", &users]);
-            if row_by_row {
-                command.arg("--row-by-row");
-            }
-            time_process(&mut command)
+    let copy = on_new_databases(s, runs, Some(TEMPLATE), |s, url| {
+        time_process(&mut seed_command(s, url, SEED_USERS))
+    })
+    .await?;
+    // The baseline is not a command any more: it runs here, connection included, writing the
+    // same rows from the library's generator with one INSERT each (process start, a few ms,
+    // is the only thing it does not pay).
+    let mut rows = Vec::with_capacity(runs);
+    for i in 0..=runs {
+        let url = s.database(Some(TEMPLATE)).await?;
+        let started = Instant::now();
+        let (mut client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+        let connection = tokio::spawn(connection);
+        crate::row_by_row::seed(&mut client, SEED_BASELINE_USERS, SEED).await?;
+        drop(client);
+        connection.await??;
+        if i > 0 {
+            rows.push(started.elapsed().as_secs_f64() * 1000.0);
         }
-    };
-    let copy = on_new_databases(s, runs, Some(TEMPLATE), seed(SEED_USERS, false)).await?;
-    let rows = on_new_databases(s, runs, Some(TEMPLATE), seed(SEED_BASELINE_USERS, true)).await?;
+    }
+    let rows = Sample { runs: rows };
     Ok(Row::new(
         "`seed --users 100000` (COPY), per 1,000 users",
         copy.per(SEED_USERS as f64 / 1000.0),
@@ -186,6 +205,23 @@ pub async fn seed(s: &mut Server, runs: usize) -> Result<Row> {
         "whole seed: median {:.1} s (target < 15 s)",
         copy.median() / 1000.0
     )))
+}
+
+/// Rows are streamed, never collected: ten times the users must not need more memory.
+pub async fn seed_memory(s: &mut Server) -> Result<Row> {
+    let mut peak = Vec::new();
+    for users in [SEED_USERS, SEED_MEMORY_USERS] {
+        let url = s.database(Some(TEMPLATE)).await?;
+        peak.push(peak_rss_mib(&mut seed_command(s, &url, users))?);
+    }
+    Ok(Row::memory("peak RSS of `seed --users 1000000`", peak[1])
+        .baseline(
+            "peak RSS of `seed --users 100000`",
+            Sample {
+                runs: vec![peak[0]],
+            },
+        )
+        .at_most_times(1.2))
 }
 
 /// A test's fresh database, cloned from the migrated template, against a new container.

@@ -13,6 +13,7 @@ mod pooler;
 mod processes;
 mod rehearse;
 mod secrets;
+mod seed;
 mod verify;
 
 use std::path::Path;

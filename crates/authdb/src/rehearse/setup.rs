@@ -9,7 +9,7 @@ use tokio_postgres::Client;
 
 use crate::error::{Error, Result, database};
 use crate::notice::Notify;
-use crate::seed::{Counts, Insert, seed_synthetic};
+use crate::seed::{Counts, seed_synthetic};
 use crate::transaction::{Timeouts, run_script};
 
 /// `users` synthetic users from `seed` (written with COPY), then ANALYZE. `progress` hears the
@@ -20,7 +20,7 @@ pub async fn seed(
     seed: u64,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Counts> {
-    let counts = seed_synthetic(client, users, seed, Insert::Copy, progress).await?;
+    let counts = seed_synthetic(client, users, seed, progress).await?;
     client
         .batch_execute("ANALYZE")
         .await

@@ -3,14 +3,18 @@
 //! accounts with a published password must not reach production by accident.
 
 mod demo;
+mod generator;
 mod synthetic;
 
 use serde::Serialize;
 
 pub use demo::{DEMO_PASSWORD, seed_demo};
-pub use synthetic::{Insert, SYNTHETIC_DOMAIN, seed_synthetic};
+pub use generator::{Generator, MAX_USERS, SYNTHETIC_DOMAIN, SyntheticRow, SyntheticTable};
+pub use synthetic::{delete_synthetic, seed_synthetic};
 
+use crate::connect::{Connection, Retry, connect};
 use crate::conninfo::ConnInfo;
+use crate::environment::Environment;
 use crate::error::{Error, Result};
 
 /// Rows written by a seed, per table.
@@ -26,6 +30,30 @@ impl Counts {
     pub fn total(&self) -> u64 {
         self.users + self.sessions + self.software_background + self.hardware_background
     }
+
+    /// The count of `table`.
+    pub fn of(&mut self, table: SyntheticTable) -> &mut u64 {
+        match table {
+            SyntheticTable::Users => &mut self.users,
+            SyntheticTable::SoftwareBackground => &mut self.software_background,
+            SyntheticTable::HardwareBackground => &mut self.hardware_background,
+            SyntheticTable::Sessions => &mut self.sessions,
+        }
+    }
+}
+
+/// Opens the database a seed writes to. Whether it is on this machine is read from the URL
+/// alone, so a remote one is refused (unless `allow_remote`) before any network step: the
+/// password is never sent to a server that was going to be refused.
+pub async fn open(
+    env: &Environment,
+    url_flag: Option<&str>,
+    allow_remote: bool,
+) -> Result<(ConnInfo, Connection)> {
+    let info = crate::connect::resolve(env, url_flag)?;
+    check_target(&info, allow_remote)?;
+    let connection = connect(&info, Retry::default()).await?;
+    Ok((info, connection))
 }
 
 /// Refuses a non-loopback database unless `allow_remote`.

@@ -9,15 +9,9 @@ async fn the_equality_lookup_uses_the_unique_index() {
     let db = testdb::migrated_database().await;
     let mut client = db.connect().await;
     let mut quiet = |_| {};
-    authdb::seed::seed_synthetic(
-        &mut client,
-        5_000,
-        42,
-        authdb::seed::Insert::Copy,
-        &mut quiet,
-    )
-    .await
-    .unwrap();
+    authdb::seed::seed_synthetic(&mut client, 5_000, 42, &mut quiet)
+        .await
+        .unwrap();
     client.batch_execute("ANALYZE users").await.unwrap();
     let plan: Vec<String> = client
         .query(

@@ -1,8 +1,9 @@
 //! Seed data: the demo set is idempotent and has real argon2id hashes; synthetic users are
-//! deterministic, complete, and the same whether written by COPY or row by row.
+//! deterministic and complete. (That the benchmark's row-by-row baseline writes the same rows as
+//! the COPY seed is tested in crates/bench.)
 
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
-use authdb::seed::{self, Counts, DEMO_PASSWORD, Insert};
+use authdb::seed::{self, Counts, DEMO_PASSWORD, Generator, SyntheticRow, SyntheticTable};
 use tokio_postgres::Client;
 
 /// A digest of every row of the four tables, ids and timestamps included.
@@ -96,26 +97,98 @@ async fn demo_passwords_are_real_argon2id_hashes() {
 }
 
 #[tokio::test]
-async fn synthetic_users_are_deterministic_and_copy_equals_row_by_row() {
+async fn synthetic_users_are_deterministic() {
     let mut fingerprints = Vec::new();
-    for (seed, insert) in [(7, Insert::Copy), (7, Insert::RowByRow), (8, Insert::Copy)] {
+    for seed in [7, 7, 8] {
         let db = testdb::migrated_database().await;
         let mut client = db.connect().await;
         let mut reported = 0;
-        let counts = seed::seed_synthetic(&mut client, 300, seed, insert, &mut |n| reported += n)
+        let counts = seed::seed_synthetic(&mut client, 2500, seed, &mut |n| reported += n)
             .await
             .unwrap();
-        assert_eq!(counts.total(), 1200);
-        assert_eq!(reported, 1200, "progress must account for every row");
+        let each = 2500;
+        assert_eq!(
+            counts,
+            Counts {
+                users: each,
+                sessions: each,
+                software_background: each,
+                hardware_background: each
+            }
+        );
+        assert_eq!(reported, 10_000, "progress must account for every row");
         fingerprints.push(fingerprint(&client).await);
     }
     assert_eq!(
         fingerprints[0], fingerprints[1],
-        "COPY and row-by-row wrote different rows"
+        "the same seed wrote different rows"
     );
     assert_ne!(
         fingerprints[0], fingerprints[2],
         "another seed must give other rows"
+    );
+}
+
+#[tokio::test]
+async fn the_copy_seed_writes_the_generated_rows_with_their_timestamps() {
+    let db = testdb::migrated_database().await;
+    let mut client = db.connect().await;
+    seed::seed_synthetic(&mut client, 40, 3, &mut |_| {})
+        .await
+        .unwrap();
+    let generator = Generator::new(40, 3).unwrap();
+    for index in [0, 39] {
+        let SyntheticRow::Session {
+            id,
+            user_id,
+            token,
+            expires_at,
+            created_at,
+        } = generator.row(SyntheticTable::Sessions, index)
+        else {
+            panic!("a session row");
+        };
+        let row = client
+            .query_one(
+                "SELECT s.user_id, s.token, s.expires_at, s.created_at, s.updated_at, u.email
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+                &[&id],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, uuid::Uuid>(0), user_id);
+        assert_eq!(row.get::<_, String>(1), token);
+        assert_eq!(row.get::<_, std::time::SystemTime>(2), expires_at);
+        assert_eq!(row.get::<_, std::time::SystemTime>(3), created_at);
+        assert_eq!(row.get::<_, std::time::SystemTime>(4), created_at);
+        assert_eq!(
+            row.get::<_, String>(5),
+            format!("user{index:07}@{}", seed::SYNTHETIC_DOMAIN)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_synthetic_seed_outside_the_range_changes_nothing() {
+    let db = testdb::migrated_database().await;
+    let mut client = db.connect().await;
+    seed::seed_synthetic(&mut client, 5, 1, &mut |_| {})
+        .await
+        .unwrap();
+    let rows = fingerprint(&client).await;
+    for users in [0, seed::MAX_USERS + 1, u64::MAX] {
+        let error = seed::seed_synthetic(&mut client, users, 1, &mut |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("cannot seed {users} synthetic users: the number must be from 1 to 100000000")
+        );
+    }
+    assert_eq!(
+        fingerprint(&client).await,
+        rows,
+        "a refused seed changed rows"
     );
 }
 
@@ -125,7 +198,7 @@ async fn synthetic_seed_replaces_the_previous_one_and_spares_demo_users() {
     let mut client = db.connect().await;
     seed::seed_demo(&mut client).await.unwrap();
     for users in [200, 50] {
-        seed::seed_synthetic(&mut client, users, 1, Insert::Copy, &mut |_| {})
+        seed::seed_synthetic(&mut client, users, 1, &mut |_| {})
             .await
             .unwrap();
     }
