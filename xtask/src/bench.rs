@@ -22,7 +22,16 @@ impl cli::Bench {
             .ignore_stdout()
             .run()
             .context("psql is the baseline of the migrate benchmark: install it (apt-get install postgresql-client)")?;
-        cmd!(sh, "cargo build --quiet --release -p xtask -p authdb-bench").run()?;
+        let build = [
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "xtask",
+            "-p",
+            "authdb-bench",
+        ];
+        crate::cargo::cargo(&sh, &build).run()?;
 
         let server = authdb_server::throwaway(&docker, "bench", &mut |line| println!("{line}"))?;
         crate::block_on(server.connect("postgres"))?;

@@ -4,6 +4,7 @@
 mod adopt;
 mod baseline;
 mod bench;
+mod cargo;
 mod cli;
 mod dev;
 mod failure;
@@ -17,6 +18,7 @@ mod rehearse;
 mod rollback;
 mod seed;
 mod snapshot;
+mod staged;
 mod status;
 mod suite;
 mod target;
@@ -61,12 +63,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// The workspace root, found from this crate's manifest, whatever the current directory.
+/// The checkout xtask works on, found at run time as cargo finds a workspace: the nearest
+/// directory at or above the current one that holds `Cargo.toml` and `xtask/Cargo.toml`; failing
+/// that, the one `cargo run` named when it started xtask. Never the directory xtask was built in:
+/// with a shared or copied target directory that can be another clone.
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+    let is_root =
+        |dir: &Path| dir.join("Cargo.toml").is_file() && dir.join("xtask/Cargo.toml").is_file();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if let Some(root) = cwd.ancestors().find(|dir| is_root(dir)) {
+        return root.to_path_buf();
+    }
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .and_then(|xtask| xtask.parent().map(Path::to_path_buf))
+        .filter(|dir| is_root(dir))
+        .unwrap_or(cwd)
 }
 
 /// The migrations folder: the flag, or the workspace's own, shown relative to the current

@@ -1,15 +1,20 @@
-//! `cargo xtask pre-commit`: what the git hook and the pre-commit framework run. Every check runs
-//! even after one fails, so a single commit attempt shows everything to fix, then a summary;
-//! exit 1 if anything failed.
+//! `cargo xtask pre-commit`: what the git hook and the pre-commit framework run. It judges the
+//! tree the commit records (git's index, mirrored by [`StagedTree`]), never untracked files or
+//! unstaged edits, and runs only the checks the staged paths need: lint for `migrations/`, fmt
+//! and clippy for Rust. Every check runs even after one fails, so one attempt shows everything to
+//! fix, then a summary; exit 1 if anything failed.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use authdb_lint::Options;
 use xshell::{Shell, cmd};
 
-use crate::{cli, migrations_dir, project_root};
+use crate::cargo::cargo;
+use crate::cli;
+use crate::staged::StagedTree;
 
 /// One check: its name in the summary, and what runs it (`Ok(false)`: it ran and found problems,
 /// which it has printed).
@@ -26,33 +31,64 @@ struct Outcome {
     took: Duration,
 }
 
+/// Paths whose change needs fmt and clippy.
+fn is_rust(path: &str) -> bool {
+    path.ends_with(".rs")
+        || path.ends_with("Cargo.toml")
+        || path.ends_with("Cargo.lock")
+        || path.starts_with(".cargo/")
+}
+
 impl cli::PreCommit {
     pub fn run(self) -> Result<ExitCode> {
         let sh = Shell::new()?;
-        sh.change_dir(project_root());
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let checks = vec![
-            Check {
+        let (top, state) = repository(&sh)?;
+        sh.change_dir(&top);
+        let tree = StagedTree::mirror(&sh, &state)?;
+        let in_tree = Shell::new()?;
+        in_tree.change_dir(&tree.root);
+        // Dependencies compiled for the checkout are reused; the mirror's own crates build apart.
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| top.join("target"), PathBuf::from);
+        let mut checks = Vec::new();
+        if tree.touches(is_rust) {
+            checks.push(Check {
                 name: "cargo fmt --check",
-                run: Box::new(|| Ok(cmd!(sh, "{cargo} fmt --all -- --check").run().is_ok())),
-            },
-            Check {
+                run: Box::new(|| {
+                    Ok(cargo(&in_tree, &["fmt", "--all", "--", "--check"])
+                        .run()
+                        .is_ok())
+                }),
+            });
+            checks.push(Check {
                 name: "cargo clippy --all-targets -- -D warnings",
                 run: Box::new(|| {
-                    let clippy = cmd!(
-                        sh,
-                        "{cargo} clippy --workspace --all-targets --quiet -- -D warnings"
-                    );
-                    Ok(clippy.run().is_ok())
+                    let args = [
+                        "clippy",
+                        "--workspace",
+                        "--all-targets",
+                        "--quiet",
+                        "--",
+                        "-D",
+                        "warnings",
+                    ];
+                    Ok(cargo(&in_tree, &args)
+                        .env("CARGO_TARGET_DIR", &target)
+                        .run()
+                        .is_ok())
                 }),
-            },
-            Check {
+            });
+        }
+        if tree.touches(|path| path.starts_with("migrations/")) {
+            checks.push(Check {
                 name: "cargo xtask lint",
-                run: Box::new(|| {
-                    crate::lint::lint_and_print(&migrations_dir(None), Options::default(), false)
-                }),
-            },
-        ];
+                run: Box::new(|| lint_staged(&tree.root)),
+            });
+        }
+        if checks.is_empty() {
+            println!("pre-commit: nothing staged that authdb checks (no Rust, no migrations)");
+            return Ok(ExitCode::SUCCESS);
+        }
         let outcomes = run_all(checks);
         print!("{}", summary(&outcomes));
         let failed = outcomes.iter().any(|o| !matches!(o.passed, Ok(true)));
@@ -62,6 +98,39 @@ impl cli::PreCommit {
             ExitCode::SUCCESS
         })
     }
+}
+
+/// The repository of the current directory: its top level, and where the hook keeps its mirror
+/// (inside the git directory, so it is never committed; worktrees get their own).
+fn repository(sh: &Shell) -> Result<(PathBuf, PathBuf)> {
+    let top = cmd!(sh, "git rev-parse --show-toplevel")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .with_context(|| {
+            format!(
+                "{} is not inside a git repository: pre-commit checks what a commit records",
+                sh.current_dir().display()
+            )
+        })?;
+    let top = PathBuf::from(top);
+    let state = cmd!(sh, "git rev-parse --git-path authdb-pre-commit")
+        .quiet()
+        .read()?;
+    let state = sh.current_dir().join(state);
+    if !top.is_dir() {
+        bail!(
+            "git named {} as the top level, which does not exist",
+            top.display()
+        );
+    }
+    Ok((top, state))
+}
+
+/// Lints the staged `migrations/`, with paths printed as in the repository (`migrations/...`).
+fn lint_staged(tree: &Path) -> Result<bool> {
+    std::env::set_current_dir(tree)?;
+    crate::lint::lint_and_print(Path::new("migrations"), Options::default(), false)
 }
 
 fn run_all(checks: Vec<Check<'_>>) -> Vec<Outcome> {

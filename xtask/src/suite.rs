@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use crate::project_root;
@@ -111,22 +111,21 @@ struct Profile {
 
 /// `cargo test --no-run`, reading the executables from its JSON messages.
 fn build() -> Result<Vec<TestBinary>> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .args([
-            "test",
-            "--workspace",
-            "--no-run",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(project_root())
-        .stderr(Stdio::inherit())
-        .output()?;
-    if !output.status.success() {
-        bail!("the tests do not build");
-    }
+    let sh = xshell::Shell::new()?;
+    sh.change_dir(project_root());
+    let args = [
+        "test",
+        "--workspace",
+        "--no-run",
+        "--message-format=json-render-diagnostics",
+    ];
+    // Its messages on stdout; the compiler's diagnostics reach the terminal on stderr.
+    let stdout = crate::cargo::cargo(&sh, &args)
+        .quiet()
+        .read()
+        .map_err(|_| anyhow::anyhow!("the tests do not build"))?;
     let mut binaries = Vec::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
+    for line in stdout.lines() {
         let Ok(message) = serde_json::from_str::<Message>(line) else {
             continue;
         };
