@@ -16,7 +16,8 @@ const MARKER: &str = "# authdb pre-commit hook";
 
 const SCRIPT: &str = "#!/bin/sh
 # authdb pre-commit hook, written by `cargo xtask hooks install`.
-# Runs cargo fmt --check, clippy and the migrations lint; skip it once with `git commit --no-verify`.
+# Checks the staged tree (lint for migrations, fmt and clippy for Rust); skip it once with
+# `git commit --no-verify`.
 exec cargo xtask pre-commit
 ";
 

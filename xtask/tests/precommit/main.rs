@@ -1,8 +1,10 @@
 //! The built `cargo xtask` binary's offline commands, the ones the pre-commit hook relies on:
 //! `lint` (output, exit codes, --json, --update-lock) and `hooks install`. No database needed.
 
+mod commits;
 mod hooks;
 mod lint;
+mod root;
 
 use std::path::Path;
 use std::process::{Command, Output};
