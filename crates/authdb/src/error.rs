@@ -243,6 +243,9 @@ pub enum Error {
         version: Option<i64>,
     },
 
+    #[error("hashing a seed password failed: {reason}")]
+    PasswordHash { reason: String },
+
     // The dev database.
     #[error(
         "the dev database does not match the migrations: {}. `cargo xtask dev --reset` deletes it \

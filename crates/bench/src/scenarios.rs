@@ -65,7 +65,11 @@ pub async fn migrate_fresh(s: &mut Server, runs: usize) -> Result<Row> {
         time_process(&mut psql_files(s, url, &files))
     })
     .await?;
-    Ok(Row::new("fresh `migrate` (6 files)", ours)
+    let name = format!(
+        "fresh `migrate` (the repository's {} migrations)",
+        files.len()
+    );
+    Ok(Row::new(&name, ours)
         .baseline("`psql -1 -f` over the same files", psql)
         .at_most_times(1.5))
 }
@@ -105,7 +109,7 @@ async fn wide_schema(s: &mut Server, tables: usize) -> Result<(tempfile::TempDir
     let dir = tempfile::tempdir()?;
     std::fs::write(
         dir.path().join("001_wide.sql"),
-        authdb::snapshot::bench_schema_sql(tables),
+        authdb_bench::schema::bench_schema_sql(tables),
     )?;
     // Every migration has its undo (migrate refuses a folder without): the tables, newest first.
     let tables_down: Vec<String> = (0..tables).rev().map(|i| format!("bench_{i:03}")).collect();

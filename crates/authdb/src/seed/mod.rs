@@ -80,9 +80,7 @@ fn password_hash(password: &str, salt_source: &str) -> Result<String> {
 }
 
 fn hash_error(error: argon2::password_hash::Error) -> Error {
-    Error::Database {
-        context: "hashing a seed password".into(),
+    Error::PasswordHash {
         reason: error.to_string(),
-        source: None,
     }
 }

@@ -5,7 +5,6 @@
 //! compared ([`diff`]) to find drift; [`Snapshot::to_picture`] draws it for people. It holds no OIDs and nothing that differs between
 //! PostgreSQL 14 and 17, so a snapshot taken on one server describes a correct database on any.
 
-mod bench;
 mod catalog;
 mod diagram;
 mod diff;
@@ -24,7 +23,6 @@ use tokio_postgres::GenericClient;
 
 use crate::error::{Error, Result};
 
-pub use bench::bench_schema_sql;
 pub use diff::diff;
 pub use difference::{Change, Difference, Object, Property};
 

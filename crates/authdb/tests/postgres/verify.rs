@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use authdb::snapshot::{PICTURE_FILE, SNAPSHOT_FILE, Snapshot, bench_schema_sql, diff};
+use authdb::snapshot::{PICTURE_FILE, SNAPSHOT_FILE, Snapshot, diff};
 use authdb::{MigrateOptions, VerifyReport};
 use testdb::Fixture;
 use tokio_postgres::Client;
@@ -494,27 +494,4 @@ async fn snapshot_file_errors_name_the_file_and_line() {
             path.display()
         )
     );
-}
-
-#[tokio::test]
-async fn the_benchmark_schema_round_trips() {
-    let fixture = Fixture::new().migration("bench", &bench_schema_sql(200), "SELECT 1;\n");
-    let db = testdb::empty_database().await;
-    let mut client = db.connect().await;
-    migrate(&mut client, fixture.path()).await.unwrap();
-    let snapshot = Snapshot::capture(&client).await.unwrap();
-    assert_eq!(snapshot.tables.len(), 200);
-    let table = &snapshot.tables["bench_199"];
-    assert_eq!(
-        (
-            table.columns.len(),
-            table.constraints.len(),
-            table.indexes.len(),
-            table.triggers.len()
-        ),
-        (9, 4, 2, 1)
-    );
-    let parsed = Snapshot::parse(&snapshot.to_text()).unwrap();
-    assert_eq!(parsed, snapshot);
-    assert!(diff(&parsed, &snapshot).is_empty());
 }
