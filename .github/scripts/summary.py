@@ -29,9 +29,9 @@ def main(argv):
         sys.exit(f"usage: summary.py {{{'|'.join(SECTIONS)}}} ARGS...")
     section, args = SECTIONS[argv[0]], argv[1:]
     markdown = section(*args)
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if target:
-        with open(target, "a", encoding="utf-8") as out:
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as out:
             out.write(markdown)
     else:
         sys.stdout.write(markdown)
@@ -193,8 +193,8 @@ def migrate(reports):
     result = read_json(reports / "migrate.json")
     status = read_json(reports / "status.json")
     out = ["## Migrate (`cargo xtask migrate`)\n\n"]
-    if result is not None and result.get("target"):
-        out.append(f"Target: `{result['target']}` ({result.get('server_version', '?')})\n\n")
+    if result is not None and result.get("database"):
+        out.append(f"Database: `{result['database']}` ({result.get('server_version', '?')})\n\n")
     if result is not None and result.get("ok"):
         report = result["report"]
         steps = report.get("steps", [])
@@ -222,8 +222,8 @@ def migrate(reports):
     which = found.group(0) if found else None
     state = database_state(status)
     if state is None:
-        # Without a target, migrate never connected (the folder, the URL): nothing ran.
-        stopped_early = result is None or not result.get("target")
+        # Without a database, migrate never connected (the folder, the URL): nothing ran.
+        stopped_early = result is None or not result.get("database")
         state = (
             "nothing was applied: migrate stopped before it ran any migration"
             if stopped_early

@@ -9,13 +9,15 @@ use anyhow::{Context, Result, bail};
 use authdb::adopt::{AdoptOptions, AdoptPlan};
 use authdb::snapshot::Snapshot;
 use serde_json::json;
+use xshell::Shell;
 
 use crate::cli;
-use crate::target::{duration, notify_on_stderr, print_header};
+use crate::database::{notify_on_stderr, print_header};
+use crate::human::duration;
 
 impl cli::Adopt {
-    pub fn run(self) -> Result<ExitCode> {
-        let migrations = self.target.migrations()?;
+    pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
+        let migrations = self.folder.migrations()?;
         let snapshot = Snapshot::load(&migrations.dir)?;
         let options = AdoptOptions {
             drop_extra: self.drop_extra,
@@ -26,7 +28,7 @@ impl cli::Adopt {
             ..AdoptOptions::default()
         };
         crate::block_on(async {
-            let (info, connection) = self.target.connect().await?;
+            let (info, connection) = self.database.connect().await?;
             if !self.json {
                 print_header(&info, &connection);
             }
@@ -38,7 +40,7 @@ impl cli::Adopt {
             }
             if !self.apply || !plan.refusals.is_empty() {
                 if self.json {
-                    let body = json!({"ok": plan.refusals.is_empty(), "target": connection.target, "plan": plan});
+                    let body = json!({"ok": plan.refusals.is_empty(), "database": connection.url, "plan": plan});
                     println!("{body:#}");
                 } else {
                     print_plan(&plan);
@@ -62,7 +64,7 @@ impl cli::Adopt {
                 authdb::apply_adopt(&connection.client, &migrations, &snapshot, &options, &plan)
                     .await?;
             if self.json {
-                let body = json!({"ok": true, "target": connection.target, "plan": plan, "adopted": adopted});
+                let body = json!({"ok": true, "database": connection.url, "plan": plan, "adopted": adopted});
                 println!("{body:#}");
             } else {
                 println!(

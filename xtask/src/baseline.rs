@@ -8,16 +8,17 @@ use anyhow::Result;
 use authdb::snapshot::SNAPSHOT_FILE;
 use authdb::{Baseline, Snapshot};
 use serde_json::json;
+use xshell::Shell;
 
 use crate::cli;
-use crate::target::print_header;
+use crate::database::print_header;
 
 impl cli::Baseline {
-    pub fn run(self) -> Result<ExitCode> {
-        let migrations = self.target.migrations()?;
+    pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
+        let migrations = self.folder.migrations()?;
         let snapshot = Snapshot::load(&migrations.dir)?;
         crate::block_on(async {
-            let (info, mut connection) = self.target.connect().await?;
+            let (info, mut connection) = self.database.connect().await?;
             if !self.json {
                 print_header(&info, &connection);
             }
@@ -26,7 +27,7 @@ impl cli::Baseline {
             if self.json {
                 let body = json!({
                     "ok": recorded,
-                    "target": connection.target,
+                    "database": connection.url,
                     "server_version": connection.server_version,
                     "folder": migrations.dir,
                     "baseline": outcome,

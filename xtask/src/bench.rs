@@ -12,11 +12,10 @@ use crate::{cli, project_root};
 use authdb_server::Docker;
 
 impl cli::Bench {
-    pub fn run(self) -> Result<ExitCode> {
-        let sh = Shell::new()?;
+    pub fn run(self, sh: &Shell) -> Result<ExitCode> {
         let root = project_root();
         sh.change_dir(&root);
-        let docker = Docker::connect(&sh)?;
+        let docker = Docker::connect(sh)?;
         cmd!(sh, "psql --version")
             .quiet()
             .ignore_stdout()
@@ -31,7 +30,7 @@ impl cli::Bench {
             "-p",
             "authdb-bench",
         ];
-        crate::cargo::cargo(&sh, &build).run()?;
+        crate::cargo::cargo(sh, &build).run()?;
 
         let server = authdb_server::throwaway(&docker, "bench", &mut |line| println!("{line}"))?;
         crate::block_on(server.connect("postgres"))?;

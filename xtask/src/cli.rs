@@ -70,18 +70,24 @@ impl Command {
             Command::Verify(flags) => flags.json,
             Command::Baseline(flags) => flags.json,
             Command::Lint(flags) => flags.json,
+            Command::Snapshot(flags) => flags.json,
             _ => false,
         }
     }
 }
 
-/// Where the database and the migrations are.
+/// Which database.
 #[derive(Debug, Args)]
-pub struct Target {
+pub struct Database {
     /// Database URL (or key=value connection string); default: DATABASE_URL, else NEON_DB_URL
     /// (environment, then .env).
     #[arg(long, value_name = "URL", value_parser = not_empty)]
     pub database_url: Option<String>,
+}
+
+/// Which migrations folder.
+#[derive(Debug, Args)]
+pub struct Folder {
     /// The migrations folder; default: the workspace's migrations/.
     #[arg(long, value_name = "DIR")]
     pub migrations: Option<PathBuf>,
@@ -91,9 +97,8 @@ pub struct Target {
 pub struct New {
     /// The migration's name, in snake_case: add_users_display_name.
     pub name: String,
-    /// The migrations folder; default: the workspace's migrations/.
-    #[arg(long, value_name = "DIR")]
-    pub migrations: Option<PathBuf>,
+    #[command(flatten)]
+    pub folder: Folder,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
@@ -102,7 +107,9 @@ pub struct New {
 #[derive(Debug, Args)]
 pub struct Migrate {
     #[command(flatten)]
-    pub target: Target,
+    pub database: Database,
+    #[command(flatten)]
+    pub folder: Folder,
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -212,7 +219,9 @@ fn version(text: &str, at_least: i64) -> Option<i64> {
 #[derive(Debug, Args)]
 pub struct Rollback {
     #[command(flatten)]
-    pub target: Target,
+    pub database: Database,
+    #[command(flatten)]
+    pub folder: Folder,
     /// Revert every migration above version N (N stays applied; 0 reverts everything).
     #[arg(
         long,
@@ -241,7 +250,9 @@ pub struct Rollback {
 #[derive(Debug, Args)]
 pub struct Status {
     #[command(flatten)]
-    pub target: Target,
+    pub database: Database,
+    #[command(flatten)]
+    pub folder: Folder,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
@@ -250,7 +261,7 @@ pub struct Status {
 #[derive(Debug, Args)]
 pub struct Seed {
     #[command(flatten)]
-    pub target: Target,
+    pub database: Database,
     /// Generate this many synthetic users (with backgrounds and a session each) instead of the
     /// demo set: 1 to 100000000.
     #[arg(long, value_name = "N",
@@ -290,7 +301,9 @@ pub struct Dev {
 #[derive(Debug, Args)]
 pub struct Verify {
     #[command(flatten)]
-    pub target: Target,
+    pub database: Database,
+    #[command(flatten)]
+    pub folder: Folder,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
@@ -299,7 +312,9 @@ pub struct Verify {
 #[derive(Debug, Args)]
 pub struct Baseline {
     #[command(flatten)]
-    pub target: Target,
+    pub database: Database,
+    #[command(flatten)]
+    pub folder: Folder,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
@@ -308,7 +323,9 @@ pub struct Baseline {
 #[derive(Debug, Args)]
 pub struct Adopt {
     #[command(flatten)]
-    pub target: Target,
+    pub database: Database,
+    #[command(flatten)]
+    pub folder: Folder,
     /// Run the script and record the migrations (asks on a terminal; --yes otherwise).
     #[arg(long)]
     pub apply: bool,
@@ -336,13 +353,15 @@ pub struct Snapshot {
     /// Write nothing; exit 1 if the committed snapshot is not what the migrations create.
     #[arg(long)]
     pub check: bool,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct Lint {
-    /// The migrations folder; default: the workspace's migrations/.
-    #[arg(long, value_name = "DIR")]
-    pub migrations: Option<PathBuf>,
+    #[command(flatten)]
+    pub folder: Folder,
     /// First record new files in migrations.lock (a recorded file is never re-recorded).
     #[arg(long)]
     pub update_lock: bool,
@@ -399,9 +418,8 @@ pub struct TestDb {
 
 #[derive(Debug, Args)]
 pub struct Rehearse {
-    /// The migrations folder; default: the workspace's migrations/.
-    #[arg(long, value_name = "DIR")]
-    pub migrations: Option<PathBuf>,
+    #[command(flatten)]
+    pub folder: Folder,
     /// Rehearse the migrations after version N; default: those not yet recorded in migrations.lock.
     #[arg(long, value_name = "N", conflicts_with = "adopt_legacy")]
     pub from: Option<i64>,

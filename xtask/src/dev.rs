@@ -11,18 +11,17 @@ use authdb_server::Docker;
 use authdb_server::dev::{self, Up};
 use xshell::Shell;
 
-use crate::target::print_header;
+use crate::database::print_header;
 use crate::{cli, project_root};
 
 impl cli::Dev {
-    pub fn run(self) -> Result<ExitCode> {
+    pub fn run(self, sh: &Shell) -> Result<ExitCode> {
         let root = project_root();
         let name = self
             .name
             .clone()
             .unwrap_or_else(|| dev::default_name(&root));
-        let sh = Shell::new()?;
-        let docker = Docker::connect(&sh)?;
+        let docker = Docker::connect(sh)?;
         if self.stop {
             if dev::stop(&docker, &name)? {
                 println!("stopped {name}; its data is kept (--reset deletes it)");
@@ -58,7 +57,7 @@ impl cli::Dev {
             println!(
                 "migrated: {} applied, now at version {}",
                 prepared.migrated.steps.len(),
-                crate::target::version(prepared.migrated.to_version)
+                crate::human::version(prepared.migrated.to_version)
             );
             println!(
                 "verified: the schema matches {}",

@@ -46,8 +46,8 @@ pub fn error(error: &anyhow::Error, args: &[OsString], json: bool) -> ExitCode {
         if let Some(code) = sqlstate(error) {
             body.insert("sqlstate".into(), code.into());
         }
-        if let Some(connected) = crate::target::connected() {
-            body.insert("target".into(), connected.target.clone().into());
+        if let Some(connected) = crate::database::connected() {
+            body.insert("database".into(), connected.url.clone().into());
             body.insert(
                 "server_version".into(),
                 connected.server_version.clone().into(),

@@ -22,18 +22,17 @@ exec cargo xtask pre-commit
 ";
 
 impl cli::Hooks {
-    pub fn run(self) -> Result<ExitCode> {
+    pub fn run(self, sh: &Shell) -> Result<ExitCode> {
         match self.command {
-            cli::HooksCommand::Install(install) => install.run(),
+            cli::HooksCommand::Install(install) => install.run(sh),
         }
     }
 }
 
 impl cli::HooksInstall {
-    pub fn run(self) -> Result<ExitCode> {
+    pub fn run(self, sh: &Shell) -> Result<ExitCode> {
         // The repository of the current directory, like `pre-commit install`.
-        let sh = Shell::new()?;
-        let path = hook_path(&sh)?;
+        let path = hook_path(sh)?;
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing == SCRIPT => {
                 println!("{}: already installed", path.display());

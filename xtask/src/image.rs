@@ -11,9 +11,8 @@ use xshell::Shell;
 use crate::cli;
 
 impl cli::Image {
-    pub fn run(self) -> Result<ExitCode> {
-        let sh = Shell::new()?;
-        let docker = Docker::connect(&sh)?;
+    pub fn run(self, sh: &Shell) -> Result<ExitCode> {
+        let docker = Docker::connect(sh)?;
         let postgres = match self.postgres {
             17 => &offline::POSTGRES_17,
             15 => &offline::POSTGRES_15,

@@ -8,12 +8,13 @@ use std::process::ExitCode;
 use anyhow::Result;
 use authdb_lint::{LOCK_FILE, Options, Report};
 use serde_json::json;
+use xshell::Shell;
 
 use crate::cli;
 
 impl cli::Lint {
-    pub fn run(self) -> Result<ExitCode> {
-        let dir = crate::migrations_dir(self.migrations.as_deref());
+    pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
+        let dir = crate::migrations_dir(self.folder.migrations.as_deref());
         let options = Options {
             update_lock: self.update_lock,
         };

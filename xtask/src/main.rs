@@ -6,9 +6,11 @@ mod baseline;
 mod bench;
 mod cargo;
 mod cli;
+mod database;
 mod dev;
 mod failure;
 mod hooks;
+mod human;
 mod image;
 mod lint;
 mod migrate;
@@ -20,8 +22,6 @@ mod seed;
 mod snapshot;
 mod staged;
 mod status;
-mod suite;
-mod target;
 mod test_db;
 mod verify;
 
@@ -38,24 +38,28 @@ fn main() -> ExitCode {
         Err(error) => return failure::usage(error, &args),
     };
     let json = cli.command.json();
+    let sh = match xshell::Shell::new() {
+        Ok(sh) => sh,
+        Err(error) => return failure::error(&error.into(), &args, json),
+    };
     let result = match cli.command {
-        cli::Command::New(flags) => flags.run(),
-        cli::Command::Migrate(flags) => flags.run(),
-        cli::Command::Status(flags) => flags.run(),
-        cli::Command::Rollback(flags) => flags.run(),
-        cli::Command::Seed(flags) => flags.run(),
-        cli::Command::Dev(flags) => flags.run(),
-        cli::Command::Verify(flags) => flags.run(),
-        cli::Command::Adopt(flags) => flags.run(),
-        cli::Command::Baseline(flags) => flags.run(),
-        cli::Command::Snapshot(flags) => flags.run(),
-        cli::Command::Lint(flags) => flags.run(),
-        cli::Command::PreCommit(flags) => flags.run(),
-        cli::Command::Hooks(flags) => flags.run(),
-        cli::Command::Bench(flags) => flags.run(),
-        cli::Command::Image(flags) => flags.run(),
-        cli::Command::TestDb(flags) => flags.run(),
-        cli::Command::Rehearse(flags) => flags.run(),
+        cli::Command::New(flags) => flags.run(&sh),
+        cli::Command::Migrate(flags) => flags.run(&sh),
+        cli::Command::Status(flags) => flags.run(&sh),
+        cli::Command::Rollback(flags) => flags.run(&sh),
+        cli::Command::Seed(flags) => flags.run(&sh),
+        cli::Command::Dev(flags) => flags.run(&sh),
+        cli::Command::Verify(flags) => flags.run(&sh),
+        cli::Command::Adopt(flags) => flags.run(&sh),
+        cli::Command::Baseline(flags) => flags.run(&sh),
+        cli::Command::Snapshot(flags) => flags.run(&sh),
+        cli::Command::Lint(flags) => flags.run(&sh),
+        cli::Command::PreCommit(flags) => flags.run(&sh),
+        cli::Command::Hooks(flags) => flags.run(&sh),
+        cli::Command::Bench(flags) => flags.run(&sh),
+        cli::Command::Image(flags) => flags.run(&sh),
+        cli::Command::TestDb(flags) => flags.run(&sh),
+        cli::Command::Rehearse(flags) => flags.run(&sh),
     };
     match result {
         Ok(code) => code,

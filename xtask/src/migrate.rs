@@ -5,13 +5,15 @@ use std::process::ExitCode;
 use anyhow::Result;
 use authdb::{MigrateOptions, MigrateReport};
 use serde_json::json;
+use xshell::Shell;
 
 use crate::cli;
-use crate::target::{duration, notify_on_stderr, print_header, version};
+use crate::database::{notify_on_stderr, print_header};
+use crate::human::{duration, version};
 
 impl cli::Migrate {
-    pub fn run(self) -> Result<ExitCode> {
-        let migrations = self.target.migrations()?;
+    pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
+        let migrations = self.folder.migrations()?;
         let options = MigrateOptions {
             up_to: self.to,
             dry_run: self.dry_run,
@@ -22,7 +24,7 @@ impl cli::Migrate {
             notify: notify_on_stderr(),
         };
         crate::block_on(async {
-            let (info, mut connection) = self.target.connect().await?;
+            let (info, mut connection) = self.database.connect().await?;
             if !self.json {
                 print_header(&info, &connection);
             }
@@ -30,7 +32,7 @@ impl cli::Migrate {
             if self.json {
                 let body = json!({
                     "ok": true,
-                    "target": connection.target,
+                    "database": connection.url,
                     "server_version": connection.server_version,
                     "folder": migrations.dir,
                     "report": report,

@@ -6,12 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
 use authdb_folder::Folder;
+use xshell::Shell;
 
 use crate::cli;
 
 impl cli::New {
-    pub fn run(self) -> Result<ExitCode> {
-        let folder = Folder::read(&crate::migrations_dir(self.migrations.as_deref()))?;
+    pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
+        let folder = Folder::read(&crate::migrations_dir(self.folder.migrations.as_deref()))?;
         let new = folder
             .new_migration(&self.name)
             .map_err(|reason| anyhow!("{:?} is not a migration name: {reason}", self.name))?;

@@ -40,13 +40,12 @@ fn is_rust(path: &str) -> bool {
 }
 
 impl cli::PreCommit {
-    pub fn run(self) -> Result<ExitCode> {
-        let sh = Shell::new()?;
-        let (top, state) = repository(&sh)?;
+    pub fn run(self, sh: &Shell) -> Result<ExitCode> {
+        let (top, state) = repository(sh)?;
         sh.change_dir(&top);
-        let tree = StagedTree::mirror(&sh, &state)?;
-        let in_tree = Shell::new()?;
-        in_tree.change_dir(&tree.root);
+        let tree = StagedTree::mirror(sh, &state)?;
+        // From here on every check runs in the mirror: it judges what will be committed.
+        sh.change_dir(&tree.root);
         // Dependencies compiled for the checkout are reused; the mirror's own crates build apart.
         let target =
             std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| top.join("target"), PathBuf::from);
@@ -54,11 +53,7 @@ impl cli::PreCommit {
         if tree.touches(is_rust) {
             checks.push(Check {
                 name: "cargo fmt --check",
-                run: Box::new(|| {
-                    Ok(cargo(&in_tree, &["fmt", "--all", "--", "--check"])
-                        .run()
-                        .is_ok())
-                }),
+                run: Box::new(|| Ok(cargo(sh, &["fmt", "--all", "--", "--check"]).run().is_ok())),
             });
             checks.push(Check {
                 name: "cargo clippy --all-targets -- -D warnings",
@@ -72,7 +67,7 @@ impl cli::PreCommit {
                         "-D",
                         "warnings",
                     ];
-                    Ok(cargo(&in_tree, &args)
+                    Ok(cargo(sh, &args)
                         .env("CARGO_TARGET_DIR", &target)
                         .run()
                         .is_ok())

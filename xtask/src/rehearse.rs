@@ -21,7 +21,7 @@ use xshell::Shell;
 use crate::cli;
 use authdb_server::{Docker, Server};
 
-use crate::target::duration;
+use crate::human::duration;
 use print::{print_report, print_verdict};
 
 mod print;
@@ -39,8 +39,8 @@ enum Plan {
 }
 
 impl cli::Rehearse {
-    pub fn run(self) -> Result<ExitCode> {
-        let dir = crate::migrations_dir(self.migrations.as_deref());
+    pub fn run(self, sh: &Shell) -> Result<ExitCode> {
+        let dir = crate::migrations_dir(self.folder.migrations.as_deref());
         let migrations = Migrations::load(&dir)?;
         let options = RehearseOptions {
             max_block: positive("--max-block", self.max_block)?,
@@ -65,7 +65,7 @@ impl cli::Rehearse {
 
         let display = Display::new(self.json);
         let started = Instant::now();
-        let (image, container) = throwaway_server(&display)?;
+        let (image, container) = throwaway_server(sh, &display)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -262,9 +262,8 @@ fn advice(report: &Rehearsal, lint: &LintFacts) -> Vec<(rehearse::Place, String)
 
 /// The tests' PostgreSQL image in a throwaway server: the one place rehearse starts one. What it
 /// says goes to stderr, so that `--json` keeps stdout to itself.
-fn throwaway_server(display: &Display) -> Result<(String, Server)> {
-    let sh = Shell::new()?;
-    let docker = Docker::connect(&sh)?;
+fn throwaway_server(sh: &Shell, display: &Display) -> Result<(String, Server)> {
+    let docker = Docker::connect(sh)?;
     display.phase("starting PostgreSQL".to_string());
     let server = authdb_server::throwaway(&docker, "rehearse", &mut |line| eprintln!("{line}"))?;
     Ok((server.image.clone(), server))

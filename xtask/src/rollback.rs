@@ -8,13 +8,15 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use authdb::{RollbackOptions, RollbackPlan, RollbackTo};
 use serde_json::json;
+use xshell::Shell;
 
 use crate::cli;
-use crate::target::{duration, notify_on_stderr, print_header, version};
+use crate::database::{notify_on_stderr, print_header};
+use crate::human::{duration, version};
 
 impl cli::Rollback {
-    pub fn run(self) -> Result<ExitCode> {
-        let migrations = self.target.migrations()?;
+    pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
+        let migrations = self.folder.migrations()?;
         let options = RollbackOptions {
             to: match (self.all, self.to) {
                 (true, _) => RollbackTo::All,
@@ -27,7 +29,7 @@ impl cli::Rollback {
             notify: notify_on_stderr(),
         };
         crate::block_on(async {
-            let (info, connection) = self.target.connect().await?;
+            let (info, connection) = self.database.connect().await?;
             if !self.json {
                 print_header(&info, &connection);
             }
@@ -42,7 +44,7 @@ impl cli::Rollback {
                         json!({
                             "ok": true,
                             "dry_run": true,
-                            "target": connection.target,
+                            "database": connection.url,
                             "server_version": connection.server_version,
                             "folder": migrations.dir,
                             "plan": plan,
@@ -62,7 +64,7 @@ impl cli::Rollback {
                     "{:#}",
                     json!({
                         "ok": true,
-                        "target": connection.target,
+                        "database": connection.url,
                         "server_version": connection.server_version,
                         "folder": migrations.dir,
                         "plan": plan,

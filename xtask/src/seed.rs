@@ -9,16 +9,22 @@ use authdb::Environment;
 use authdb::seed::{self, Counts, SyntheticTable};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use xshell::Shell;
 
 use crate::cli;
-use crate::target::{duration, print_header};
+use crate::database::print_header;
+use crate::human::duration;
 
 impl cli::Seed {
-    pub fn run(self) -> Result<ExitCode> {
+    pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
         crate::block_on(async {
             let env = Environment::load(&std::env::current_dir()?);
-            let (info, mut connection) =
-                seed::open(&env, self.target.database_url.as_deref(), self.allow_remote).await?;
+            let (info, mut connection) = seed::open(
+                &env,
+                self.database.database_url.as_deref(),
+                self.allow_remote,
+            )
+            .await?;
             if !self.json {
                 print_header(&info, &connection);
             }
@@ -38,7 +44,7 @@ impl cli::Seed {
             };
             let ms = started.elapsed().as_secs_f64() * 1000.0;
             if self.json {
-                let body = json!({"ok": true, "target": connection.target, "inserted": counts, "duration_ms": ms});
+                let body = json!({"ok": true, "database": connection.url, "inserted": counts, "duration_ms": ms});
                 println!("{body:#}");
             } else {
                 print_counts(&counts, self.users.is_none(), ms);

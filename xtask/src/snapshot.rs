@@ -3,25 +3,55 @@
 //! databases with, and its picture to `migrations/schema.md`. `--check` only says whether both
 //! committed files are current.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use authdb::snapshot::{PICTURE_FILE, SNAPSHOT_FILE, diff};
+use authdb::snapshot::{Difference, PICTURE_FILE, SNAPSHOT_FILE, diff};
 use authdb::{Migrations, Snapshot};
+use serde::Serialize;
+use serde_json::json;
 use xshell::Shell;
 
 use authdb_server::Docker;
 
 use crate::cli;
 
+/// How a committed file compares with what the migrations create now.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum State {
+    Current,
+    Stale,
+    Missing,
+}
+
+/// What `--check` found in the committed snapshot.
+#[derive(Debug, Serialize)]
+struct SnapshotCheck {
+    path: PathBuf,
+    state: State,
+    /// The version the file says, when it differs from the migrations'.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_version: Option<Option<i64>>,
+    differences: Vec<Difference>,
+}
+
 impl cli::Snapshot {
-    pub fn run(self) -> Result<ExitCode> {
+    pub fn run(self, sh: &Shell) -> Result<ExitCode> {
         let dir = crate::migrations_dir(self.migrations.as_deref());
         let migrations = Migrations::load(&dir)?;
-        let sh = Shell::new()?;
-        let docker = Docker::connect(&sh)?;
-        let server = authdb_server::throwaway(&docker, "snapshot", &mut |line| println!("{line}"))?;
+        let docker = Docker::connect(sh)?;
+        // With --json, stdout holds the one JSON object: progress goes to stderr.
+        let json = self.json;
+        let mut say = |line: &str| {
+            if json {
+                eprintln!("{line}")
+            } else {
+                println!("{line}")
+            }
+        };
+        let server = authdb_server::throwaway(&docker, "snapshot", &mut say)?;
         let image = server.image.clone();
         let (fresh, server_version) = crate::block_on(async {
             let (_, mut connection) = server.connect("postgres").await?;
@@ -35,65 +65,116 @@ impl cli::Snapshot {
         let picture_path = dir.join(PICTURE_FILE);
         let text = fresh.to_text();
         let picture = fresh.to_picture();
+        let about = json!({
+            "folder": migrations.dir,
+            "version": fresh.version,
+            "tables": fresh.tables.len(),
+            "functions": fresh.functions.len(),
+            "server_version": server_version,
+            "image": image,
+        });
         if self.check {
             let committed = Snapshot::load(&dir)?;
-            let snapshot_current = committed.to_text() == text;
-            let committed_picture = read_if_there(&picture_path)?;
-            let picture_current = committed_picture.as_deref() == Some(picture.as_str());
-            if snapshot_current && picture_current {
-                println!(
-                    "{} and {} are up to date",
-                    path.display(),
-                    picture_path.display()
-                );
-                return Ok(ExitCode::SUCCESS);
+            let snapshot = if committed.to_text() == text {
+                SnapshotCheck {
+                    path: SNAPSHOT_FILE.into(),
+                    state: State::Current,
+                    file_version: None,
+                    differences: Vec::new(),
+                }
+            } else {
+                SnapshotCheck {
+                    path: SNAPSHOT_FILE.into(),
+                    state: State::Stale,
+                    file_version: (committed.version != fresh.version).then_some(committed.version),
+                    differences: diff(&committed, &fresh),
+                }
+            };
+            let picture_state = match read_if_there(&picture_path)? {
+                Some(committed) if committed == picture => State::Current,
+                Some(_) => State::Stale,
+                None => State::Missing,
+            };
+            let current =
+                matches!(snapshot.state, State::Current) && matches!(picture_state, State::Current);
+            if self.json {
+                let mut body = about;
+                body["ok"] = current.into();
+                body["snapshot"] = serde_json::to_value(&snapshot)?;
+                body["picture"] = json!({"path": PICTURE_FILE, "state": picture_state});
+                println!("{body:#}");
+            } else {
+                print_check(&path, &picture_path, &snapshot, &picture_state, &fresh);
             }
-            if !snapshot_current {
-                report_stale_snapshot(&path, &committed, &fresh);
-            }
-            if !picture_current {
-                let state = match committed_picture {
-                    Some(_) => "is out of date",
-                    None => "is missing",
-                };
-                println!(
-                    "{} {state}: run `cargo xtask snapshot` and commit it",
-                    picture_path.display()
-                );
-            }
-            return Ok(ExitCode::FAILURE);
+            return Ok(if current {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
         }
         std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
         std::fs::write(&picture_path, &picture)
             .with_context(|| format!("writing {}", picture_path.display()))?;
-        println!(
-            "wrote {} and {} (version {}: {}, {}) from PostgreSQL {server_version} ({image})",
-            path.display(),
-            picture_path.display(),
-            version(fresh.version),
-            count(fresh.tables.len(), "table"),
-            count(fresh.functions.len(), "function")
-        );
+        if self.json {
+            let mut body = about;
+            body["ok"] = true.into();
+            body["written"] = json!([SNAPSHOT_FILE, PICTURE_FILE]);
+            println!("{body:#}");
+        } else {
+            println!(
+                "wrote {} and {} (version {}: {}, {}) from PostgreSQL {server_version} ({image})",
+                path.display(),
+                picture_path.display(),
+                version(fresh.version),
+                count(fresh.tables.len(), "table"),
+                count(fresh.functions.len(), "function")
+            );
+        }
         Ok(ExitCode::SUCCESS)
     }
 }
 
-fn report_stale_snapshot(path: &Path, committed: &Snapshot, fresh: &Snapshot) {
-    println!(
-        "{} is out of date: run `cargo xtask snapshot` and commit it. What the migrations create \
-         now, compared with the file:",
-        path.display()
-    );
-    if committed.version != fresh.version {
+fn print_check(
+    path: &Path,
+    picture_path: &Path,
+    snapshot: &SnapshotCheck,
+    picture: &State,
+    fresh: &Snapshot,
+) {
+    if let (State::Current, State::Current) = (&snapshot.state, picture) {
         println!(
-            "version: {}, the file says {}",
-            version(fresh.version),
-            version(committed.version)
+            "{} and {} are up to date",
+            path.display(),
+            picture_path.display()
         );
+        return;
     }
-    for difference in diff(committed, fresh) {
-        println!("{difference}");
+    if let State::Stale = snapshot.state {
+        println!(
+            "{} is out of date: run `cargo xtask snapshot` and commit it. What the migrations \
+             create now, compared with the file:",
+            path.display()
+        );
+        if let Some(file_version) = snapshot.file_version {
+            println!(
+                "version: {}, the file says {}",
+                version(fresh.version),
+                version(file_version)
+            );
+        }
+        for difference in &snapshot.differences {
+            println!("{difference}");
+        }
     }
+    let state = match picture {
+        State::Current => return,
+        State::Stale => "is out of date",
+        State::Missing => "is missing",
+    };
+    println!(
+        "{} {state}: run `cargo xtask snapshot` and commit it",
+        picture_path.display()
+    );
 }
 
 /// The file's text with CRLF read as LF (a Windows checkout is not a change), or none.
@@ -106,7 +187,7 @@ fn read_if_there(path: &Path) -> Result<Option<String>> {
 }
 
 fn version(v: Option<i64>) -> String {
-    crate::target::version(v)
+    crate::human::version(v)
 }
 
 fn count(n: usize, noun: &str) -> String {

@@ -6,15 +6,16 @@ use std::process::ExitCode;
 use anyhow::Result;
 use authdb::State;
 use serde_json::json;
+use xshell::Shell;
 
 use crate::cli;
-use crate::target::print_header;
+use crate::database::print_header;
 
 impl cli::Status {
-    pub fn run(self) -> Result<ExitCode> {
-        let migrations = self.target.migrations()?;
+    pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
+        let migrations = self.folder.migrations()?;
         crate::block_on(async {
-            let (info, connection) = self.target.connect().await?;
+            let (info, connection) = self.database.connect().await?;
             let status = authdb::status(&connection.client, &migrations).await?;
             let entries = &status.entries;
             let count = |state| entries.iter().filter(|e| e.state == state).count();
@@ -22,7 +23,7 @@ impl cli::Status {
             if self.json {
                 let body = json!({
                     "ok": broken == 0,
-                    "target": connection.target,
+                    "database": connection.url,
                     "server_version": connection.server_version,
                     "folder": migrations.dir,
                     "migrations": entries,

@@ -1,21 +1,27 @@
 //! `cargo xtask test-db`: the test suite against real PostgreSQL. It picks the image the tests
 //! use (AUTHDB_POSTGRES_IMAGE, else the official image if it is here or can be pulled, else the
 //! offline image, built if needed) and runs the workspace's test binaries side by side.
+//!
+//! Side by side because `cargo test` runs binaries one after another; each of ours starts its own
+//! PostgreSQL container and spends most of its time waiting on it, so running them at once makes
+//! the suite take as long as its slowest binary.
 
-use std::process::ExitCode;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Output, Stdio};
+use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
 use xshell::Shell;
 
 use authdb_server::{Docker, offline};
 
-use crate::{cli, project_root, suite};
+use crate::{cli, project_root};
 
 impl cli::TestDb {
-    pub fn run(self) -> Result<ExitCode> {
-        let sh = Shell::new()?;
+    pub fn run(self, sh: &Shell) -> Result<ExitCode> {
         sh.change_dir(project_root());
-        let docker = Docker::connect(&sh)?;
+        let docker = Docker::connect(sh)?;
         // What test binaries killed outright left (Ctrl-C is handled by each binary's watchdog).
         authdb_server::interrupt::sweep(&docker, &mut |line| println!("{line}"))?;
         let image = authdb_server::image::choose(&docker, &mut |line| println!("{line}"))?;
@@ -24,7 +30,7 @@ impl cli::TestDb {
             println!("{line}")
         })?;
         println!("testing against {image}");
-        let tally = suite::run(&image, &self.test_args)?;
+        let tally = run_binaries(sh, &image, &self.test_args)?;
         // One closing line over all test binaries, for people and for CI logs.
         println!(
             "test-db: {} passed, {} failed, {} ignored",
@@ -38,4 +44,151 @@ impl cli::TestDb {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// The counts from every binary's "test result:" line.
+#[derive(Debug, Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+    /// Every binary exited 0.
+    success: bool,
+}
+
+/// A test executable as cargo reports it.
+struct TestBinary {
+    /// "authdb tests/postgres", for the log.
+    label: String,
+    executable: PathBuf,
+    /// Where cargo test would run it: its package's directory.
+    cwd: PathBuf,
+}
+
+/// Builds the tests, runs every binary at once with `args` (filters, `--nocapture`) and the
+/// image in `AUTHDB_POSTGRES_IMAGE`, prints each one's output as it finishes, and adds up.
+/// (`std::process::Command`: xshell runs one command to its end, and these must run at once.)
+fn run_binaries(sh: &Shell, image: &str, args: &[String]) -> Result<Tally> {
+    let binaries = build(sh)?;
+    let started = Instant::now();
+    let children: Vec<_> = binaries
+        .iter()
+        .map(|binary| {
+            Command::new(&binary.executable)
+                .args(args)
+                .env(authdb_server::image::VARIABLE, image)
+                .current_dir(&binary.cwd)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .with_context(|| format!("starting {}", binary.executable.display()))
+        })
+        .collect::<Result<_>>()?;
+    let mut tally = Tally {
+        success: true,
+        ..Tally::default()
+    };
+    for (binary, child) in binaries.iter().zip(children) {
+        let output = child.wait_with_output()?;
+        report(binary, &output, started, &mut tally);
+    }
+    Ok(tally)
+}
+
+fn report(binary: &TestBinary, output: &Output, started: Instant, tally: &mut Tally) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!(
+        "---- {} (done after {:.1} s)",
+        binary.label,
+        started.elapsed().as_secs_f64()
+    );
+    print!("{stdout}");
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    tally.success &= output.status.success();
+    for line in stdout.lines() {
+        let Some(result) = line.strip_prefix("test result: ") else {
+            continue;
+        };
+        for part in result.split([';', '.']) {
+            let mut words = part.split_whitespace();
+            if let (Some(n), Some(what)) = (words.next(), words.next()) {
+                let n: u64 = n.parse().unwrap_or(0);
+                match what {
+                    "passed" => tally.passed += n,
+                    "failed" => tally.failed += n,
+                    "ignored" => tally.ignored += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Message {
+    reason: String,
+    /// Cargo's name for the crate part built (lib, test file, binary).
+    #[serde(rename = "target")]
+    unit: Option<Unit>,
+    profile: Option<Profile>,
+    executable: Option<PathBuf>,
+    manifest_path: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+struct Unit {
+    name: String,
+    kind: Vec<String>,
+    src_path: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct Profile {
+    test: bool,
+}
+
+/// `cargo test --no-run`, reading the executables from its JSON messages.
+fn build(sh: &Shell) -> Result<Vec<TestBinary>> {
+    let args = [
+        "test",
+        "--workspace",
+        "--no-run",
+        "--message-format=json-render-diagnostics",
+    ];
+    // Its messages on stdout; the compiler's diagnostics reach the terminal on stderr.
+    let stdout = crate::cargo::cargo(sh, &args)
+        .quiet()
+        .read()
+        .map_err(|_| anyhow::anyhow!("the tests do not build"))?;
+    let mut binaries = Vec::new();
+    for line in stdout.lines() {
+        let Ok(message) = serde_json::from_str::<Message>(line) else {
+            continue;
+        };
+        let (Some(unit), Some(profile), Some(executable), Some(manifest)) = (
+            message.unit,
+            message.profile,
+            message.executable,
+            message.manifest_path,
+        ) else {
+            continue;
+        };
+        if message.reason != "compiler-artifact" || !profile.test {
+            continue;
+        }
+        let cwd = manifest.parent().unwrap_or(&project_root()).to_path_buf();
+        let kind = unit.kind.join(",");
+        let file = unit
+            .src_path
+            .strip_prefix(&cwd)
+            .unwrap_or(&unit.src_path)
+            .display()
+            .to_string();
+        binaries.push(TestBinary {
+            label: format!("{} ({kind}, {file})", unit.name),
+            executable,
+            cwd,
+        });
+    }
+    Ok(binaries)
 }

@@ -8,22 +8,24 @@ use anyhow::Result;
 use authdb::Snapshot;
 use authdb::snapshot::SNAPSHOT_FILE;
 use serde_json::json;
+use xshell::Shell;
 
 use crate::cli;
-use crate::target::{print_header, version};
+use crate::database::print_header;
+use crate::human::version;
 
 impl cli::Verify {
-    pub fn run(self) -> Result<ExitCode> {
-        let migrations = self.target.migrations()?;
+    pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
+        let migrations = self.folder.migrations()?;
         let snapshot = Snapshot::load(&migrations.dir)?;
         crate::block_on(async {
-            let (info, connection) = self.target.connect().await?;
+            let (info, connection) = self.database.connect().await?;
             let report = authdb::verify(&connection.client, &migrations, &snapshot).await?;
             let problems = report.problems();
             if self.json {
                 let body = json!({
                     "ok": problems.is_empty(),
-                    "target": connection.target,
+                    "database": connection.url,
                     "server_version": connection.server_version,
                     "folder": migrations.dir,
                     "problems": problems,

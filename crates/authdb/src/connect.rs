@@ -85,7 +85,7 @@ impl Retry {
 pub struct Connection {
     pub client: Client,
     /// The redacted URL.
-    pub target: String,
+    pub url: String,
     /// `server_version` without the packager's suffix, e.g. "17.2".
     pub server_version: String,
     /// The connection goes through a transaction-mode pooler (Neon's `-pooler` endpoints), so
@@ -122,7 +122,7 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
     // A simple query: one round trip, where a prepared one takes two. Still part of connecting,
     // so bounded by the same deadline.
     let failed = |reason: String, source| Error::Connect {
-        target: info.redacted.clone(),
+        url: info.redacted.clone(),
         reason,
         source,
     };
@@ -144,7 +144,7 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
         .to_string();
     Ok(Connection {
         client,
-        target: info.redacted.clone(),
+        url: info.redacted.clone(),
         server_version,
         through_pooler: info.is_neon_pooler(),
     })
@@ -219,7 +219,7 @@ where
         let (reason, source) = failure.into_reason(&info.host());
         return Err(if attempt > 1 {
             Error::Unreachable {
-                target: info.redacted.clone(),
+                url: info.redacted.clone(),
                 attempts: attempt,
                 seconds: started.elapsed().as_secs_f64(),
                 reason,
@@ -227,7 +227,7 @@ where
             }
         } else {
             Error::Connect {
-                target: info.redacted.clone(),
+                url: info.redacted.clone(),
                 reason,
                 source,
             }
@@ -243,7 +243,7 @@ fn tls_connector(info: &ConnInfo) -> Result<MakeTlsConnector> {
             source,
         })?;
         let cert = Certificate::from_pem(&pem).map_err(|e| Error::Connect {
-            target: info.redacted.clone(),
+            url: info.redacted.clone(),
             reason: format!("sslrootcert={}: not a PEM certificate: {e}", path.display()),
             source: None,
         })?;
@@ -262,7 +262,7 @@ fn tls_connector(info: &ConnInfo) -> Result<MakeTlsConnector> {
         }
     }
     let connector = builder.build().map_err(|e| Error::Connect {
-        target: info.redacted.clone(),
+        url: info.redacted.clone(),
         reason: format!("cannot set up TLS: {e}"),
         source: None,
     })?;

@@ -176,7 +176,7 @@ impl ConnInfo {
             }
         };
         if tls == Tls::Disable && !loopback && !allow_insecure {
-            return Err(Error::InsecureRemote { target: redacted });
+            return Err(Error::InsecureRemote { url: redacted });
         }
         if let Some(path) = &root_cert
             && !path.is_file()

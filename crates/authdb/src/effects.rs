@@ -1,7 +1,7 @@
 //! What a script does, read from its SQL rather than learned by running it. Rollback's plan (what
 //! the down files will drop, delete or change, shown before anyone confirms) and `--dry-run` are
 //! built from this and from read-only catalog queries, so planning never executes a line of user
-//! SQL on the target: some effects (a sequence's `setval`, a `COMMIT`) could not be undone.
+//! SQL on the database: some effects (a sequence's `setval`, a `COMMIT`) could not be undone.
 //!
 //! Statements are found by the folder's splitter and parsed one at a time by squawk's parser.
 

@@ -54,25 +54,25 @@ pub enum Error {
         source: Option<tokio_postgres::Error>,
     },
     #[error(
-        "refusing to connect to {target} without TLS (sslmode=disable): the password and the data would \
+        "refusing to connect to {url} without TLS (sslmode=disable): the password and the data would \
          cross the network in clear. Use sslmode=require, or set AUTHDB_ALLOW_INSECURE=1 if this network \
          is private"
     )]
-    InsecureRemote { target: String },
+    InsecureRemote { url: String },
 
     // Connecting.
-    #[error("cannot connect to {target}: {reason}")]
+    #[error("cannot connect to {url}: {reason}")]
     Connect {
-        target: String,
+        url: String,
         reason: String,
         /// The driver's error, with its SQLSTATE when the server refused; `None` when the
         /// failure was not the driver's (no answer in time, a CA file that is not PEM).
         #[source]
         source: Option<tokio_postgres::Error>,
     },
-    #[error("cannot connect to {target} after {attempts} attempts over {seconds:.1} s: {reason}")]
+    #[error("cannot connect to {url} after {attempts} attempts over {seconds:.1} s: {reason}")]
     Unreachable {
-        target: String,
+        url: String,
         attempts: u32,
         seconds: f64,
         reason: String,
@@ -155,9 +155,9 @@ pub enum Error {
     #[error("nothing to roll back: the database has no applied migrations")]
     NothingToRollBack,
     #[error(
-        "--to {target}: the database is at version {latest}, so there is nothing above {target} to roll back"
+        "--to {to}: the database is at version {latest}, so there is nothing above {to} to roll back"
     )]
-    RollbackTargetNotBelow { target: i64, latest: i64 },
+    RollbackToNotBelow { to: i64, latest: i64 },
     #[error(
         "the database changed between the plan and the rollback (another migrate or rollback ran): \
          nothing was rolled back; run the rollback again to see the new plan"
@@ -166,11 +166,11 @@ pub enum Error {
 
     // Seeding.
     #[error(
-        "refusing to seed {target}: it is not on this machine, and demo accounts with a published \
+        "refusing to seed {url}: it is not on this machine, and demo accounts with a published \
          password must not reach production by accident. Pass --allow-remote if this database is \
          really meant for test data"
     )]
-    SeedRemote { target: String },
+    SeedRemote { url: String },
     #[error("cannot seed {users} synthetic users: the number must be from 1 to {max}")]
     SeedUsers { users: u64, max: u64 },
 

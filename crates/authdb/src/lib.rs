@@ -26,6 +26,7 @@ pub mod rollback;
 pub mod runner;
 pub mod seed;
 pub mod snapshot;
+pub mod status;
 pub mod tracking;
 mod transaction;
 pub mod verify;
@@ -44,7 +45,8 @@ pub use redact::{looks_like_connection_string, redact};
 pub use rollback::{RollbackOptions, RollbackPlan, RollbackTo, plan_rollback, rollback};
 pub use runner::{
     DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, MigrateOptions,
-    MigrateReport, Status, Step, migrate, status,
+    MigrateReport, Step, migrate,
 };
 pub use snapshot::{Difference, Snapshot};
+pub use status::{Status, status};
 pub use verify::{VerifyReport, verify};

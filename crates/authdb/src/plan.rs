@@ -228,7 +228,7 @@ mod tests {
     }
 
     #[test]
-    fn refuses_targets_it_cannot_reach() {
+    fn refuses_versions_it_cannot_reach() {
         let f = folder(&[1, 2, 3]);
         let done = applied(&f, &[1, 2]);
         let err = pending(&f, &done, Some(7)).unwrap_err().to_string();

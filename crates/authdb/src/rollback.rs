@@ -403,7 +403,7 @@ async fn select<'a>(
             });
         }
         RollbackTo::Version(v) if v >= latest => {
-            return Err(Error::RollbackTargetNotBelow { target: v, latest });
+            return Err(Error::RollbackToNotBelow { to: v, latest });
         }
         RollbackTo::Version(v) => Some(v),
     };

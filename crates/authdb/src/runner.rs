@@ -298,22 +298,3 @@ impl From<&MigrateOptions> for Timeouts {
         }
     }
 }
-
-/// What `status` reports: every migration with its state, and why migrate would refuse to run.
-#[derive(Debug, Clone, Serialize)]
-pub struct Status {
-    pub entries: Vec<plan::Entry>,
-    /// The error migrate would stop with (a modified, missing or different migration), if any.
-    pub refusal: Option<String>,
-}
-
-/// Every migration with its state, without taking the lock or changing anything.
-pub async fn status(client: &Client, migrations: &Migrations) -> Result<Status> {
-    let applied = tracking::read(client).await?;
-    Ok(Status {
-        entries: plan::compare(migrations, &applied),
-        refusal: plan::check_history(migrations, &applied)
-            .err()
-            .map(|e| e.to_string()),
-    })
-}

@@ -90,7 +90,7 @@ async fn main() -> Result<()> {
     println!("{table}");
     let missed = rows.iter().filter(|r| r.met() == Some(false)).count();
     if missed > 0 {
-        eprintln!("bench: {missed} target(s) missed");
+        eprintln!("bench: {missed} goal(s) missed");
     }
     Ok(())
 }

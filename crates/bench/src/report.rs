@@ -1,12 +1,12 @@
 //! The results table: one row per claim, its baseline from the same run, the ratio between the
-//! two (the part that holds on any machine), and whether the issue's target is met.
+//! two (the part that holds on any machine), and whether the issue's goal is met.
 
 use std::fmt::Write;
 
 use crate::measure::Sample;
 
 #[derive(Debug, Clone, Copy)]
-enum Target {
+enum Goal {
     None,
     /// The median must be below this many milliseconds.
     UnderMs(f64),
@@ -25,7 +25,7 @@ pub struct Row {
     sample: Sample,
     unit: Unit,
     baseline: Option<(String, Sample)>,
-    target: Target,
+    goal: Goal,
     note: Option<String>,
 }
 
@@ -36,7 +36,7 @@ impl Row {
             sample,
             unit: Unit::Ms,
             baseline: None,
-            target: Target::None,
+            goal: Goal::None,
             note: None,
         }
     }
@@ -54,12 +54,12 @@ impl Row {
     }
 
     pub fn under_ms(mut self, ms: f64) -> Row {
-        self.target = Target::UnderMs(ms);
+        self.goal = Goal::UnderMs(ms);
         self
     }
 
     pub fn at_most_times(mut self, ratio: f64) -> Row {
-        self.target = Target::AtMostTimes(ratio);
+        self.goal = Goal::AtMostTimes(ratio);
         self
     }
 
@@ -77,12 +77,12 @@ impl Row {
         Some(self.sample.median() / baseline.median())
     }
 
-    /// Whether the target is met; `None` when there is none.
+    /// Whether the goal is met; `None` when there is none.
     pub fn met(&self) -> Option<bool> {
-        match self.target {
-            Target::None => None,
-            Target::UnderMs(ms) => Some(self.sample.median() < ms),
-            Target::AtMostTimes(ratio) => self.ratio().map(|r| r <= ratio),
+        match self.goal {
+            Goal::None => None,
+            Goal::UnderMs(ms) => Some(self.sample.median() < ms),
+            Goal::AtMostTimes(ratio) => self.ratio().map(|r| r <= ratio),
         }
     }
 
@@ -100,7 +100,7 @@ impl Row {
 pub fn markdown(rows: &[Row], header: &str) -> String {
     let mut out = String::from(header);
     out.push_str(
-        "\n| scenario | median | min–max | baseline (same run) | baseline median | ratio | target | met |\n\
+        "\n| scenario | median | min–max | baseline (same run) | baseline median | ratio | goal | met |\n\
          |---|---|---|---|---|---|---|---|\n",
     );
     for row in rows {
@@ -112,10 +112,10 @@ pub fn markdown(rows: &[Row], header: &str) -> String {
             r if r < 0.1 => format!("{r:.3}×"),
             r => format!("{r:.2}×"),
         });
-        let target = match row.target {
-            Target::None => "-".to_string(),
-            Target::UnderMs(ms) => format!("< {}", row.value(ms)),
-            Target::AtMostTimes(r) => format!("ratio ≤ {r}"),
+        let goal = match row.goal {
+            Goal::None => "-".to_string(),
+            Goal::UnderMs(ms) => format!("< {}", row.value(ms)),
+            Goal::AtMostTimes(r) => format!("ratio ≤ {r}"),
         };
         let met = match row.met() {
             None => "-",
@@ -128,7 +128,7 @@ pub fn markdown(rows: &[Row], header: &str) -> String {
         }
         let _ = writeln!(
             out,
-            "| {name} | {} | {}–{} | {baseline} | {baseline_median} | {ratio} | {target} | {met} |",
+            "| {name} | {} | {}–{} | {baseline} | {baseline_median} | {ratio} | {goal} | {met} |",
             row.value(row.sample.median()),
             row.value(row.sample.min()),
             row.value(row.sample.max()),

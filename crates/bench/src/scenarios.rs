@@ -206,7 +206,7 @@ pub async fn seed(s: &mut Server, runs: usize) -> Result<Row> {
     )
     .at_most_times(0.1)
     .note(format!(
-        "whole seed: median {:.1} s (target < 15 s)",
+        "whole seed: median {:.1} s (goal < 15 s)",
         copy.median() / 1000.0
     )))
 }
@@ -281,7 +281,7 @@ pub fn lint(s: &Server, runs: usize) -> Result<Vec<Row>> {
         Row::new("`lint` on 1,000 generated migrations", thousand)
             .baseline("`lint` on the repository's migrations", repo.clone())
             .under_ms(200.0),
-        // No target of the issues: nobody has 1,000 migrations not yet recorded, but it shows
+        // No goal of the issues: nobody has 1,000 migrations not yet recorded, but it shows
         // what checking one statement costs.
         Row::new(
             "`lint` on 1,000 generated migrations, none recorded (every statement checked)",

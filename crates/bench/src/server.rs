@@ -3,6 +3,8 @@
 //! other's caches.
 
 use std::path::{Path, PathBuf};
+// `std::process::Command`, not xshell: the benchmark times the child and reads its peak memory
+// (wait4), which needs the process itself.
 use std::process::Command;
 
 use anyhow::{Context, Result};

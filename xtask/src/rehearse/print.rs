@@ -3,7 +3,7 @@
 
 use authdb::rehearse::{self, Problem, Rehearsal, StepReport};
 
-use crate::target::duration;
+use crate::human::duration;
 
 pub fn print_report(report: &Rehearsal, users: u64, server_version: &str, image: &str) {
     let probe = &report.probe;

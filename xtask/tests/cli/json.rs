@@ -44,7 +44,7 @@ async fn every_failure_is_a_json_object_on_stdout() {
         assert_eq!(body["ok"], false, "{command}");
         let error = body["error"].as_str().unwrap();
         assert!(error.contains("does not exist"), "{command}: {error}");
-        assert!(body.get("target").is_none(), "{command}: {body}");
+        assert!(body.get("database").is_none(), "{command}: {body}");
 
         // The URL, before connecting.
         let (code, body, _) = json(
@@ -93,7 +93,7 @@ async fn every_failure_is_a_json_object_on_stdout() {
     );
     assert_eq!(code, Some(1));
     assert_eq!(body["ok"], false);
-    assert!(body["target"].as_str().unwrap().contains("postgres:***@"));
+    assert!(body["database"].as_str().unwrap().contains("postgres:***@"));
     assert!(body["server_version"].as_str().is_some());
     let error = body["error"].as_str().unwrap();
     assert!(
@@ -191,4 +191,20 @@ fn new_reports_its_files_as_json() {
             .contains("is not a migration name"),
         "{body}"
     );
+}
+
+/// The commands without a database report their failures as JSON too: a folder `snapshot` and
+/// `lint` cannot read is an error object, not text on stdout.
+#[test]
+fn snapshot_and_lint_fail_as_json_too() {
+    let cwd = tempfile::tempdir().unwrap();
+    let missing = cwd.path().join("no-such-folder");
+    let missing = missing.to_str().unwrap();
+    for command in ["snapshot", "lint"] {
+        let (code, body, _) = json(cwd.path(), &[command, "--migrations", missing]);
+        assert_eq!(code, Some(1), "{command}: {body}");
+        assert_eq!(body["ok"], false, "{command}: {body}");
+        let error = body["error"].as_str().unwrap();
+        assert!(error.contains("does not exist"), "{command}: {error}");
+    }
 }

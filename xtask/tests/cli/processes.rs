@@ -231,7 +231,7 @@ async fn json_output_reports_each_step_and_errors() {
     assert_eq!(body["ok"], true);
     assert_eq!(body["report"]["to_version"], 2);
     assert_eq!(body["report"]["steps"].as_array().unwrap().len(), 2);
-    assert!(body["target"].as_str().unwrap().contains(":***@"));
+    assert!(body["database"].as_str().unwrap().contains(":***@"));
 
     let output = xtask(cwd.path())
         .args([

@@ -61,7 +61,7 @@ async fn verify_reports_drift_in_words_and_exits_1() {
         ]
     );
     assert!(
-        stdout.starts_with("target postgres://postgres:***@"),
+        stdout.starts_with("database postgres://postgres:***@"),
         "{stdout}"
     );
 
@@ -253,4 +253,32 @@ fn snapshot_writes_the_committed_files_and_check_finds_a_stale_one() {
         "{stdout}"
     );
     assert!(Path::new(&dir).join("schema.snapshot").is_file());
+
+    // The same check for CI: one JSON object on stdout, the difference as data.
+    let (code, stdout, stderr) = run(&["snapshot", "--migrations", &dir, "--check", "--json"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let body: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!(body["ok"], false, "{body}");
+    assert_eq!(body["snapshot"]["state"], "stale", "{body}");
+    assert_eq!(body["snapshot"]["path"], "schema.snapshot", "{body}");
+    assert_eq!(body["picture"]["state"], "current", "{body}");
+    let differences = body["snapshot"]["differences"].as_array().unwrap();
+    assert_eq!(differences.len(), 1, "{body}");
+    assert_eq!(differences[0]["name"], "sessions_user_id_idx", "{body}");
+    assert_eq!(body["version"], latest, "{body}");
+
+    // Writing, with --json: what was written, and nothing else on stdout.
+    let (code, stdout, stderr) = run(&["snapshot", "--migrations", &dir, "--json"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let body: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!(body["ok"], true, "{body}");
+    assert_eq!(
+        body["written"],
+        serde_json::json!(["schema.snapshot", "schema.md"])
+    );
+    assert_eq!(body["tables"], expected.tables.len(), "{body}");
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("schema.snapshot")).unwrap(),
+        committed
+    );
 }

@@ -11,13 +11,13 @@ use serde_json::Value;
 use crate::runner::{self, Context, Job};
 
 /// A database for one test, reached as a role with a password no other text contains.
-struct Target {
+struct Production {
     db: testdb::TestDb,
     url: String,
     password: String,
 }
 
-async fn target(db: testdb::TestDb) -> Target {
+async fn production(db: testdb::TestDb) -> Production {
     let role = format!("deployer_{}", db.name);
     let password = format!("Pw-{}-never-printed", db.name.replace('_', "-"));
     db.connect()
@@ -30,7 +30,7 @@ async fn target(db: testdb::TestDb) -> Target {
     let (scheme, rest) = db.url.split_once("://").expect("a URL");
     let (_, host) = rest.split_once('@').expect("a URL with credentials");
     let url = format!("{scheme}://{role}:{password}@{host}");
-    Target { db, url, password }
+    Production { db, url, password }
 }
 
 /// The highest version recorded in the tracking table, if any.
@@ -52,7 +52,7 @@ fn deploy(ctx: &Context, job: &str) -> Job {
     runner::run(&crate::workflow("deploy-migrations.yml"), job, ctx)
 }
 
-/// A push to main with the DATABASE_URL secret set to the target.
+/// A push to main with the DATABASE_URL secret set to this production database.
 fn push(workspace: &Path, url: &str) -> Context {
     let mut ctx = Context::new(workspace, "push");
     ctx.secrets.insert("DATABASE_URL".into(), url.into());
@@ -72,10 +72,10 @@ const VERIFY: &str = "Migrate, then verify/Verify";
 
 #[tokio::test]
 async fn a_deploy_migrates_verifies_and_keeps_the_json_report() {
-    let target = target(testdb::empty_database().await).await;
+    let production = production(testdb::empty_database().await).await;
     let workspace = runner::workspace();
     let (count, latest) = repository();
-    let job = deploy(&push(workspace.path(), &target.url), "migrate");
+    let job = deploy(&push(workspace.path(), &production.url), "migrate");
     assert!(!job.failed(), "{}", job.log());
     assert!(job.step(VERIFY).ran);
 
@@ -97,15 +97,15 @@ async fn a_deploy_migrates_verifies_and_keeps_the_json_report() {
         "{}",
         job.summary
     );
-    assert_eq!(version(&target.db).await, Some(latest));
+    assert_eq!(version(&production.db).await, Some(latest));
     assert!(
-        !job.everything().contains(&target.password),
+        !job.everything().contains(&production.password),
         "{}",
         job.everything()
     );
 
     // The next push finds nothing to do.
-    let again = deploy(&push(workspace.path(), &target.url), "migrate");
+    let again = deploy(&push(workspace.path(), &production.url), "migrate");
     assert!(!again.failed(), "{}", again.log());
     assert!(
         again
@@ -118,16 +118,16 @@ async fn a_deploy_migrates_verifies_and_keeps_the_json_report() {
 
 #[tokio::test]
 async fn a_failed_deploy_names_the_migration_and_says_nothing_was_applied() {
-    let target = target(testdb::empty_database().await).await;
+    let production = production(testdb::empty_database().await).await;
     // A table made by hand where 002 creates one.
-    let client = target.db.connect().await;
+    let client = production.db.connect().await;
     client
         .batch_execute("CREATE TABLE sessions (id int)")
         .await
         .unwrap();
     let workspace = runner::workspace();
     let (count, _) = repository();
-    let job = deploy(&push(workspace.path(), &target.url), "migrate");
+    let job = deploy(&push(workspace.path(), &production.url), "migrate");
 
     let migrate = job.step(MIGRATE);
     assert_eq!(migrate.code, 1, "{}", job.log());
@@ -167,7 +167,7 @@ async fn a_failed_deploy_names_the_migration_and_says_nothing_was_applied() {
     );
     assert_eq!(testdb::tables(&client).await, ["sessions"]);
     assert!(
-        !job.everything().contains(&target.password),
+        !job.everything().contains(&production.password),
         "{}",
         job.everything()
     );
@@ -175,17 +175,17 @@ async fn a_failed_deploy_names_the_migration_and_says_nothing_was_applied() {
 
 #[tokio::test]
 async fn a_deploy_that_fails_after_earlier_runs_says_which_version_the_database_is_at() {
-    let target = target(testdb::empty_database().await).await;
+    let production = production(testdb::empty_database().await).await;
     let workspace = runner::workspace();
     let (count, _) = repository();
     // An earlier deploy took the database to version 6; then someone built 007's index by hand.
     let earlier = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["migrate", "--to", "6", "--database-url", &target.url])
+        .args(["migrate", "--to", "6", "--database-url", &production.url])
         .current_dir(workspace.path())
         .output()
         .unwrap();
     assert!(earlier.status.success(), "{earlier:?}");
-    target
+    production
         .db
         .connect()
         .await
@@ -193,7 +193,7 @@ async fn a_deploy_that_fails_after_earlier_runs_says_which_version_the_database_
         .await
         .unwrap();
 
-    let job = deploy(&push(workspace.path(), &target.url), "migrate");
+    let job = deploy(&push(workspace.path(), &production.url), "migrate");
     assert_eq!(job.step(MIGRATE).code, 1, "{}", job.log());
     let summary = &job.summary;
     assert!(
@@ -215,8 +215,8 @@ async fn a_deploy_that_fails_after_earlier_runs_says_which_version_the_database_
         summary.contains("| `007_email_unique_index` | pending |"),
         "{summary}"
     );
-    assert_eq!(version(&target.db).await, Some(6));
-    assert!(!job.everything().contains(&target.password));
+    assert_eq!(version(&production.db).await, Some(6));
+    assert!(!job.everything().contains(&production.password));
 }
 
 #[test]
@@ -248,10 +248,10 @@ fn rollback_to(workspace: &Path, url: &str, to: &str) -> Context {
 
 #[tokio::test]
 async fn a_rollback_by_hand_shows_its_plan_then_reverts_to_the_input_version() {
-    let target = target(testdb::migrated_database().await).await;
+    let production = production(testdb::migrated_database().await).await;
     let workspace = runner::workspace();
     let (count, latest) = repository();
-    let ctx = rollback_to(workspace.path(), &target.url, "6");
+    let ctx = rollback_to(workspace.path(), &production.url, "6");
 
     let plan = deploy(&ctx, "rollback-plan");
     assert!(!plan.failed(), "{}", plan.log());
@@ -272,14 +272,14 @@ async fn a_rollback_by_hand_shows_its_plan_then_reverts_to_the_input_version() {
         plan.summary
     );
     assert_eq!(
-        version(&target.db).await,
+        version(&production.db).await,
         Some(latest),
         "the plan changed the database"
     );
 
     let rollback = deploy(&ctx, "rollback");
     assert!(!rollback.failed(), "{}", rollback.log());
-    assert_eq!(version(&target.db).await, Some(6));
+    assert_eq!(version(&production.db).await, Some(6));
     assert!(
         rollback.summary.contains(&format!(
             "Now the database is at version 6 (6 applied, {} pending, 0 modified, 0 missing).",
@@ -290,7 +290,7 @@ async fn a_rollback_by_hand_shows_its_plan_then_reverts_to_the_input_version() {
     );
     assert!(artifact(&rollback, "rollback.txt").contains("reverted 008_email_unique_constraint"));
     for job in [&plan, &rollback] {
-        assert!(!job.everything().contains(&target.password));
+        assert!(!job.everything().contains(&production.password));
     }
 }
 

@@ -51,18 +51,18 @@ pub async fn open(
     allow_remote: bool,
 ) -> Result<(ConnInfo, Connection)> {
     let info = crate::connect::resolve(env, url_flag)?;
-    check_target(&info, allow_remote)?;
+    check_local(&info, allow_remote)?;
     let connection = connect(&info, Retry::default()).await?;
     Ok((info, connection))
 }
 
 /// Refuses a non-loopback database unless `allow_remote`.
-pub fn check_target(info: &ConnInfo, allow_remote: bool) -> Result<()> {
+pub fn check_local(info: &ConnInfo, allow_remote: bool) -> Result<()> {
     if info.loopback || allow_remote {
         return Ok(());
     }
     Err(Error::SeedRemote {
-        target: info.redacted.clone(),
+        url: info.redacted.clone(),
     })
 }
 

@@ -26,11 +26,8 @@ use crate::error::{Error, Result};
 pub use diff::diff;
 pub use difference::{Change, Difference, Object, Property};
 
-/// The snapshot's file name inside the migrations folder.
-pub const SNAPSHOT_FILE: &str = "schema.snapshot";
-
-/// The picture's file name inside the migrations folder, beside the snapshot.
-pub const PICTURE_FILE: &str = "schema.md";
+/// The folder's companions are named where the folder is defined.
+pub use authdb_folder::{PICTURE_FILE, SNAPSHOT_FILE};
 
 /// Everything the migrations create in the schema, sorted by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

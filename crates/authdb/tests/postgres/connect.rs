@@ -21,7 +21,7 @@ async fn connect_error(url: String, retry: Retry) -> String {
 }
 
 #[tokio::test]
-async fn connects_and_reports_the_server_version_and_redacted_target() {
+async fn connects_and_reports_the_server_version_and_redacted_url() {
     let db = testdb::migrated_database().await;
     let info = ConnInfo::parse(&db.setting(), false).unwrap();
     let connection = authdb::connect(&info, Retry::default()).await.unwrap();
@@ -34,9 +34,9 @@ async fn connects_and_reports_the_server_version_and_redacted_target() {
     let major: u32 = major.parse().unwrap();
     assert!((14..=18).contains(&major), "{}", connection.server_version);
     assert!(
-        connection.target.contains("postgres:***@"),
+        connection.url.contains("postgres:***@"),
         "{}",
-        connection.target
+        connection.url
     );
 }
 

@@ -219,17 +219,17 @@ fn seeding_a_remote_database_needs_allow_remote() {
         origin: "the test".into(),
     };
     let info = authdb::ConnInfo::parse(&remote, false).unwrap();
-    let message = seed::check_target(&info, false).unwrap_err().to_string();
+    let message = seed::check_local(&info, false).unwrap_err().to_string();
     assert_eq!(
         message,
         "refusing to seed postgres://app:***@ep-cool-name-123456.eu-central-1.aws.neon.tech/app: \
          it is not on this machine, and demo accounts with a published password must not reach \
          production by accident. Pass --allow-remote if this database is really meant for test data"
     );
-    assert!(seed::check_target(&info, true).is_ok());
+    assert!(seed::check_local(&info, true).is_ok());
     let local = authdb::Setting {
         value: "postgres://app:s3cret@127.0.0.1:5432/app".into(),
         origin: "the test".into(),
     };
-    assert!(seed::check_target(&authdb::ConnInfo::parse(&local, false).unwrap(), false).is_ok());
+    assert!(seed::check_local(&authdb::ConnInfo::parse(&local, false).unwrap(), false).is_ok());
 }

@@ -43,7 +43,7 @@ struct Phases {
 
 pub(super) async fn reconcile(
     live: &Snapshot,
-    target: &Snapshot,
+    wanted: &Snapshot,
     facts: &Facts<'_>,
     options: &AdoptOptions,
 ) -> Result<Script> {
@@ -54,18 +54,18 @@ pub(super) async fn reconcile(
         kept: Vec::new(),
         refusals: Vec::new(),
     };
-    planner.extensions(live, target);
-    planner.functions(live, target);
-    let empty_tables = planner.tables(live, target).await?;
-    for (name, expected) in &target.tables {
+    planner.extensions(live, wanted);
+    planner.functions(live, wanted);
+    let empty_tables = planner.tables(live, wanted).await?;
+    for (name, expected) in &wanted.tables {
         let actual = live
             .tables
             .get(name)
             .or_else(|| empty_tables.get(name))
-            .expect("every target table is live or created");
+            .expect("every wanted table is live or created");
         planner.table(name, expected, actual).await?;
     }
-    planner.extra_functions(live, target);
+    planner.extra_functions(live, wanted);
     let Phases {
         functions,
         tables,
@@ -150,15 +150,15 @@ impl Planner<'_> {
         }
     }
 
-    fn extensions(&mut self, live: &Snapshot, target: &Snapshot) {
-        for missing in target.extensions.difference(&live.extensions) {
+    fn extensions(&mut self, live: &Snapshot, wanted: &Snapshot) {
+        for missing in wanted.extensions.difference(&live.extensions) {
             self.refuse(Refusal::new(format!(
                 "extension {missing} is missing: creating an extension needs privileges a \
                  migration role rarely has; create it by hand (CREATE EXTENSION {missing}), then \
                  plan again"
             )));
         }
-        for extra in live.extensions.difference(&target.extensions) {
+        for extra in live.extensions.difference(&wanted.extensions) {
             self.kept.push(Kept {
                 object: Object::Extension,
                 name: extra.clone(),
@@ -166,8 +166,8 @@ impl Planner<'_> {
         }
     }
 
-    fn functions(&mut self, live: &Snapshot, target: &Snapshot) {
-        for (signature, expected) in &target.functions {
+    fn functions(&mut self, live: &Snapshot, wanted: &Snapshot) {
+        for (signature, expected) in &wanted.functions {
             let resolves = match live.functions.get(signature) {
                 None => format!("function {signature}: missing"),
                 Some(actual) if actual == expected => continue,
@@ -192,9 +192,9 @@ impl Planner<'_> {
         }
     }
 
-    fn extra_functions(&mut self, live: &Snapshot, target: &Snapshot) {
+    fn extra_functions(&mut self, live: &Snapshot, wanted: &Snapshot) {
         for signature in live.functions.keys() {
-            if !target.functions.contains_key(signature) {
+            if !wanted.functions.contains_key(signature) {
                 let kind = if live.functions[signature].procedure {
                     "PROCEDURE"
                 } else {
@@ -219,19 +219,19 @@ impl Planner<'_> {
     async fn tables(
         &mut self,
         live: &Snapshot,
-        target: &Snapshot,
+        wanted: &Snapshot,
     ) -> Result<BTreeMap<String, Table>> {
         let extra: Vec<&String> = live
             .tables
             .keys()
-            .filter(|name| !target.tables.contains_key(*name))
+            .filter(|name| !wanted.tables.contains_key(*name))
             .collect();
         let mut extra_rows = BTreeMap::new();
         for name in &extra {
             extra_rows.insert(name.to_string(), self.facts.rows(name).await?);
         }
         let mut created = BTreeMap::new();
-        for (name, expected) in &target.tables {
+        for (name, expected) in &wanted.tables {
             if live.tables.contains_key(name) {
                 continue;
             }

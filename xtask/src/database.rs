@@ -1,5 +1,5 @@
 //! What the database commands share: reading the migrations folder, connecting, the header line
-//! that says where the command is pointed, and remembering that target for the JSON error object
+//! that says which database the command works on, and remembering it for the JSON error object
 //! `main` prints if the command then fails.
 
 use std::sync::OnceLock;
@@ -8,23 +8,25 @@ use std::time::Duration;
 use anyhow::Result;
 use authdb::{ConnInfo, Connection, Environment, Migrations};
 
-use crate::cli::{Target, Timeouts};
+use crate::cli::{Database, Folder, Timeouts};
 
-impl Target {
+impl Folder {
     /// Read before connecting, so a broken folder is reported without touching the network.
     pub fn migrations(&self) -> Result<Migrations> {
         Ok(Migrations::load(&crate::migrations_dir(
             self.migrations.as_deref(),
         ))?)
     }
+}
 
+impl Database {
     /// Connects, and remembers where (see [`connected`]). `.env` is read only if a setting is
     /// needed that neither the flags nor the environment give.
     pub async fn connect(&self) -> Result<(ConnInfo, Connection)> {
         let env = Environment::load(&std::env::current_dir()?);
         let (info, connection) = authdb::open(&env, self.database_url.as_deref()).await?;
         let _ = CONNECTED.set(Connected {
-            target: connection.target.clone(),
+            url: connection.url.clone(),
             server_version: connection.server_version.clone(),
         });
         Ok((info, connection))
@@ -45,10 +47,10 @@ impl Timeouts {
     }
 }
 
-/// Where this run connected: the redacted target and the server's version.
+/// Where this run connected: the redacted URL and the server's version.
 #[derive(Debug, Clone)]
 pub struct Connected {
-    pub target: String,
+    pub url: String,
     pub server_version: String,
 }
 
@@ -68,11 +70,11 @@ pub fn notify_on_stderr() -> authdb::Notify {
     })
 }
 
-/// "target postgres://app:***@host/db (PostgreSQL 17.2)", and Neon's advice for pooled endpoints.
+/// "database postgres://app:***@host/db (PostgreSQL 17.2)", and Neon's advice for pooled endpoints.
 pub fn print_header(info: &ConnInfo, connection: &Connection) {
     println!(
-        "target {} (PostgreSQL {})",
-        connection.target, connection.server_version
+        "database {} (PostgreSQL {})",
+        connection.url, connection.server_version
     );
     if info.is_neon_pooler() {
         println!(
@@ -81,19 +83,4 @@ pub fn print_header(info: &ConnInfo, connection: &Connection) {
             info.host()
         );
     }
-}
-
-/// Milliseconds as people read them: "0.8 ms", "31 ms", "2.4 s".
-pub fn duration(ms: f64) -> String {
-    if ms < 10.0 {
-        format!("{ms:.1} ms")
-    } else if ms < 1000.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{:.1} s", ms / 1000.0)
-    }
-}
-
-pub fn version(v: Option<i64>) -> String {
-    v.map_or_else(|| "none".to_string(), |v| v.to_string())
 }
