@@ -23,6 +23,8 @@ mod snapshot;
 mod staged;
 mod status;
 mod test_db;
+#[cfg(test)]
+mod tidy;
 mod verify;
 
 use std::ffi::OsString;

@@ -1,0 +1,415 @@
+//! The repository checks itself, as rust-analyzer's `tidy.rs` does: the documents name what the
+//! code has (every command and flag in README.md, every module in ARCHITECTURE.md's codemap),
+//! every file says what it is for, a value two crates must agree on is written once, and external
+//! programs run through xshell unless a listed reason says otherwise. A failure names the file and
+//! what to write there.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::CommandFactory;
+
+use crate::{cli, project_root};
+
+/// Files that may use `std::process::Command`, each with why xshell does not serve.
+const PROCESS_COMMAND: &[(&str, &str)] = &[
+    (
+        "xtask/src/test_db.rs",
+        "runs the test binaries at once; xshell runs one command to its end",
+    ),
+    (
+        "xtask/src/staged.rs",
+        "one `git cat-file --batch` conversation on stdin and stdout",
+    ),
+    (
+        "crates/bench/src/server.rs",
+        "builds the commands the benchmark times and measures",
+    ),
+    (
+        "crates/bench/src/measure.rs",
+        "waits for the child itself (wait4) to read its peak memory",
+    ),
+    (
+        "crates/bench/src/scenarios.rs",
+        "hands timed commands to measure.rs",
+    ),
+];
+
+#[test]
+fn readme_documents_every_command_and_flag() {
+    let readme = read("README.md");
+    let sections = sections(&readme, "### ");
+    let mut missing = Vec::new();
+    for command in cli::Cli::command().get_subcommands() {
+        let mut paths = vec![(command.get_name().to_string(), command)];
+        paths.extend(
+            command
+                .get_subcommands()
+                .map(|sub| (format!("{} {}", command.get_name(), sub.get_name()), sub)),
+        );
+        // The section is the one whose heading names the command (`### pre-commit and hooks`).
+        let Some(section) = sections.iter().find(|(heading, _)| {
+            heading
+                .split([' ', ','])
+                .any(|word| word.trim_matches('`') == command.get_name())
+        }) else {
+            missing.push(format!(
+                "README.md: no `### {}` section for `cargo xtask {}`",
+                command.get_name(),
+                command.get_name()
+            ));
+            continue;
+        };
+        for (path, command) in paths {
+            if !section.1.contains(&format!("cargo xtask {path}")) {
+                missing.push(format!(
+                    "README.md, section `{}`: never shows `cargo xtask {path}`",
+                    section.0
+                ));
+            }
+            for arg in command.get_arguments() {
+                if arg.is_hide_set() || matches!(arg.get_id().as_str(), "help" | "version") {
+                    continue;
+                }
+                // Positionals are shown by example (`cargo xtask new add_users_display_name`).
+                let Some(long) = arg.get_long() else {
+                    continue;
+                };
+                let shown = format!("--{long}");
+                if !section.1.contains(&shown) {
+                    missing.push(format!(
+                        "README.md, section `{}`: `cargo xtask {path}` has {shown}, which it never mentions",
+                        section.0
+                    ));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "\n{}\n", missing.join("\n"));
+}
+
+#[test]
+fn readme_cites_only_tests_that_exist() {
+    let root = project_root();
+    let mut functions = std::collections::BTreeSet::new();
+    for krate in crates() {
+        for file in rust_files(&root.join(krate)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for rest in text.split("fn ").skip(1) {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                functions.insert(name);
+            }
+        }
+    }
+    // The "proven by" column of the guarantees table names tests (and their files).
+    let readme = read("README.md");
+    let guarantees = sections(&readme, "## ")
+        .into_iter()
+        .find(|(heading, _)| heading == "What authdb guarantees")
+        .expect("README.md has a `## What authdb guarantees` section")
+        .1;
+    let cited: Vec<String> = guarantees
+        .lines()
+        .filter_map(|row| row.split('|').nth(2))
+        .flat_map(backticked)
+        .filter(|word| {
+            word.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+        .collect();
+    assert!(
+        cited.len() > 20,
+        "the guarantees table cites its tests: {cited:?}"
+    );
+    let missing: Vec<String> = cited
+        .into_iter()
+        .filter(|word| !functions.contains(word))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md cites tests that do not exist (renamed or removed?): {}",
+        missing.join(", ")
+    );
+}
+
+#[test]
+fn codemap_names_every_module_and_no_missing_one() {
+    let architecture = read("ARCHITECTURE.md");
+    let sections = sections(&architecture, "### ");
+    let mut wrong = Vec::new();
+    for krate in crates() {
+        let heading = format!("`{}/`", krate.display());
+        let Some((_, text)) = sections.iter().find(|(h, _)| h.contains(&heading)) else {
+            wrong.push(format!("ARCHITECTURE.md: no `### {heading}` section"));
+            continue;
+        };
+        let files = rust_files(&project_root().join(&krate).join("src"));
+        let src = project_root().join(&krate).join("src");
+        let relative: Vec<String> = files
+            .iter()
+            .map(|f| f.strip_prefix(&src).unwrap().display().to_string())
+            .collect();
+        let mentioned = backticked(text);
+        for rel in &relative {
+            if rel == "lib.rs" || rel == "main.rs" {
+                continue;
+            }
+            let name = names(rel);
+            if !name.iter().any(|n| mentioned.contains(n)) {
+                wrong.push(format!(
+                    "ARCHITECTURE.md, {heading}: `{}` is not in the codemap",
+                    name[0]
+                ));
+            }
+        }
+        // The reverse: a file the codemap names must exist, in that crate.
+        let known: Vec<String> = relative.iter().flat_map(|rel| names(rel)).collect();
+        for word in &mentioned {
+            let is_module = word.ends_with(".rs") || (word.ends_with('/') && !word.contains(' '));
+            if !is_module || known.contains(word) || project_root().join(&krate).join(word).exists()
+            {
+                continue;
+            }
+            if word.ends_with('/') && project_root().join(word).exists() {
+                continue; // a folder of the repository (`migrations/`)
+            }
+            wrong.push(format!(
+                "ARCHITECTURE.md, {heading}: names `{word}`, which is not a file of {}",
+                krate.display()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}\n", wrong.join("\n"));
+}
+
+#[test]
+fn every_rust_file_opens_with_a_doc_line() {
+    let root = project_root();
+    let mut bare = Vec::new();
+    for krate in crates() {
+        for file in rust_files(&root.join(krate)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            if !text.starts_with("//!") {
+                bare.push(file.strip_prefix(&root).unwrap().display().to_string());
+            }
+        }
+    }
+    assert!(
+        bare.is_empty(),
+        "these files do not open with a `//!` line saying what they are for:\n{}",
+        bare.join("\n")
+    );
+}
+
+#[test]
+fn values_two_crates_share_are_written_once() {
+    use authdb_server::{dev, image, labels};
+    let port = dev::DEFAULT_PORT.to_string();
+    // Each home, and the values only it may spell out (quoted, or the port as a number).
+    let shared: &[(&str, &[&str])] = &[
+        (
+            "crates/server/src/image.rs",
+            &[
+                image::OFFLINE,
+                image::OFFLINE_15,
+                image::PGBOUNCER,
+                image::VARIABLE,
+            ],
+        ),
+        (
+            "crates/server/src/labels.rs",
+            &[labels::OWNER, labels::PURPOSE],
+        ),
+        ("crates/server/src/dev.rs", &[dev::PASSWORD]),
+        (
+            "crates/authdb/src/tracking.rs",
+            &[authdb::tracking::TABLE, authdb::tracking::QUALIFIED],
+        ),
+        (
+            "crates/folder/src/lib.rs",
+            &[
+                authdb_folder::LOCK_FILE,
+                authdb_folder::SNAPSHOT_FILE,
+                authdb_folder::PICTURE_FILE,
+            ],
+        ),
+        (
+            "crates/folder/src/directive.rs",
+            &[authdb_folder::directive::NO_TRANSACTION],
+        ),
+    ];
+    let root = project_root();
+    let mut copies = Vec::new();
+    for file in crates()
+        .iter()
+        .flat_map(|k| rust_files(&root.join(k).join("src")))
+    {
+        let rel = file.strip_prefix(&root).unwrap().display().to_string();
+        let code = code_of(&std::fs::read_to_string(&file).unwrap());
+        for (home, values) in shared {
+            for value in values.iter().filter(|_| rel != *home) {
+                if code.contains(&format!("\"{value}\"")) {
+                    copies.push(format!(
+                        "{rel}: writes \"{value}\"; use the constant in {home}"
+                    ));
+                }
+            }
+        }
+        if rel != "crates/server/src/dev.rs" && code.contains(&port) {
+            copies.push(format!(
+                "{rel}: writes the dev port {port}; use authdb_server::dev::DEFAULT_PORT"
+            ));
+        }
+    }
+    assert!(copies.is_empty(), "\n{}\n", copies.join("\n"));
+}
+
+#[test]
+fn external_programs_run_through_xshell() {
+    let root = project_root();
+    let allowed: BTreeMap<&str, &str> = PROCESS_COMMAND.iter().copied().collect();
+    let mut wrong = Vec::new();
+    for file in crates()
+        .iter()
+        .flat_map(|k| rust_files(&root.join(k).join("src")))
+    {
+        let rel = file.strip_prefix(&root).unwrap().display().to_string();
+        if rel == "xtask/src/tidy.rs" {
+            continue; // it names what it looks for
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let uses = code_of(&text).contains("process::Command")
+            || code_of(&text).contains("process::{Command")
+            || code_of(&text).contains(", Command,");
+        match (uses, allowed.get(rel.as_str())) {
+            (true, None) => wrong.push(format!(
+                "{rel}: uses std::process::Command; run it with xshell's cmd!, or add the file \
+                 and the reason xshell does not serve to PROCESS_COMMAND in xtask/src/tidy.rs"
+            )),
+            (false, Some(_)) => wrong.push(format!(
+                "{rel}: no longer uses std::process::Command; remove it from PROCESS_COMMAND"
+            )),
+            _ => {}
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}\n", wrong.join("\n"));
+}
+
+#[test]
+fn xtask_finds_the_checkout_at_run_time() {
+    // A path compiled in is the directory xtask was built in, which with a shared or copied
+    // target directory is another clone (see `project_root`).
+    let compiled_in = concat!("env!(", "\"CARGO_MANIFEST_DIR\")");
+    let root = project_root();
+    let wrong: Vec<String> = rust_files(&root.join("xtask/src"))
+        .into_iter()
+        .filter(|f| std::fs::read_to_string(f).unwrap().contains(compiled_in))
+        .map(|f| f.strip_prefix(&root).unwrap().display().to_string())
+        .collect();
+    assert!(wrong.is_empty(), "{compiled_in} in: {}", wrong.join(", "));
+}
+
+/// `xtask` and every `crates/*`, relative to the root.
+fn crates() -> Vec<PathBuf> {
+    let mut crates = vec![PathBuf::from("xtask")];
+    let mut members: Vec<PathBuf> = std::fs::read_dir(project_root().join("crates"))
+        .unwrap()
+        .map(|entry| PathBuf::from("crates").join(entry.unwrap().file_name()))
+        .collect();
+    members.sort();
+    crates.extend(members);
+    crates
+}
+
+/// Every `.rs` file under `dir`, sorted, skipping build output.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() && path.file_name().is_some_and(|n| n != "target") {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// What the codemap may call a module: its path under `src/` (`snapshot/diff.rs`), a directory
+/// module as its folder (`snapshot/`), and the bare file name.
+fn names(rel: &str) -> Vec<String> {
+    let mut names = vec![];
+    match rel.strip_suffix("/mod.rs") {
+        Some(dir) => {
+            names.push(format!("{dir}/"));
+            names.push(format!("src/{dir}/"));
+            if let Some((_, last)) = dir.rsplit_once('/') {
+                names.push(format!("{last}/"));
+            }
+        }
+        None => {
+            names.push(rel.to_string());
+            names.push(format!("src/{rel}"));
+            if let Some((_, last)) = rel.rsplit_once('/') {
+                names.push(last.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// The words between backticks.
+fn backticked(text: &str) -> Vec<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+/// A markdown document as (heading, text up to the next heading of that level or above).
+fn sections(text: &str, level: &str) -> Vec<(String, String)> {
+    let mut sections: Vec<(String, String)> = Vec::new();
+    let mut fence = false;
+    for line in text.lines() {
+        if line.starts_with("```") {
+            fence = !fence;
+        }
+        if !fence && line.starts_with('#') {
+            if let Some(heading) = line.strip_prefix(level) {
+                sections.push((heading.to_string(), String::new()));
+                continue;
+            }
+            if line.len() - line.trim_start_matches('#').len() < level.trim().len() {
+                sections.push((String::new(), String::new()));
+                continue;
+            }
+        }
+        if let Some((_, body)) = sections.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    sections
+}
+
+/// A source file without its comments and without its `#[cfg(test)]` module (the tests at the
+/// end of a file may spell values out: that is what they check).
+fn code_of(text: &str) -> String {
+    let text = text.split("#[cfg(test)]").next().unwrap_or(text);
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(project_root().join(name)).unwrap()
+}
