@@ -81,6 +81,24 @@ fn with_empty_arrays(
     before
 }
 
+/// `after`'s rows with only the columns the same row had in `before`.
+fn on_columns_of(
+    before: &BTreeMap<&'static str, Vec<Value>>,
+    mut after: BTreeMap<&'static str, Vec<Value>>,
+) -> BTreeMap<&'static str, Vec<Value>> {
+    for (table, rows) in after.iter_mut() {
+        let Some(old) = before.get(table) else {
+            continue;
+        };
+        for (row, old) in rows.iter_mut().zip(old) {
+            if let (Some(row), Some(old)) = (row.as_object_mut(), old.as_object()) {
+                row.retain(|column, _| old.contains_key(column));
+            }
+        }
+    }
+    after
+}
+
 async fn verify_problems(client: &Client) -> Vec<String> {
     let (migrations, snapshot) = repository();
     authdb::verify(client, &migrations, &snapshot)
@@ -162,9 +180,12 @@ async fn applying_keeps_every_row_then_verify_and_migrate_pass() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let (migrations, _) = repository();
         assert_eq!(adopted.recorded.len(), migrations.list.len(), "{name}");
+        // Compared on the legacy columns: a column a later migration adds is not the old
+        // script's, and what it holds is that migration's business.
+        let before = with_empty_arrays(before);
         assert_eq!(
-            rows(&client).await,
-            with_empty_arrays(before),
+            on_columns_of(&before, rows(&client).await),
+            before,
             "{name}: rows changed"
         );
         assert_eq!(
