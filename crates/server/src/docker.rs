@@ -81,20 +81,16 @@ impl<'a> Docker<'a> {
 
     /// "running", "exited", "created"... or `None` when there is no such container.
     pub fn state(&self, container: &str) -> Option<String> {
-        let format = "{{.State.Status}}";
-        cmd!(
-            self.sh,
-            "docker container inspect --format {format} {container}"
-        )
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .ok()
+        self.inspect(container, "{{.State.Status}}")
     }
 
     /// The image a container was created from.
     pub fn image_of(&self, container: &str) -> Option<String> {
-        let format = "{{.Config.Image}}";
+        self.inspect(container, "{{.Config.Image}}")
+    }
+
+    /// One field of `docker container inspect`; `None` when there is no such container.
+    fn inspect(&self, container: &str, format: &str) -> Option<String> {
         cmd!(
             self.sh,
             "docker container inspect --format {format} {container}"

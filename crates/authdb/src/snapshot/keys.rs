@@ -119,24 +119,30 @@ fn qualified_name(text: &str) -> Option<(String, &str)> {
 /// for a quote. Its value and what follows it.
 fn identifier(text: &str) -> Option<(String, &str)> {
     if let Some(quoted) = text.strip_prefix('"') {
-        let mut value = String::new();
-        let mut chars = quoted.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            if c != '"' {
-                value.push(c);
-            } else if chars.peek().is_some_and(|&(_, next)| next == '"') {
-                chars.next();
-                value.push('"');
-            } else {
-                return Some((value, &quoted[i + 1..]));
-            }
-        }
-        return None;
+        return unquote(quoted);
     }
     let end = text
         .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
         .unwrap_or(text.len());
     (end > 0).then(|| (text[..end].to_string(), &text[end..]))
+}
+
+/// The rest of a double-quoted identifier, after its opening quote: its value (`""` read as one
+/// quote) and what follows the closing quote; `None` when it is not closed.
+pub(super) fn unquote(quoted: &str) -> Option<(String, &str)> {
+    let mut value = String::new();
+    let mut chars = quoted.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '"' {
+            value.push(c);
+        } else if chars.peek().is_some_and(|&(_, next)| next == '"') {
+            chars.next();
+            value.push('"');
+        } else {
+            return Some((value, &quoted[i + 1..]));
+        }
+    }
+    None
 }
 
 #[cfg(test)]

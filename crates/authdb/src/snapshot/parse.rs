@@ -356,20 +356,9 @@ fn token(text: &str) -> Result<(String, &str), String> {
         let rest = &text[end..];
         return Ok((text[..end].into(), rest.strip_prefix(' ').unwrap_or(rest)));
     };
-    let mut value = String::new();
-    let mut chars = quoted.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c != '"' {
-            value.push(c);
-        } else if chars.peek().is_some_and(|&(_, next)| next == '"') {
-            chars.next();
-            value.push('"');
-        } else {
-            let rest = &quoted[i + 1..];
-            return Ok((value, rest.strip_prefix(' ').unwrap_or(rest)));
-        }
-    }
-    Err(format!("`{text}`: the quoted name is not closed"))
+    let (value, rest) = super::keys::unquote(quoted)
+        .ok_or_else(|| format!("`{text}`: the quoted name is not closed"))?;
+    Ok((value, rest.strip_prefix(' ').unwrap_or(rest)))
 }
 
 #[cfg(test)]

@@ -250,19 +250,8 @@ impl Planner<'_> {
             .and_then(|c| c.strip_prefix('('))
             .and_then(|c| c.strip_suffix(')'))
         {
-            let offenders = self.facts.duplicates(table, columns, None).await?;
-            if offenders.rows > 0 {
-                self.refuse(Refusal {
-                    table: Some(table.into()),
-                    column: Some(columns.to_string()),
-                    rows: Some(offenders.rows),
-                    query: Some(offenders.query),
-                    ..Refusal::new(format!(
-                        "{} a value of ({columns}), which {definition} \
-                         ({name}) forbids: merge or correct them by hand",
-                        rows_that(offenders.rows, Some(table), "share")
-                    ))
-                });
+            let rule = format!("{definition} ({name})");
+            if self.refuse_duplicates(table, columns, None, &rule).await? {
                 return Ok(());
             }
         }

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{Planner, brief, rows_that, statement, twin};
+use super::{Planner, brief, statement, twin};
+use crate::adopt::Statement;
 use crate::adopt::ddl::{self, ident};
-use crate::adopt::{Refusal, Statement};
 use crate::error::Result;
 use crate::snapshot::{Index, Object, Table};
 
@@ -110,19 +110,11 @@ impl Planner<'_> {
     ) -> Result<()> {
         if index.unique {
             let (columns, predicate) = index_parts(&index.definition);
-            let offenders = self.facts.duplicates(table, columns, predicate).await?;
-            if offenders.rows > 0 {
-                self.refuse(Refusal {
-                    table: Some(table.into()),
-                    column: Some(columns.to_string()),
-                    rows: Some(offenders.rows),
-                    query: Some(offenders.query),
-                    ..Refusal::new(format!(
-                        "{} a value of ({columns}), which the unique index \
-                         {name} forbids: merge or correct them by hand",
-                        rows_that(offenders.rows, Some(table), "share")
-                    ))
-                });
+            let rule = format!("the unique index {name}");
+            if self
+                .refuse_duplicates(table, columns, predicate, &rule)
+                .await?
+            {
                 return Ok(());
             }
         }

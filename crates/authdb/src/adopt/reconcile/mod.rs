@@ -140,6 +140,33 @@ impl Planner<'_> {
         self.refusals.push(refusal);
     }
 
+    /// Refuses a unique rule (`rule`: how the message names it) that rows of `table` already
+    /// break, with their count and the query that lists them: merging them is a decision about
+    /// data, never adopt's. True when it refused.
+    async fn refuse_duplicates(
+        &mut self,
+        table: &str,
+        columns: &str,
+        predicate: Option<&str>,
+        rule: &str,
+    ) -> Result<bool> {
+        let offenders = self.facts.duplicates(table, columns, predicate).await?;
+        if offenders.rows == 0 {
+            return Ok(false);
+        }
+        self.refuse(Refusal {
+            table: Some(table.into()),
+            column: Some(columns.to_string()),
+            rows: Some(offenders.rows),
+            query: Some(offenders.query),
+            ..Refusal::new(format!(
+                "{} a value of ({columns}), which {rule} forbids: merge or correct them by hand",
+                rows_that(offenders.rows, Some(table), "share")
+            ))
+        });
+        Ok(true)
+    }
+
     /// An object of the live schema that the snapshot does not have: dropped with
     /// `--drop-extra`, else listed and kept.
     fn extra(&mut self, object: Object, name: String, drop: Statement) {
