@@ -67,7 +67,8 @@ pub fn time_process_exiting(
     let elapsed = started.elapsed();
     if output.status.code() != Some(code) {
         anyhow::bail!(
-            "{command:?} failed: {}{}",
+            "{} failed: {}{}",
+            shown(command),
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
@@ -95,7 +96,40 @@ pub fn peak_rss_mib_exiting(command: &mut std::process::Command, code: i32) -> a
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     if waited != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != code {
-        anyhow::bail!("{command:?} failed (status {status})");
+        anyhow::bail!("{} failed (status {status})", shown(command));
     }
     Ok(usage.ru_maxrss as f64 / 1024.0)
+}
+
+/// A command as it may be printed: its program and arguments, a connection string among them
+/// redacted (the container's password is a secret like any other), its environment left out.
+fn shown(command: &std::process::Command) -> String {
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|arg| {
+            let arg = arg.to_string_lossy();
+            if authdb::looks_like_connection_string(&arg) {
+                authdb::redact(&arg)
+            } else {
+                arg.into_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_failed_command_is_named_without_the_password_in_its_url() {
+        let mut command = std::process::Command::new("false");
+        command.args(["-d", "postgres://postgres:hunter2@127.0.0.1:5432/bench_1"]);
+        let error = super::time_process(&mut command).unwrap_err().to_string();
+        assert!(
+            error.starts_with("false -d postgres://postgres:***@127.0.0.1:5432/bench_1 failed"),
+            "{error}"
+        );
+        let error = super::peak_rss_mib(&mut command).unwrap_err().to_string();
+        assert!(!error.contains("hunter2"), "{error}");
+    }
 }

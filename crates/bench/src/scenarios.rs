@@ -1,7 +1,7 @@
 //! Each speed claim of the issues, with the baseline it is compared against in the same run.
 //! Every timed command is the built binary as a user runs it, connection included.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -48,29 +48,20 @@ fn migrate(s: &Server, url: &str, dir: &Path) -> Result<Duration> {
     )
 }
 
-fn psql_files(s: &Server, url: &str, files: &[PathBuf]) -> std::process::Command {
-    let mut command = s.psql(url);
-    command.arg("-1");
-    for file in files {
-        command.arg("-f").arg(file);
-    }
-    command
-}
+/// The baseline of a fresh migrate: see [`Server::psql_migrate`].
+const PSQL_MIGRATE: &str = "`psql -f` over the same files, in migrate's transactions";
 
 pub async fn migrate_fresh(s: &mut Server, runs: usize) -> Result<Row> {
     let dir = s.migrations.clone();
     let ours = on_new_databases(s, runs, None, |s, url| migrate(s, url, &dir)).await?;
-    let files = Server::up_files(&dir)?;
     let psql = on_new_databases(s, runs, None, |s, url| {
-        time_process(&mut psql_files(s, url, &files))
+        time_process(&mut s.psql_migrate(url, &dir)?)
     })
     .await?;
-    let name = format!(
-        "fresh `migrate` (the repository's {} migrations)",
-        files.len()
-    );
+    let count = authdb::Migrations::load(&dir)?.list.len();
+    let name = format!("fresh `migrate` (the repository's {count} migrations)");
     Ok(Row::new(&name, ours)
-        .baseline("`psql -1 -f` over the same files", psql)
+        .baseline(PSQL_MIGRATE, psql)
         .at_most_times(1.5))
 }
 
@@ -318,8 +309,9 @@ pub async fn peak_memory(s: &mut Server) -> Result<Row> {
             .arg(&s.migrations),
     )?;
     let url = s.database(None).await?;
-    let files = Server::up_files(&s.migrations)?;
-    let psql = peak_rss_mib(&mut psql_files(s, &url, &files))?;
-    Ok(Row::memory("peak RSS of fresh `migrate`", ours)
-        .baseline("peak RSS of `psql -1 -f`", Sample { runs: vec![psql] }))
+    let psql = peak_rss_mib(&mut s.psql_migrate(&url, &s.migrations)?)?;
+    Ok(Row::memory("peak RSS of fresh `migrate`", ours).baseline(
+        &format!("peak RSS of {PSQL_MIGRATE}"),
+        Sample { runs: vec![psql] },
+    ))
 }

@@ -2,6 +2,7 @@
 //! psql pointed at them. Every scenario starts from a new database so runs do not warm each
 //! other's caches.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 // `std::process::Command`, not xshell: the benchmark times the child and reads its peak memory
 // (wait4), which needs the process itself.
@@ -103,19 +104,90 @@ impl Server {
         command
     }
 
-    /// `psql` against `url`, quiet and without reading ~/.psqlrc. Without TLS, like authdb's
-    /// default for a loopback server, so that both sides do the same work.
+    /// [`psql`], run from an empty directory.
     pub fn psql(&self, url: &str) -> Command {
-        let mut command = Command::new("psql");
-        command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url]);
-        command.env("PGSSLMODE", "disable");
+        let mut command = psql(url);
         command.current_dir(self.cwd.path());
         command
     }
 
-    /// The up files of `dir`, in order: what `psql -1 -f` is given.
-    pub fn up_files(dir: &Path) -> Result<Vec<PathBuf>> {
-        let migrations = authdb::Migrations::load(dir)?;
-        Ok(migrations.list.into_iter().map(|m| m.path).collect())
+    /// [`psql`] applying the up files of `dir` the way migrate does: see [`migrate_args`].
+    pub fn psql_migrate(&self, url: &str, dir: &Path) -> Result<Command> {
+        let mut command = self.psql(url);
+        command.args(migrate_args(dir)?);
+        Ok(command)
+    }
+}
+
+/// `psql` against `url`, quiet and without reading ~/.psqlrc. Without TLS, like authdb's default
+/// for a loopback server, so that both sides do the same work.
+pub fn psql(url: &str) -> Command {
+    let mut command = Command::new("psql");
+    command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url]);
+    command.env("PGSSLMODE", "disable");
+    command
+}
+
+/// psql's arguments applying the up files of `dir` in the transactions migrate uses: one around
+/// each stretch of ordinary files (`-c BEGIN -f … -c COMMIT`, what `psql -1` does when no file
+/// opts out), none around a `-- authdb:no-transaction` file, which PostgreSQL refuses to run in
+/// one (`CREATE INDEX CONCURRENTLY`). One process and one connection, like migrate.
+pub fn migrate_args(dir: &Path) -> Result<Vec<OsString>> {
+    let mut args: Vec<OsString> = Vec::new();
+    let mut open = false;
+    for migration in authdb::Migrations::load(dir)?.list {
+        if migration.no_transaction == open {
+            args.extend(["-c".into(), if open { "COMMIT" } else { "BEGIN" }.into()]);
+            open = !open;
+        }
+        args.extend(["-f".into(), migration.path.into()]);
+    }
+    if open {
+        args.extend(["-c".into(), "COMMIT".into()]);
+    }
+    Ok(args)
+}
+
+#[cfg(test)]
+mod tests {
+    use testdb::Fixture;
+
+    /// Applies `fixture` with the baseline's psql to a new empty database; its tables after.
+    async fn psql_migrate(fixture: &Fixture) -> (bool, Vec<String>) {
+        let db = testdb::empty_database().await;
+        let args = super::migrate_args(fixture.path()).unwrap();
+        let applied = super::psql(&db.url)
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        (applied, testdb::tables(&db.connect().await).await)
+    }
+
+    #[tokio::test]
+    async fn the_baseline_runs_a_no_transaction_file_outside_a_transaction() {
+        let fixture = Fixture::new()
+            .table("a")
+            .migration(
+                "a_index",
+                "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n",
+                "DROP INDEX CONCURRENTLY a_id;\n",
+            )
+            .table("b");
+        assert_eq!(
+            psql_migrate(&fixture).await,
+            (true, vec!["a".into(), "b".into()])
+        );
+    }
+
+    #[tokio::test]
+    async fn the_baseline_applies_a_stretch_of_files_all_or_nothing_like_psql_1() {
+        let fixture = Fixture::new().table("a").migration(
+            "b_then_fail",
+            "CREATE TABLE b (id int);\nSELECT 1 / 0;\n",
+            "DROP TABLE b;\n",
+        );
+        assert_eq!(psql_migrate(&fixture).await, (false, Vec::<String>::new()));
     }
 }
