@@ -21,16 +21,15 @@ impl cli::Bench {
             .ignore_stdout()
             .run()
             .context("psql is the baseline of the migrate benchmark: install it (apt-get install postgresql-client)")?;
-        let build = [
-            "build",
-            "--quiet",
-            "--release",
-            "-p",
-            "xtask",
-            "-p",
-            "authdb-bench",
-        ];
-        crate::cargo::cargo(sh, &build).run()?;
+        let build = ["build", "--release", "-p", "xtask", "-p", "authdb-bench"];
+        let built = crate::cargo::executables(sh, &build, "the benchmark does not build")?;
+        let binary = |name: &str| {
+            let built = built.iter().find(|a| a.name == name && a.kind == ["bin"]);
+            built
+                .map(|artifact| artifact.executable.clone())
+                .with_context(|| format!("cargo built no `{name}` binary"))
+        };
+        let (bench, xtask) = (binary("authdb-bench")?, binary("xtask")?);
 
         let server = authdb_server::throwaway(&docker, "bench", &mut |line| println!("{line}"))?;
         crate::block_on(server.connect("postgres"))?;
@@ -39,8 +38,6 @@ impl cli::Bench {
         let base = base
             .strip_suffix("/postgres")
             .context("the server URL names its database")?;
-        let bench = root.join("target/release/authdb-bench");
-        let xtask = root.join("target/release/xtask");
         let migrations = root.join("migrations");
         let out = root.join("bench/RESULTS.md");
         sh.create_dir(root.join("bench"))?;

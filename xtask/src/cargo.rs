@@ -4,6 +4,10 @@
 //! rebuild on every switch between the hook's clippy and a plain `cargo check`. The child gets
 //! the environment a user's shell would give it.
 
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde::Deserialize;
 use xshell::{Cmd, Shell, cmd};
 
 /// What `cargo run` sets for the binary it runs, and what a plain cargo never sees.
@@ -40,4 +44,69 @@ pub fn cargo<'a>(sh: &'a Shell, args: &[&str]) -> Cmd<'a> {
         .fold(cmd!(sh, "{cargo} {args...}"), |command, key| {
             command.env_remove(key)
         })
+}
+
+/// What cargo built, as its JSON messages say: where a binary went is cargo's to say, wherever
+/// `CARGO_TARGET_DIR`, `build.target-dir` or a profile put it.
+pub struct Artifact {
+    /// The crate part's name (a binary's, a test file's).
+    pub name: String,
+    /// "bin", "lib", "test"...
+    pub kind: Vec<String>,
+    pub src_path: PathBuf,
+    /// Built as a test harness.
+    pub test: bool,
+    pub executable: PathBuf,
+    pub manifest_path: PathBuf,
+}
+
+/// Runs `cargo ARGS... --message-format=json-render-diagnostics` and returns the executables it
+/// built; `failed` is the error when it fails (the compiler's diagnostics reach the terminal).
+pub fn executables(sh: &Shell, args: &[&str], failed: &str) -> Result<Vec<Artifact>> {
+    let args = [args, &["--message-format=json-render-diagnostics"]].concat();
+    let stdout = cargo(sh, &args)
+        .quiet()
+        .read()
+        .map_err(|_| anyhow::anyhow!("{failed}"))?;
+    Ok(stdout.lines().filter_map(artifact).collect())
+}
+
+/// One line of cargo's messages, if it is an executable built.
+fn artifact(line: &str) -> Option<Artifact> {
+    let message = serde_json::from_str::<Message>(line).ok()?;
+    if message.reason != "compiler-artifact" {
+        return None;
+    }
+    let unit = message.unit?;
+    Some(Artifact {
+        name: unit.name,
+        kind: unit.kind,
+        src_path: unit.src_path,
+        test: message.profile?.test,
+        executable: message.executable?,
+        manifest_path: message.manifest_path?,
+    })
+}
+
+#[derive(Deserialize)]
+struct Message {
+    reason: String,
+    /// Cargo's name for the crate part built (lib, test file, binary).
+    #[serde(rename = "target")]
+    unit: Option<Unit>,
+    profile: Option<Profile>,
+    executable: Option<PathBuf>,
+    manifest_path: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+struct Unit {
+    name: String,
+    kind: Vec<String>,
+    src_path: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct Profile {
+    test: bool,
 }

@@ -11,7 +11,6 @@ use std::process::{Command, ExitCode, Output, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
 use xshell::Shell;
 
 use authdb_server::{Docker, offline};
@@ -124,71 +123,31 @@ fn report(binary: &TestBinary, output: &Output, started: Instant, tally: &mut Ta
     }
 }
 
-#[derive(Deserialize)]
-struct Message {
-    reason: String,
-    /// Cargo's name for the crate part built (lib, test file, binary).
-    #[serde(rename = "target")]
-    unit: Option<Unit>,
-    profile: Option<Profile>,
-    executable: Option<PathBuf>,
-    manifest_path: Option<PathBuf>,
-}
-
-#[derive(Deserialize)]
-struct Unit {
-    name: String,
-    kind: Vec<String>,
-    src_path: PathBuf,
-}
-
-#[derive(Deserialize)]
-struct Profile {
-    test: bool,
-}
-
-/// `cargo test --no-run`, reading the executables from its JSON messages.
+/// `cargo test --no-run`: the test executables it built.
 fn build(sh: &Shell) -> Result<Vec<TestBinary>> {
-    let args = [
-        "test",
-        "--workspace",
-        "--no-run",
-        "--message-format=json-render-diagnostics",
-    ];
-    // Its messages on stdout; the compiler's diagnostics reach the terminal on stderr.
-    let stdout = crate::cargo::cargo(sh, &args)
-        .quiet()
-        .read()
-        .map_err(|_| anyhow::anyhow!("the tests do not build"))?;
-    let mut binaries = Vec::new();
-    for line in stdout.lines() {
-        let Ok(message) = serde_json::from_str::<Message>(line) else {
-            continue;
-        };
-        let (Some(unit), Some(profile), Some(executable), Some(manifest)) = (
-            message.unit,
-            message.profile,
-            message.executable,
-            message.manifest_path,
-        ) else {
-            continue;
-        };
-        if message.reason != "compiler-artifact" || !profile.test {
-            continue;
-        }
-        let cwd = manifest.parent().unwrap_or(&project_root()).to_path_buf();
-        let kind = unit.kind.join(",");
-        let file = unit
-            .src_path
-            .strip_prefix(&cwd)
-            .unwrap_or(&unit.src_path)
-            .display()
-            .to_string();
-        binaries.push(TestBinary {
-            label: format!("{} ({kind}, {file})", unit.name),
-            executable,
-            cwd,
-        });
-    }
-    Ok(binaries)
+    let args = ["test", "--workspace", "--no-run"];
+    let built = crate::cargo::executables(sh, &args, "the tests do not build")?;
+    Ok(built
+        .into_iter()
+        .filter(|artifact| artifact.test)
+        .map(|artifact| {
+            let cwd = artifact
+                .manifest_path
+                .parent()
+                .unwrap_or(&project_root())
+                .to_path_buf();
+            let kind = artifact.kind.join(",");
+            let file = artifact
+                .src_path
+                .strip_prefix(&cwd)
+                .unwrap_or(&artifact.src_path)
+                .display()
+                .to_string();
+            TestBinary {
+                label: format!("{} ({kind}, {file})", artifact.name),
+                executable: artifact.executable,
+                cwd,
+            }
+        })
+        .collect())
 }
