@@ -123,12 +123,7 @@ pub async fn rollback(
             Ok(steps)
         }
         Err(Error::TransactionEnded { location, .. }) => {
-            let _ = abort(client, Error::NothingToRollBack).await;
-            let version = tracking::read(client)
-                .await
-                .ok()
-                .and_then(|rows| rows.last().map(|r| r.version));
-            Err(Error::TransactionEnded { location, version })
+            Err(tracking::ended(client, location).await)
         }
         Err(error) => Err(abort(client, error).await),
     }

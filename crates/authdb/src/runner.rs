@@ -226,12 +226,7 @@ async fn apply(
         let elapsed = match result {
             Ok(elapsed) => elapsed,
             Err(Error::TransactionEnded { location, .. }) => {
-                let _ = abort(client, Error::NothingToRollBack).await;
-                let version = tracking::read(client)
-                    .await
-                    .ok()
-                    .and_then(|rows| rows.last().map(|r| r.version));
-                return Err(Error::TransactionEnded { location, version });
+                return Err(tracking::ended(client, location).await);
             }
             Err(error) if transaction.is_some() => {
                 let error = abort(client, error).await;

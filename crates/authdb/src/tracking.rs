@@ -9,7 +9,7 @@ use tokio_postgres::{Client, GenericClient, SimpleQueryMessage, SimpleQueryRow};
 
 use crate::error::{Error, Result, database};
 use crate::migrations::Migration;
-use crate::transaction::{STEP_DEADLINE, bounded};
+use crate::transaction::{STEP_DEADLINE, abort, bounded};
 
 /// The schema of the tracking table.
 pub const SCHEMA: &str = "public";
@@ -159,6 +159,17 @@ pub async fn record(
         location: migration.path.display().to_string(),
         version: None,
     })
+}
+
+/// The error for a run whose transaction a file ended at `location`: what it committed stays,
+/// so after rolling back whatever is open now, it reads which version the database records.
+pub(crate) async fn ended(client: &Client, location: String) -> Error {
+    let _ = abort(client, Error::NothingToRollBack).await;
+    let version = read(client)
+        .await
+        .ok()
+        .and_then(|rows| rows.last().map(|r| r.version));
+    Error::TransactionEnded { location, version }
 }
 
 /// Removes `version`'s row while `transaction` is still the open one (see [`record`]).

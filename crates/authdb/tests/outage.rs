@@ -27,8 +27,20 @@ async fn a_paused_server_gives_a_clear_error_in_time_and_nothing_is_applied() {
         "DROP TABLE u;\n",
     );
     let migrations = fixture.load();
+    // The server is paused once the slow statement is sent, however long the steps before it
+    // take on a loaded machine: paused earlier, a short step would wait out its own deadline.
+    let (sent, slow_statement_sent) = tokio::sync::oneshot::channel();
+    let sent = std::sync::Mutex::new(Some(sent));
     let options = MigrateOptions {
         statement_timeout: Some(Duration::from_secs(1)),
+        notify: authdb::Notify::new(move |notice| {
+            if let authdb::Notice::Statement { path, .. } = notice
+                && path.ends_with("002_slow.sql")
+                && let Some(sent) = sent.lock().unwrap().take()
+            {
+                let _ = sent.send(());
+            }
+        }),
         ..Default::default()
     };
 
@@ -37,7 +49,8 @@ async fn a_paused_server_gives_a_clear_error_in_time_and_nothing_is_applied() {
         let migrations = migrations.clone();
         tokio::spawn(async move { authdb::migrate(&mut client, &migrations, &options).await })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    slow_statement_sent.await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
     docker("pause");
     let started = Instant::now();
     let result = tokio::time::timeout(Duration::from_secs(30), run)
