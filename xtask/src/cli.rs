@@ -122,11 +122,24 @@ pub struct Migrate {
         allow_negative_numbers = true
     )]
     pub to: Option<i64>,
+    /// For a no-transaction migration an earlier run started and did not see finish, where the
+    /// catalog cannot tell: `applied` records it, `retry` runs it again.
+    #[arg(long, value_name = "applied|retry", value_parser = unfinished_answer)]
+    pub unfinished: Option<authdb::unfinished::Answer>,
     #[command(flatten)]
     pub timeouts: Timeouts,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `migrate --unfinished`.
+fn unfinished_answer(text: &str) -> Result<authdb::unfinished::Answer, String> {
+    match text {
+        "applied" => Ok(authdb::unfinished::Answer::Applied),
+        "retry" => Ok(authdb::unfinished::Answer::Retry),
+        _ => Err("expected `applied` (it took effect) or `retry` (run it again)".into()),
+    }
 }
 
 /// How long a schema change may wait or run. Each takes `5` (seconds), `5s`, `500ms`, `2m`, `1h`,

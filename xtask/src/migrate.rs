@@ -21,6 +21,7 @@ impl cli::Migrate {
             statement_timeout: self.timeouts.statement(),
             lock_wait: self.timeouts.lock_wait(),
             through_pooler: false,
+            unfinished: self.unfinished,
             notify: notify_on_stderr(),
         };
         crate::block_on(async {
@@ -52,6 +53,18 @@ fn print_report(report: &MigrateReport) {
     } else {
         "applied"
     };
+    for recovery in &report.recovered {
+        let what = match (&recovery.action, report.dry_run) {
+            (authdb::unfinished::Action::RecordApplied, false) => "recorded as applied",
+            (authdb::unfinished::Action::RecordApplied, true) => "would be recorded as applied",
+            (authdb::unfinished::Action::RunAgain { .. }, false) => "run again",
+            (authdb::unfinished::Action::RunAgain { .. }, true) => "would be run again",
+        };
+        println!(
+            "{} was started by an earlier run and not seen to finish: {}; {what}",
+            recovery.name, recovery.reason
+        );
+    }
     let width = report.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for step in &report.steps {
         if report.dry_run {

@@ -62,6 +62,17 @@ pub fn effects(script: &str) -> Vec<Effect> {
     found
 }
 
+/// An identifier as the catalog stores it: unquoted and case-folded unless it was quoted.
+pub(crate) fn identifier(written: &str) -> String {
+    match written
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => written.to_lowercase(),
+    }
+}
+
 fn actions(statement: &ast::Stmt) -> Vec<Action> {
     let text = |node: &dyn AstNode| node.syntax().text().to_string().trim().to_string();
     let cascade = |behavior: Option<ast::DropBehavior>| {

@@ -118,6 +118,16 @@ pub enum Error {
         dir: PathBuf,
     },
     #[error(
+        "version {version} ({name}) was started at {started} and not seen to finish: {reason}. \
+         Nothing was applied"
+    )]
+    UnfinishedMigration {
+        version: i64,
+        name: String,
+        started: String,
+        reason: String,
+    },
+    #[error(
         "{}: this migration is pending but version {applied} is already applied, so it would run out \
          of order: renumber it above {applied}",
         path.display()

@@ -17,6 +17,7 @@ pub mod envfile;
 pub mod environment;
 pub mod error;
 pub mod limit;
+mod lock;
 pub mod migrations;
 pub mod notice;
 pub mod plan;
@@ -29,6 +30,7 @@ pub mod snapshot;
 pub mod status;
 pub mod tracking;
 mod transaction;
+pub mod unfinished;
 pub mod verify;
 
 pub use adopt::{AdoptOptions, AdoptPlan, Adopted, apply_adopt, plan_adopt};

@@ -24,6 +24,9 @@ pub enum State {
     /// The database applied another migration under this version (from another branch): a
     /// different name, not an edit.
     Different,
+    /// A no-transaction migration an earlier run started and did not see finish; the next
+    /// migrate decides from the catalog (see [`crate::unfinished`]).
+    Unfinished,
 }
 
 impl std::fmt::Display for State {
@@ -34,6 +37,7 @@ impl std::fmt::Display for State {
             State::Modified => "modified",
             State::Missing => "missing",
             State::Different => "different",
+            State::Unfinished => "unfinished",
         })
     }
 }
@@ -64,6 +68,7 @@ pub fn compare(migrations: &Migrations, applied: &[AppliedMigration]) -> Vec<Ent
             let state = match record {
                 None => State::Pending,
                 Some(a) if a.name != m.stem => State::Different,
+                Some(a) if !a.finished => State::Unfinished,
                 Some(a) if a.checksum == m.checksum.to_hex() => State::Applied,
                 Some(_) => State::Modified,
             };
@@ -97,6 +102,16 @@ pub fn compare(migrations: &Migrations, applied: &[AppliedMigration]) -> Vec<Ent
 /// means the files no longer describe what the database holds.
 pub fn check_history(migrations: &Migrations, applied: &[AppliedMigration]) -> Result<()> {
     for a in applied {
+        if !a.finished {
+            return Err(Error::UnfinishedMigration {
+                version: a.version,
+                name: a.name.clone(),
+                started: a.applied_at.clone(),
+                reason: "run `cargo xtask migrate` first: it finds out from the catalog whether \
+                         it took effect, and records or finishes it"
+                    .to_string(),
+            });
+        }
         match migrations.get(a.version) {
             None => {
                 return Err(Error::MissingMigration {
@@ -202,6 +217,7 @@ mod tests {
         versions
             .iter()
             .map(|&v| AppliedMigration {
+                finished: true,
                 version: v,
                 name: format!("{v:03}_m{v}"),
                 checksum: folder.get(v).map_or("gone".into(), |m| m.checksum.to_hex()),

@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio_postgres::Client;
 use tokio_postgres::types::ToSql;
 
-use crate::effects::{Action, effects};
+use crate::effects::{Action, effects, identifier};
 use crate::error::{Error, Result, database};
 use crate::migrations::{Migration, Migrations};
 use crate::notice::Notify;
@@ -274,17 +274,6 @@ async fn dependents(client: &Client, lookup: &str, name: &str) -> Result<Vec<Str
         .await
         .map_err(database(format!("listing what depends on {name}")))?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
-}
-
-/// An identifier as the catalog stores it: unquoted and case-folded unless it was quoted.
-fn identifier(written: &str) -> String {
-    match written
-        .strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-    {
-        Some(quoted) => quoted.replace("\"\"", "\""),
-        None => written.to_lowercase(),
-    }
 }
 
 fn describe(action: &Action, rows: Option<i64>, cascades_to: &[String]) -> String {

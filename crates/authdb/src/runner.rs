@@ -8,17 +8,18 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio_postgres::Client;
 
-use crate::error::{Error, Result, database};
+use crate::error::{Error, Result};
 use crate::migrations::{Migration, Migrations};
 use crate::notice::Notify;
 use crate::plan;
 use crate::tracking;
+use crate::unfinished::{self, Answer, Recovery};
 
 pub use crate::transaction::{
     DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, LOCK_KEY,
 };
 use crate::transaction::{
-    STEP_DEADLINE, Timeouts, abort, begin_locked, bounded, end, run_script, set_timeouts,
+    SERVER_GRACE, Timeouts, abort, begin_locked, bounded, end, run_script, set_timeouts, simple,
     transaction_id,
 };
 
@@ -42,6 +43,9 @@ pub struct MigrateOptions {
     /// [`crate::Connection::migrate`] sets it from the connection; a caller with a bare client
     /// says it here.
     pub through_pooler: bool,
+    /// What to do with a no-transaction migration an earlier run started and did not finish,
+    /// when the catalog cannot tell whether it took effect (see [`crate::unfinished`]).
+    pub unfinished: Option<Answer>,
     /// Where to say that the run waits for another migrator.
     pub notify: Notify,
 }
@@ -56,6 +60,7 @@ impl Default for MigrateOptions {
             statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
             lock_wait: Some(DEFAULT_LOCK_WAIT),
             through_pooler: false,
+            unfinished: None,
             notify: Notify::default(),
         }
     }
@@ -79,6 +84,8 @@ pub struct MigrateReport {
     /// The highest applied version after the run (planned, in a dry run).
     pub to_version: Option<i64>,
     pub steps: Vec<Step>,
+    /// Unfinished no-transaction migrations of an earlier run, and what this run did about them.
+    pub recovered: Vec<Recovery>,
     pub duration_ms: f64,
 }
 
@@ -95,21 +102,21 @@ pub async fn migrate(
     let started = Instant::now();
     let timeouts = Timeouts::from(options);
     begin_locked(client, timeouts, &options.notify).await?;
-    let planned = plan_migrate(client, migrations, options).await;
-    let (pending, from_version) = match planned {
-        Ok(planned) => planned,
+    let plan = match plan_migrate(client, migrations, options).await {
+        Ok(plan) => plan,
         Err(error) => return Err(abort(client, error).await),
     };
-    let to_version = pending.last().map(|m| m.version).or(from_version);
+    let to_version = plan.pending.last().map(|m| m.version).or(plan.from_version);
     let mut report = MigrateReport {
         dry_run: options.dry_run,
-        from_version,
+        from_version: plan.from_version,
         to_version,
-        steps: Vec::with_capacity(pending.len()),
+        steps: Vec::with_capacity(plan.pending.len()),
+        recovered: plan.recovered.clone(),
         duration_ms: 0.0,
     };
-    if options.dry_run || pending.is_empty() {
-        report.steps.extend(pending.iter().map(|m| Step {
+    if options.dry_run || (plan.pending.is_empty() && plan.recovered.is_empty()) {
+        report.steps.extend(plan.pending.iter().map(|m| Step {
             version: m.version,
             name: m.file_stem(),
             duration_ms: 0.0,
@@ -118,26 +125,23 @@ pub async fn migrate(
         report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         return Ok(report);
     }
-    let split = pending.iter().any(|m| m.no_transaction);
-    let applied = apply(
-        client,
-        &pending,
-        timeouts,
-        options,
-        split,
-        &mut report.steps,
-    )
-    .await;
+    let split = plan.pending.iter().any(|m| m.no_transaction);
+    let applied = apply(client, &plan, timeouts, options, split, &mut report.steps).await;
     if split {
-        // Released even after a failure: the session may be reused by whoever embeds us.
-        let release = format!(
-            "SELECT pg_advisory_unlock({LOCK_KEY}); RESET lock_timeout; RESET statement_timeout"
-        );
-        let _ = tokio::time::timeout(STEP_DEADLINE, client.batch_execute(&release)).await;
+        crate::lock::release_session(client).await;
     }
     applied?;
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(report)
+}
+
+/// What a run found under the lock: what to apply, and what to do first about migrations an
+/// earlier run left unfinished.
+struct Plan<'a> {
+    pending: Vec<&'a Migration>,
+    recovered: Vec<Recovery>,
+    /// The highest version applied (and finished) before the run.
+    from_version: Option<i64>,
 }
 
 /// Reads the tracking table and decides what to apply. Runs inside the locked transaction.
@@ -145,9 +149,27 @@ async fn plan_migrate<'a>(
     client: &Client,
     migrations: &'a Migrations,
     options: &MigrateOptions,
-) -> Result<(Vec<&'a Migration>, Option<i64>)> {
-    let applied = tracking::read(client).await?;
+) -> Result<Plan<'a>> {
+    let (mut applied, unfinished): (Vec<_>, Vec<_>) = tracking::read(client)
+        .await?
+        .into_iter()
+        .partition(|row| row.finished);
     plan::check_history(migrations, &applied)?;
+    let from_version = applied.iter().map(|a| a.version).max();
+    let mut recovered = Vec::with_capacity(unfinished.len());
+    for row in unfinished {
+        let recovery = unfinished::recover(
+            client,
+            &row,
+            migrations.get(row.version),
+            options.unfinished,
+        )
+        .await?;
+        if recovery.action == unfinished::Action::RecordApplied {
+            applied.push(row);
+        }
+        recovered.push(recovery);
+    }
     let pending = plan::pending(migrations, &applied, options.up_to)?;
     if let Some(alone) = pending
         .iter()
@@ -157,54 +179,86 @@ async fn plan_migrate<'a>(
             path: alone.path.clone(),
         });
     }
-    if !options.dry_run && !pending.is_empty() {
+    let nothing_to_write = pending.is_empty() && recovered.is_empty();
+    if !options.dry_run && !nothing_to_write {
         tracking::create(client).await?;
     }
-    Ok((pending, applied.iter().map(|a| a.version).max()))
+    Ok(Plan {
+        pending,
+        recovered,
+        from_version,
+    })
 }
 
-/// Applies `pending`, starting inside the open locked transaction, and commits.
+/// Applies the plan, starting inside the open locked transaction, and commits.
+///
+/// A no-transaction migration gets its tracking row, unfinished, in the transaction before it
+/// (committed with the migrations before it); then it runs alone; then its row is marked
+/// finished. The session-level lock keeps other migrators out from the first COMMIT to the end.
 async fn apply(
     client: &Client,
-    pending: &[&Migration],
+    plan: &Plan<'_>,
     timeouts: Timeouts,
     options: &MigrateOptions,
     split: bool,
     steps: &mut Vec<Step>,
 ) -> Result<()> {
-    if split {
-        let what = "taking the session-level migration lock";
-        let lock = async {
-            client
-                .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-                .await
-                .map_err(database(what))
-        };
-        if let Err(error) = bounded(what, Some(STEP_DEADLINE), lock).await {
-            return Err(abort(client, error).await);
+    let opened = async {
+        if split {
+            crate::lock::hold_for_session(client).await?;
         }
-    }
+        for recovery in &plan.recovered {
+            match recovery.action {
+                unfinished::Action::RecordApplied => {
+                    tracking::finish(client, recovery.version, 0).await?
+                }
+                unfinished::Action::RunAgain { .. } => {
+                    tracking::forget(client, recovery.version).await?
+                }
+            }
+        }
+        transaction_id(client).await
+    };
     // The open transaction's id while in one: each tracking row is written only inside it.
-    let mut transaction = match transaction_id(client).await {
+    let mut transaction = match opened.await {
         Ok(id) => Some(id),
         Err(error) => return Err(abort(client, error).await),
     };
     // The version the database is at, once a piece of a split run has been committed.
     let mut committed = None;
-    for migration in pending {
-        if migration.no_transaction && transaction.is_some() {
+    for migration in &plan.pending {
+        if migration.no_transaction {
+            let id = match transaction.take() {
+                Some(id) => id,
+                None => {
+                    begin_locked(client, timeouts, &options.notify).await?;
+                    match transaction_id(client).await {
+                        Ok(id) => id,
+                        Err(error) => return Err(abort(client, error).await),
+                    }
+                }
+            };
+            if let Err(error) = tracking::start(client, migration, &id).await {
+                let error = abort(client, error).await;
+                return Err(partly_committed(error, committed, true));
+            }
             end(client, "COMMIT").await?;
-            committed = steps.last().map(|s| s.version);
-            transaction = None;
-        } else if !migration.no_transaction && transaction.is_none() {
+            committed = steps.last().map(|s| s.version).or(committed);
+            let elapsed = run_alone(client, migration, plan, timeouts, options).await;
+            let elapsed = match elapsed {
+                Ok(elapsed) => elapsed,
+                Err(error) => return Err(partly_committed(error, committed, false)),
+            };
+            committed = Some(migration.version);
+            steps.push(step(migration, elapsed));
+            continue;
+        }
+        if transaction.is_none() {
             begin_locked(client, timeouts, &options.notify).await?;
             transaction = match transaction_id(client).await {
                 Ok(id) => Some(id),
                 Err(error) => return Err(abort(client, error).await),
             };
-        }
-        if migration.no_transaction {
-            set_timeouts(client, timeouts, "SET").await?;
         }
         let result = run_script(
             client,
@@ -228,25 +282,70 @@ async fn apply(
             Err(Error::TransactionEnded { location, .. }) => {
                 return Err(tracking::ended(client, location).await);
             }
-            Err(error) if transaction.is_some() => {
+            Err(error) => {
                 let error = abort(client, error).await;
                 return Err(partly_committed(error, committed, true));
             }
-            Err(error) => return Err(partly_committed(error, committed, false)),
         };
-        if transaction.is_none() {
-            committed = Some(migration.version);
-        }
-        steps.push(Step {
-            version: migration.version,
-            name: migration.file_stem(),
-            duration_ms: elapsed.as_secs_f64() * 1000.0,
-        });
+        steps.push(step(migration, elapsed));
     }
     if transaction.is_some() {
         end(client, "COMMIT").await?;
     }
     Ok(())
+}
+
+/// Runs a no-transaction migration whose unfinished row is committed, then marks it finished.
+/// On the statement's own failure the row goes (the statement did not complete; what an
+/// interrupted index build leaves is found before the next run); on a lost connection it stays,
+/// for the next run to judge.
+async fn run_alone(
+    client: &Client,
+    migration: &Migration,
+    plan: &Plan<'_>,
+    timeouts: Timeouts,
+    options: &MigrateOptions,
+) -> Result<std::time::Duration> {
+    set_timeouts(client, timeouts, "SET").await?;
+    let drop_first = plan.recovered.iter().find_map(|r| match &r.action {
+        unfinished::Action::RunAgain {
+            drop_first: Some(sql),
+        } if r.version == migration.version => Some(sql),
+        _ => None,
+    });
+    if let Some(sql) = drop_first {
+        let what = format!("{sql}, before running {} again", migration.path.display());
+        let deadline = timeouts.statement.map(|limit| limit + SERVER_GRACE);
+        bounded(&what, deadline, simple(client, sql, &what)).await?;
+    }
+    let result = run_script(
+        client,
+        &migration.path,
+        &migration.sql,
+        timeouts,
+        &options.notify,
+    )
+    .await;
+    match result {
+        Ok(elapsed) => {
+            tracking::finish(client, migration.version, elapsed.as_millis() as i64).await?;
+            Ok(elapsed)
+        }
+        Err(error) => {
+            if !client.is_closed() {
+                let _ = tracking::forget(client, migration.version).await;
+            }
+            Err(error)
+        }
+    }
+}
+
+fn step(migration: &Migration, elapsed: std::time::Duration) -> Step {
+    Step {
+        version: migration.version,
+        name: migration.file_stem(),
+        duration_ms: elapsed.as_secs_f64() * 1000.0,
+    }
 }
 
 /// Corrects the outcome of a failure in a split run: what an earlier piece committed stays, and

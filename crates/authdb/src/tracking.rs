@@ -29,31 +29,56 @@ pub struct AppliedMigration {
     /// RFC 3339, UTC.
     pub applied_at: String,
     pub execution_ms: i64,
+    /// False for a `-- authdb:no-transaction` migration that was started and not seen to finish:
+    /// it ran outside a transaction, so its row is written before it runs (see [`start`]).
+    pub finished: bool,
 }
 
 pub async fn exists(client: &impl GenericClient) -> Result<bool> {
-    let sql = format!("SELECT to_regclass('{QUALIFIED}') IS NOT NULL");
-    let rows = simple_rows(client, &sql, "checking for the tracking table").await?;
-    Ok(rows.first().and_then(|r| r.get(0)) == Some("t"))
+    Ok(shape(client).await?.is_some())
 }
 
-/// Creates the table (and its schema, should `public` have been dropped) if it is not there.
-/// Callers hold the migration lock, so two runs never race here.
+/// Whether the table exists and, if it does, whether it has the column `finished` (a table an
+/// authdb older than that column made has not, until the next migrate adds it).
+async fn shape(client: &impl GenericClient) -> Result<Option<bool>> {
+    let sql = format!(
+        "SELECT to_regclass('{QUALIFIED}') IS NOT NULL,
+                EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('{QUALIFIED}')
+                           AND attname = 'finished' AND NOT attisdropped)"
+    );
+    let rows = simple_rows(client, &sql, "checking for the tracking table").await?;
+    let row = rows.first();
+    Ok(match row.and_then(|r| r.get(0)) {
+        Some("t") => Some(row.and_then(|r| r.get(1)) == Some("t")),
+        _ => None,
+    })
+}
+
+/// Creates the table (and its schema, should `public` have been dropped) if it is not there, and
+/// brings a table an earlier authdb made up to date. Callers hold the migration lock, so two runs
+/// never race here.
 pub async fn create(client: &impl GenericClient) -> Result<()> {
     // CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege on the database first, which a
-    // role that owns its tables but not the database may lack: only ask when it is missing.
+    // role that owns its tables but not the database may lack: only ask when it is missing. The
+    // same for the column `finished`: the ALTER takes the table's strongest lock, so only once.
     let sql = format!(
         "DO $authdb$ BEGIN
              IF to_regnamespace('{SCHEMA}') IS NULL THEN CREATE SCHEMA {SCHEMA}; END IF;
-         END $authdb$;
-         CREATE TABLE IF NOT EXISTS {QUALIFIED} (
-            version      bigint      PRIMARY KEY,
-            name         text        NOT NULL,
-            checksum     text        NOT NULL,
-            applied_at   timestamptz NOT NULL DEFAULT now(),
-            execution_ms bigint      NOT NULL,
-            applied_by   text        NOT NULL DEFAULT current_user
-        )"
+             IF to_regclass('{QUALIFIED}') IS NULL THEN
+                 CREATE TABLE {QUALIFIED} (
+                    version      bigint      PRIMARY KEY,
+                    name         text        NOT NULL,
+                    checksum     text        NOT NULL,
+                    applied_at   timestamptz NOT NULL DEFAULT now(),
+                    execution_ms bigint      NOT NULL,
+                    applied_by   text        NOT NULL DEFAULT current_user,
+                    finished     boolean     NOT NULL DEFAULT true
+                 );
+             ELSIF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = '{QUALIFIED}'::regclass
+                                  AND attname = 'finished' AND NOT attisdropped) THEN
+                 ALTER TABLE {QUALIFIED} ADD COLUMN finished boolean NOT NULL DEFAULT true;
+             END IF;
+         END $authdb$"
     );
     let what = format!("creating the tracking table {QUALIFIED}");
     let run = async {
@@ -74,12 +99,14 @@ pub async fn read(client: &impl GenericClient) -> Result<Vec<AppliedMigration>> 
 }
 
 async fn read_rows(client: &impl GenericClient, context: &str) -> Result<Vec<AppliedMigration>> {
-    if !exists(client).await? {
+    let Some(has_finished) = shape(client).await? else {
         return Ok(Vec::new());
-    }
+    };
+    let finished = if has_finished { "finished" } else { "true" };
     let sql = format!(
         "SELECT version, name, checksum,
-                to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), execution_ms
+                to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), execution_ms,
+                {finished}
          FROM {QUALIFIED} ORDER BY version"
     );
     let rows = simple_rows(client, &sql, context).await?;
@@ -99,6 +126,7 @@ async fn read_rows(client: &impl GenericClient, context: &str) -> Result<Vec<App
                 checksum: text(2),
                 applied_at: text(3),
                 execution_ms: number(4)?,
+                finished: text(5) == "t",
             })
         })
         .collect()
@@ -159,6 +187,75 @@ pub async fn record(
         location: migration.path.display().to_string(),
         version: None,
     })
+}
+
+/// Writes the row of a no-transaction migration before it runs, unfinished, in the run's
+/// transaction `transaction` (committed with the migrations before it). Its statement runs outside
+/// any transaction, so without this row a migrator killed after the statement and before its
+/// row would leave an effect that no row records, and the next run would execute it again.
+pub async fn start(client: &Client, migration: &Migration, transaction: &str) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO {QUALIFIED} (version, name, checksum, execution_ms, finished)
+         SELECT $1, $2, $3, 0, false WHERE pg_current_xact_id()::text = $4"
+    );
+    let what = format!("recording that version {} starts", migration.version);
+    let run = async {
+        client
+            .execute(
+                &sql,
+                &[
+                    &migration.version,
+                    &migration.stem,
+                    &migration.checksum.to_hex(),
+                    &transaction,
+                ],
+            )
+            .await
+            .map_err(database(what.clone()))
+    };
+    match bounded(&what, Some(STEP_DEADLINE), run).await? {
+        1 => Ok(()),
+        _ => Err(Error::TransactionEnded {
+            location: migration.path.display().to_string(),
+            version: None,
+        }),
+    }
+}
+
+/// Marks `version`'s unfinished row as applied, once its statement has succeeded.
+pub async fn finish(client: &Client, version: i64, execution_ms: i64) -> Result<()> {
+    let sql = format!(
+        "UPDATE {QUALIFIED} SET finished = true, execution_ms = $2, applied_at = now()
+          WHERE version = $1 AND NOT finished"
+    );
+    let what = format!("recording version {version} as applied");
+    let run = async {
+        client
+            .execute(&sql, &[&version, &execution_ms])
+            .await
+            .map_err(database(what.clone()))
+    };
+    match bounded(&what, Some(STEP_DEADLINE), run).await? {
+        1 => Ok(()),
+        n => Err(Error::Database {
+            context: what,
+            reason: format!("{n} unfinished rows for it, where the run wrote one"),
+            source: None,
+        }),
+    }
+}
+
+/// Removes `version`'s unfinished row: its statement failed, or is to be run again.
+pub async fn forget(client: &Client, version: i64) -> Result<()> {
+    let sql = format!("DELETE FROM {QUALIFIED} WHERE version = $1 AND NOT finished");
+    let what = format!("removing the unfinished row of version {version}");
+    let run = async {
+        client
+            .execute(&sql, &[&version])
+            .await
+            .map_err(database(what.clone()))
+    };
+    bounded(&what, Some(STEP_DEADLINE), run).await.map(drop)
 }
 
 /// The error for a run whose transaction a file ended at `location`: what it committed stays,

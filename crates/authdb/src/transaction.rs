@@ -8,16 +8,13 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use authdb_folder::position;
-use tokio_postgres::error::{ErrorPosition, SqlState};
+use tokio_postgres::error::ErrorPosition;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::error::{Error, ROLLED_BACK, Result, describe};
 use crate::notice::{Notice, Notify};
 
-/// Key of the transaction-level advisory lock that serialises migrators ("authdb" in ASCII).
-/// Transaction-level so it is released by COMMIT or ROLLBACK, even through a transaction-mode
-/// pooler, and by the server if the client dies.
-pub const LOCK_KEY: i64 = 0x6175_7468_6462;
+pub use crate::lock::LOCK_KEY;
 
 /// How long a short step (BEGIN, a read of the tracking table, COMMIT...) may go unanswered
 /// before the server is presumed gone: paused, partitioned, or a proxy that stopped forwarding.
@@ -79,94 +76,10 @@ pub(crate) async fn begin_locked(
     timeouts: Timeouts,
     notify: &Notify,
 ) -> Result<()> {
-    match lock(client, timeouts, notify).await {
+    match crate::lock::acquire(client, timeouts, notify).await {
         Ok(()) => Ok(()),
         Err(error) => Err(abort(client, error).await),
     }
-}
-
-async fn lock(client: &Client, timeouts: Timeouts, notify: &Notify) -> Result<()> {
-    // One round trip when nobody else migrates: a migrate with nothing to do is mostly this.
-    // client_connection_check_interval: if this process dies mid-run (kill -9, lost network),
-    // the server notices within a second even during a long statement, rolls back and releases
-    // the lock (PostgreSQL 14+).
-    let sql = format!(
-        "BEGIN; SET LOCAL client_connection_check_interval = 1000; {} \
-         SELECT pg_try_advisory_xact_lock({LOCK_KEY})",
-        timeout_settings(timeouts, "SET LOCAL")
-    );
-    let what = "BEGIN and the migration lock";
-    let messages = bounded(what, Some(STEP_DEADLINE), simple(client, &sql, what)).await?;
-    if first_value(&messages).as_deref() == Some("t") {
-        return Ok(());
-    }
-    let holder = bounded(what, Some(STEP_DEADLINE), lock_holder(client)).await?;
-    notify.send(&Notice::WaitingForLock {
-        holder: holder.clone(),
-    });
-    let waited = Instant::now();
-    let sql = format!(
-        "SET LOCAL lock_timeout = {}; SELECT pg_advisory_xact_lock({LOCK_KEY}); SET LOCAL lock_timeout = {}",
-        millis(timeouts.lock_wait),
-        millis(timeouts.lock)
-    );
-    let wait = timeouts.lock_wait.map(|w| w + SERVER_GRACE);
-    let result = bounded(
-        "the wait for the migration lock",
-        wait,
-        simple(client, &sql, "waiting for the migration lock"),
-    )
-    .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(Error::Database {
-            source: Some(source),
-            ..
-        }) if source.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Err(Error::MigrationLocked {
-            holder,
-            waited: waited.elapsed(),
-        }),
-        Err(other) => Err(other),
-    }
-}
-
-/// Who holds the migration lock, for the one notice and the error: pid, application, user,
-/// client address and how long their transaction has been open.
-async fn lock_holder(client: &Client) -> Result<String> {
-    let sql = format!(
-        "SELECT a.pid::text, coalesce(nullif(a.application_name, ''), '(none)'), a.usename::text,
-                coalesce(host(a.client_addr), 'local'),
-                to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
-                extract(epoch FROM now() - a.xact_start)::int::text
-           FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            AND l.classid::bigint = {} AND l.objid::bigint = {}
-          LIMIT 1",
-        LOCK_KEY >> 32,
-        LOCK_KEY & 0xffff_ffff
-    );
-    let messages = simple(client, &sql, "finding who holds the migration lock").await?;
-    let row = messages.iter().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => Some(row),
-        _ => None,
-    });
-    Ok(match row {
-        Some(row) => {
-            let field = |i| row.get(i).unwrap_or("?");
-            format!(
-                "pid {}, application_name {}, user {}, from {}, since {} ({} s ago)",
-                field(0),
-                field(1),
-                field(2),
-                field(3),
-                field(4),
-                field(5)
-            )
-        }
-        // Released between the two queries: the wait will be short.
-        None => "another session (it has just released it)".to_string(),
-    })
 }
 
 /// A transaction that can only read, for plans: whatever a plan's query does, PostgreSQL refuses
@@ -290,10 +203,13 @@ pub(crate) async fn set_timeouts(client: &Client, timeouts: Timeouts, set: &str)
 }
 
 /// The statements that set the run's timeouts; none is an explicit 0 (no limit), so a role's
-/// or server's own default never applies by surprise.
-fn timeout_settings(timeouts: Timeouts, set: &str) -> String {
+/// or server's own default never applies by surprise. client_connection_check_interval: if this
+/// process dies mid-run (kill -9, lost network), the server notices within a second even during
+/// a long statement, cancels it, rolls back and releases the lock (PostgreSQL 14+).
+pub(crate) fn timeout_settings(timeouts: Timeouts, set: &str) -> String {
     format!(
-        "{set} lock_timeout = {}; {set} statement_timeout = {};",
+        "{set} client_connection_check_interval = 1000; {set} lock_timeout = {}; \
+         {set} statement_timeout = {};",
         millis(timeouts.lock),
         millis(timeouts.statement)
     )

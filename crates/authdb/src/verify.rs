@@ -54,6 +54,10 @@ impl VerifyReport {
                         "different: the database applied another migration under this version \
                          (another branch's); see `cargo xtask status`"
                     }
+                    State::Unfinished => {
+                        "unfinished: a no-transaction migration was started and not seen to \
+                         finish; `cargo xtask migrate` finds out whether it took effect"
+                    }
                 };
                 Some(format!("migration {}: {advice}", entry.name))
             })

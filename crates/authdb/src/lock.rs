@@ -1,0 +1,169 @@
+//! The migration lock: one advisory key that serialises every migrate, rollback, baseline and
+//! adopt on a database.
+//!
+//! It is only ever *tried* (`pg_try_advisory_xact_lock`), never waited for inside PostgreSQL. A
+//! migrator blocked in the server on the lock keeps a transaction open, and a
+//! `CREATE INDEX CONCURRENTLY` run by the lock's holder waits for every open transaction that
+//! might see its table: each would wait for the other. PostgreSQL's deadlock detector then cancels
+//! one of them, and when it cancels the index build, the next migrator executes the file a second
+//! time. So a migrator that finds the lock taken rolls back at once and tries again from the
+//! client after a pause: between tries it holds no transaction, no snapshot and no lock, so no
+//! migrator ever waits for another inside the server and no cycle can form, whatever the folder
+//! holds. This is the one lock order of ARCHITECTURE.md: the migration lock first, by tries
+//! only; then the table locks the migrations' own statements take, each bounded by
+//! `lock_timeout`.
+
+use std::time::{Duration, Instant};
+
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+use crate::error::{Error, Result};
+use crate::notice::{Notice, Notify};
+use crate::transaction::{STEP_DEADLINE, Timeouts, bounded, first_value, simple, timeout_settings};
+
+/// The advisory lock's key ("authdb" in ASCII). Taken at transaction level, so COMMIT or ROLLBACK
+/// releases it, also through a transaction-mode pooler, and the server does when the client dies.
+pub const LOCK_KEY: i64 = 0x6175_7468_6462;
+
+/// The first pause between two tries, and the longest: short enough that a waiting migrator
+/// starts within a quarter of a second of the holder's COMMIT, long enough that a hundred of them
+/// cost the server nothing.
+const FIRST_PAUSE: Duration = Duration::from_millis(10);
+const LONGEST_PAUSE: Duration = Duration::from_millis(250);
+
+/// Opens a transaction holding the migration lock, with the run's settings, or fails with
+/// [`Error::MigrationLocked`] once `timeouts.lock_wait` has passed. While another session holds
+/// it, says so once through `notify` (who, since when).
+pub(crate) async fn acquire(client: &Client, timeouts: Timeouts, notify: &Notify) -> Result<()> {
+    let try_sql = format!(
+        "BEGIN; {} SELECT pg_try_advisory_xact_lock({LOCK_KEY})",
+        timeout_settings(timeouts, "SET LOCAL")
+    );
+    // One round trip when nobody else migrates: a migrate with nothing to do is mostly this.
+    if try_once(client, &try_sql).await? {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let holder = holder(client).await?;
+    notify.send(&Notice::WaitingForLock {
+        holder: holder.clone(),
+    });
+    let mut pause = FIRST_PAUSE;
+    loop {
+        let waited = started.elapsed();
+        if let Some(limit) = timeouts.lock_wait
+            && waited >= limit
+        {
+            return Err(Error::MigrationLocked { holder, waited });
+        }
+        let left = timeouts.lock_wait.map_or(pause, |limit| limit - waited);
+        tokio::time::sleep(jittered(pause).min(left)).await;
+        if try_once(client, &try_sql).await? {
+            return Ok(());
+        }
+        pause = (pause * 3 / 2).min(LONGEST_PAUSE);
+    }
+}
+
+/// One try: the transaction stays open when the lock is ours, and is rolled back at once when it
+/// is not, so that nothing of ours is open while we pause.
+async fn try_once(client: &Client, sql: &str) -> Result<bool> {
+    let what = "BEGIN and the migration lock";
+    let messages = bounded(what, Some(STEP_DEADLINE), simple(client, sql, what)).await?;
+    if first_value(&messages).as_deref() == Some("t") {
+        return Ok(true);
+    }
+    let what = "the ROLLBACK after finding the migration lock taken";
+    bounded(what, Some(STEP_DEADLINE), simple(client, "ROLLBACK", what)).await?;
+    Ok(false)
+}
+
+/// Between three quarters and five quarters of `pause`: migrators that found the lock taken at
+/// the same moment do not all try again at the same moment.
+fn jittered(pause: Duration) -> Duration {
+    pause.mul_f64(0.75 + fastrand::f64() / 2.0)
+}
+
+/// Takes the session-level lock on the same key, inside a transaction that holds the
+/// transaction-level one: a split run keeps other migrators out between its pieces. It cannot
+/// wait (no other session can hold the key while we hold it), and it is tried, not waited for,
+/// so that this stays true by construction.
+pub(crate) async fn hold_for_session(client: &Client) -> Result<()> {
+    let what = "taking the session-level migration lock";
+    let sql = format!("SELECT pg_try_advisory_lock({LOCK_KEY})");
+    let messages = bounded(what, Some(STEP_DEADLINE), simple(client, &sql, what)).await?;
+    match first_value(&messages).as_deref() {
+        Some("t") => Ok(()),
+        _ => Err(Error::Database {
+            context: what.to_string(),
+            reason: "another session holds it although this transaction holds the \
+                     transaction-level lock on the same key"
+                .to_string(),
+            source: None,
+        }),
+    }
+}
+
+/// Releases the session-level lock and the session settings of a split run. Done even after a
+/// failure (the session may be reused by whoever embeds us); its own failure is ignored, since a
+/// lost connection has released everything already.
+pub(crate) async fn release_session(client: &Client) {
+    let release = format!(
+        "SELECT pg_advisory_unlock({LOCK_KEY}); RESET lock_timeout; RESET statement_timeout; \
+         RESET client_connection_check_interval"
+    );
+    let _ = tokio::time::timeout(STEP_DEADLINE, client.batch_execute(&release)).await;
+}
+
+/// Who holds the migration lock, for the one notice and the error: pid, application, user,
+/// client address and how long their transaction has been open.
+async fn holder(client: &Client) -> Result<String> {
+    let sql = format!(
+        "SELECT a.pid::text, coalesce(nullif(a.application_name, ''), '(none)'), a.usename::text,
+                coalesce(host(a.client_addr), 'local'),
+                to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
+                extract(epoch FROM now() - a.xact_start)::int::text
+           FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND l.classid::bigint = {} AND l.objid::bigint = {}
+          LIMIT 1",
+        LOCK_KEY >> 32,
+        LOCK_KEY & 0xffff_ffff
+    );
+    let what = "finding who holds the migration lock";
+    let messages = bounded(what, Some(STEP_DEADLINE), simple(client, &sql, what)).await?;
+    let row = messages.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => Some(row),
+        _ => None,
+    });
+    Ok(match row {
+        Some(row) => {
+            let field = |i| row.get(i).unwrap_or("?");
+            format!(
+                "pid {}, application_name {}, user {}, from {}, since {} ({} s ago)",
+                field(0),
+                field(1),
+                field(2),
+                field(3),
+                field(4),
+                field(5)
+            )
+        }
+        // Released between the try and this query: the wait will be short.
+        None => "another session (it has just released it)".to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_stay_within_a_quarter_of_their_nominal_length() {
+        for _ in 0..1000 {
+            let pause = jittered(Duration::from_millis(100));
+            assert!(pause >= Duration::from_millis(75) && pause <= Duration::from_millis(125));
+        }
+    }
+}

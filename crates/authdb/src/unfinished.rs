@@ -1,0 +1,275 @@
+//! A `-- authdb:no-transaction` migration that was started and not seen to finish.
+//!
+//! Such a file runs outside any transaction, so its tracking row is written (unfinished) before it
+//! runs and marked finished after. A migrator killed in between (kill -9, a lost network, a
+//! terminated session) leaves the row unfinished, and the statement may or may not have taken
+//! effect. The next run, holding the migration lock (so the statement is not running any more:
+//! its session held the lock until it ended), decides from the catalog where it can: an index
+//! build is done when the index exists and is valid, a concurrent drop when the index is gone; a
+//! statement that can safely run twice is run again. Where the catalog cannot tell, the run stops
+//! and says what to check, and the user's answer (`--unfinished applied|retry`) settles it.
+
+use serde::Serialize;
+use squawk_syntax::SourceFile;
+use squawk_syntax::ast::{self, AstNode};
+use tokio_postgres::Client;
+
+use crate::effects::identifier;
+use crate::error::{Error, Result, database};
+use crate::migrations::Migration;
+use crate::tracking::AppliedMigration;
+
+/// The user's answer for an unfinished migration the catalog cannot judge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Answer {
+    /// It took effect: record it as applied.
+    Applied,
+    /// It did not: run it again.
+    Retry,
+}
+
+/// What a run does about one unfinished migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recovery {
+    pub version: i64,
+    pub name: String,
+    pub action: Action,
+    /// Why, in a sentence: what the catalog showed or who decided.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Its effect is there: the row is marked finished.
+    RecordApplied,
+    /// Its effect is not there (or running it again is harmless): the row goes and the file runs
+    /// again, after `drop_first` (the invalid index the interrupted build left).
+    RunAgain { drop_first: Option<String> },
+}
+
+/// What the statement of a no-transaction file is, as far as recovery cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    /// `CREATE INDEX CONCURRENTLY name ON table`: the index lives in the table's schema.
+    CreateIndex { name: String, table: String },
+    /// `DROP INDEX CONCURRENTLY name`.
+    DropIndex { name: String },
+    /// A statement that leaves the same result when run twice (VACUUM, REINDEX, ...).
+    Repeatable(&'static str),
+    /// Anything else: only a person can tell whether it took effect.
+    Unknown,
+}
+
+fn kind(sql: &str) -> Kind {
+    let parse = SourceFile::parse(sql);
+    let Some(statement) = parse.tree().stmts().next() else {
+        return Kind::Unknown;
+    };
+    let text = |node: &dyn AstNode| node.syntax().text().to_string().trim().to_string();
+    match &statement {
+        ast::Stmt::CreateIndex(create) if create.concurrently_token().is_some() => {
+            let name = create.index().and_then(|i| i.path()).map(|p| text(&p));
+            let table = create.table_relation_name().map(|t| text(&t));
+            match (name, table) {
+                (Some(name), Some(table)) => Kind::CreateIndex {
+                    name: identifier(&name),
+                    table: without_only(&table),
+                },
+                // A nameless index gets a name PostgreSQL chooses: nothing to look up.
+                _ => Kind::Unknown,
+            }
+        }
+        ast::Stmt::DropIndex(drop) if drop.index_refs().count() == 1 => Kind::DropIndex {
+            name: drop
+                .index_refs()
+                .next()
+                .map(|r| text(&r))
+                .unwrap_or_default(),
+        },
+        ast::Stmt::Vacuum(_) => Kind::Repeatable("VACUUM"),
+        ast::Stmt::Analyze(_) => Kind::Repeatable("ANALYZE"),
+        ast::Stmt::Reindex(_) => Kind::Repeatable("REINDEX"),
+        ast::Stmt::Cluster(_) => Kind::Repeatable("CLUSTER"),
+        ast::Stmt::Refresh(_) => Kind::Repeatable("REFRESH MATERIALIZED VIEW"),
+        _ => Kind::Unknown,
+    }
+}
+
+/// `ONLY t` names the table `t`.
+fn without_only(table: &str) -> String {
+    match table.split_once(char::is_whitespace) {
+        Some((only, rest)) if only.eq_ignore_ascii_case("only") => rest.trim().to_string(),
+        _ => table.to_string(),
+    }
+}
+
+/// Decides what to do about `row`, an unfinished row of `migration`, from the catalog (read-only)
+/// and the user's `answer`. A file changed since it was started is refused: what ran is not what
+/// the folder says any more.
+pub(crate) async fn recover(
+    client: &Client,
+    row: &AppliedMigration,
+    migration: Option<&Migration>,
+    answer: Option<Answer>,
+) -> Result<Recovery> {
+    let unfinished = |reason: String| Error::UnfinishedMigration {
+        version: row.version,
+        name: row.name.clone(),
+        started: row.applied_at.clone(),
+        reason,
+    };
+    let migration = match migration {
+        Some(m) if m.stem == row.name && m.checksum.to_hex() == row.checksum => m,
+        Some(m) => {
+            return Err(unfinished(format!(
+                "its file {} has changed since (another name or checksum), so what ran is not \
+                 what the folder says: restore the file as it was, then run migrate again",
+                m.path.display()
+            )));
+        }
+        None => {
+            return Err(unfinished(
+                "its file is no longer in the folder: restore it, then run migrate again"
+                    .to_string(),
+            ));
+        }
+    };
+    let recovery = |action, reason| Recovery {
+        version: row.version,
+        name: row.name.clone(),
+        action,
+        reason,
+    };
+    match kind(&migration.sql) {
+        Kind::CreateIndex { name, table } => match index_validity(client, &name, &table).await? {
+            Some(true) => Ok(recovery(
+                Action::RecordApplied,
+                format!("the index {name} exists and is valid"),
+            )),
+            Some(false) => Ok(recovery(
+                Action::RunAgain {
+                    drop_first: Some(format!(
+                        "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                        qualified_index(client, &name, &table).await?
+                    )),
+                },
+                format!(
+                    "the interrupted build left the index {name} INVALID: it is dropped \
+                     concurrently and built again"
+                ),
+            )),
+            None => Ok(recovery(
+                Action::RunAgain { drop_first: None },
+                format!("the index {name} does not exist"),
+            )),
+        },
+        Kind::DropIndex { name } => {
+            if exists(client, &name).await? {
+                Ok(recovery(
+                    Action::RunAgain { drop_first: None },
+                    format!("the index {name} is still there"),
+                ))
+            } else {
+                Ok(recovery(
+                    Action::RecordApplied,
+                    format!("the index {name} is gone"),
+                ))
+            }
+        }
+        Kind::Repeatable(what) => Ok(recovery(
+            Action::RunAgain { drop_first: None },
+            format!("{what} leaves the same result when run again"),
+        )),
+        Kind::Unknown => match answer {
+            Some(Answer::Applied) => Ok(recovery(
+                Action::RecordApplied,
+                "recorded as applied, as --unfinished applied says".to_string(),
+            )),
+            Some(Answer::Retry) => Ok(recovery(
+                Action::RunAgain { drop_first: None },
+                "run again, as --unfinished retry says".to_string(),
+            )),
+            None => Err(unfinished(format!(
+                "it ran outside a transaction and authdb cannot tell from the catalog whether \
+                 it took effect. Check what {} does, then run `cargo xtask migrate --unfinished \
+                 applied` if it did, or `--unfinished retry` to run it again",
+                migration.path.display()
+            ))),
+        },
+    }
+}
+
+/// `Some(valid)` when the index `name` exists in the schema of `table`, `None` when it does not.
+async fn index_validity(client: &Client, name: &str, table: &str) -> Result<Option<bool>> {
+    let sql = "SELECT i.indisvalid AND i.indisready
+                 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+                WHERE c.relname = $1
+                  AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass($2))";
+    let row = client
+        .query_opt(sql, &[&name, &table])
+        .await
+        .map_err(database(format!("looking up the index {name}")))?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// `schema.name` of the index `name` on `table`, quoted for SQL.
+async fn qualified_index(client: &Client, name: &str, table: &str) -> Result<String> {
+    let sql = "SELECT format('%I.%I', n.nspname, $1::text)
+                 FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace
+                WHERE t.oid = to_regclass($2)";
+    let row = client
+        .query_one(sql, &[&name, &table])
+        .await
+        .map_err(database(format!("naming the index {name}")))?;
+    Ok(row.get(0))
+}
+
+async fn exists(client: &Client, written: &str) -> Result<bool> {
+    let row = client
+        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&written])
+        .await
+        .map_err(database(format!("looking up {written}")))?;
+    Ok(row.get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_read_for_what_the_catalog_can_tell() {
+        let create = |name: &str, table: &str| Kind::CreateIndex {
+            name: name.to_string(),
+            table: table.to_string(),
+        };
+        for (sql, expected) in [
+            (
+                "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);",
+                create("users_email_key", "users"),
+            ),
+            (
+                "-- why\nCREATE INDEX CONCURRENTLY IF NOT EXISTS \"Odd Name\" ON auth.users USING btree (lower(email)) WHERE x;",
+                create("Odd Name", "auth.users"),
+            ),
+            (
+                "CREATE INDEX CONCURRENTLY I ON only t (c);",
+                create("i", "t"),
+            ),
+            ("CREATE INDEX CONCURRENTLY ON t (c);", Kind::Unknown),
+            (
+                "DROP INDEX CONCURRENTLY IF EXISTS auth.i;",
+                Kind::DropIndex {
+                    name: "auth.i".to_string(),
+                },
+            ),
+            ("VACUUM ANALYZE users;", Kind::Repeatable("VACUUM")),
+            ("REINDEX INDEX CONCURRENTLY i;", Kind::Repeatable("REINDEX")),
+            ("ALTER TYPE mood ADD VALUE 'meh';", Kind::Unknown),
+            ("INSERT INTO t VALUES (1);", Kind::Unknown),
+        ] {
+            assert_eq!(kind(sql), expected, "{sql}");
+        }
+    }
+}
