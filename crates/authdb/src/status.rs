@@ -22,8 +22,13 @@ pub async fn status(client: &Client, migrations: &Migrations) -> Result<Status> 
     let applied = tracking::read(client).await?;
     Ok(Status {
         entries: plan::compare(migrations, &applied),
-        refusal: plan::check_history(migrations, &applied)
+        // An unfinished row is no refusal: migrate settles it (the entry says `unfinished`).
+        refusal: plan::check_history(migrations, &finished(&applied))
             .err()
             .map(|e| e.to_string()),
     })
+}
+
+fn finished(applied: &[tracking::AppliedMigration]) -> Vec<tracking::AppliedMigration> {
+    applied.iter().filter(|a| a.finished).cloned().collect()
 }

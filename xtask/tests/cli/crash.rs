@@ -75,3 +75,94 @@ async fn kill_9_mid_migration_leaves_the_old_version_and_the_next_run_completes(
     let (tables, applied) = state(&db).await;
     assert_eq!((tables.len(), applied), (3, 2));
 }
+
+/// A migrator killed while its `CREATE INDEX CONCURRENTLY` builds: the server cancels the build
+/// within a second (the session checks its client), which leaves the index INVALID and the
+/// file's row unfinished; the next run drops the index concurrently, builds it again and records
+/// it, once.
+#[tokio::test]
+async fn kill_9_mid_concurrent_index_is_settled_by_the_next_run() {
+    let db = testdb::empty_database().await;
+    // A function that sleeps on each row makes the build slow enough to be killed mid-way; it
+    // is IMMUTABLE only so that an index may call it.
+    let fixture = testdb::Fixture::new()
+        .migration(
+            "t",
+            "CREATE TABLE t (id int);\n\
+             INSERT INTO t SELECT generate_series(1, 20);\n\
+             CREATE FUNCTION slow(i int) RETURNS int LANGUAGE sql IMMUTABLE AS \
+             $$ SELECT i + 0 * length(pg_sleep(0.15)::text) $$;\n",
+            "DROP TABLE t;\nDROP FUNCTION slow(int);\n",
+        )
+        .migration(
+            "t_index",
+            "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_slow_idx ON t (slow(id));\n",
+            "DROP INDEX t_slow_idx;\n",
+        );
+    let dir = fixture.path();
+    let mut child = xtask(dir)
+        .args(["migrate", "--database-url", &db.url, "--migrations"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let watcher = db.connect().await;
+    let building = "SELECT count(*) FROM pg_stat_activity
+                     WHERE query LIKE 'CREATE INDEX CONCURRENTLY t_slow_idx%' AND pid <> pg_backend_pid()";
+    let count = |sql: &'static str| {
+        let watcher = &watcher;
+        async move { watcher.query_one(sql, &[]).await.unwrap().get::<_, i64>(0) }
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(building).await == 0 {
+        assert!(Instant::now() < deadline, "the index build never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count(building).await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the killed build is still running"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let left: (bool, bool) = {
+        let row = watcher
+            .query_one(
+                "SELECT (SELECT NOT finished FROM authdb_schema_migrations WHERE version = 2),
+                        (SELECT NOT indisvalid FROM pg_index WHERE indexrelid = 't_slow_idx'::regclass)",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(left, (true, true), "(row unfinished, index invalid)");
+
+    let output = xtask(dir)
+        .args(["migrate", "--database-url", &db.url, "--migrations"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = crate::text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(
+            "002_t_index was started by an earlier run and not seen to finish: the interrupted \
+             build left the index t_slow_idx INVALID: it is dropped concurrently and built again; \
+             run again"
+        ),
+        "{stdout}"
+    );
+    let row = watcher
+        .query_one(
+            "SELECT (SELECT bool_and(finished) FROM authdb_schema_migrations),
+                    (SELECT indisvalid FROM pg_index WHERE indexrelid = 't_slow_idx'::regclass)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((row.get::<_, bool>(0), row.get::<_, bool>(1)), (true, true));
+}

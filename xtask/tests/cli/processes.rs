@@ -7,19 +7,13 @@ use testdb::Fixture;
 
 use crate::{state, text, xtask};
 
-#[tokio::test]
-async fn eight_concurrent_processes_apply_each_migration_exactly_once() {
+/// Eight `migrate` processes started at once on `migrations` and a fresh database: one applies
+/// all `count` migrations, seven wait and find it up to date, and each version is recorded once.
+/// A migration executed twice would fail (a table or index that already exists) or be recorded
+/// twice, so every exit code 0 proves each ran once.
+async fn eight_at_once(migrations: &std::path::Path, count: i64) {
     let db = testdb::empty_database().await;
     let cwd = tempfile::tempdir().unwrap();
-    let fixture = testdb::Fixture::new()
-        .table("a")
-        .migration(
-            "slow",
-            "SELECT pg_sleep(0.3);\nCREATE TABLE b (id int);\n",
-            "DROP TABLE b;\n",
-        )
-        .table("c");
-    let migrations = fixture.path();
     // Spawn all eight before waiting for any, so that they really run at once.
     let children: Vec<_> = (0..8)
         .map(|_| {
@@ -38,9 +32,9 @@ async fn eight_concurrent_processes_apply_each_migration_exactly_once() {
         let output = child.wait_with_output().unwrap();
         let (stdout, stderr) = text(&output);
         assert!(output.status.success(), "{stdout}{stderr}");
-        if stdout.contains("3 migrations applied") {
+        if stdout.contains(&format!("{count} migrations applied")) {
             applied += 1;
-        } else if stdout.contains("already up to date at version 3") {
+        } else if stdout.contains(&format!("already up to date at version {count}")) {
             up_to_date += 1;
         }
     }
@@ -48,7 +42,8 @@ async fn eight_concurrent_processes_apply_each_migration_exactly_once() {
     let client = db.connect().await;
     let rows: Vec<(i64, i64)> = client
         .query(
-            "SELECT version, count(*) FROM authdb_schema_migrations GROUP BY version ORDER BY version",
+            "SELECT version, count(*) FROM authdb_schema_migrations WHERE finished
+              GROUP BY version ORDER BY version",
             &[],
         )
         .await
@@ -56,7 +51,54 @@ async fn eight_concurrent_processes_apply_each_migration_exactly_once() {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    assert_eq!(rows, (1..=3).map(|v| (v, 1)).collect::<Vec<_>>());
+    assert_eq!(rows, (1..=count).map(|v| (v, 1)).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn eight_concurrent_processes_apply_each_migration_exactly_once() {
+    let fixture = testdb::Fixture::new()
+        .table("a")
+        .migration(
+            "slow",
+            "SELECT pg_sleep(0.3);\nCREATE TABLE b (id int);\n",
+            "DROP TABLE b;\n",
+        )
+        .table("c");
+    eight_at_once(fixture.path(), 3).await;
+}
+
+/// The case that deadlocked while waiting migrators blocked inside the server: the holder's
+/// `CREATE INDEX CONCURRENTLY` waits for every open transaction, so no waiter may hold one.
+/// No-transaction files first, in the middle, last and side by side.
+#[tokio::test]
+async fn eight_concurrent_processes_apply_no_transaction_files_exactly_once() {
+    let index = |name: &str| {
+        (
+            format!("-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY {name} ON base (id);\n"),
+            format!("DROP INDEX {name};\n"),
+        )
+    };
+    let mut fixture = testdb::Fixture::new().table("base");
+    for (i, name) in ["i1", "i2"].iter().enumerate() {
+        let (up, down) = index(name);
+        fixture.add(&format!("index_{i}"), &up, &down);
+    }
+    fixture.add(
+        "slow",
+        "SELECT pg_sleep(0.3);\nCREATE TABLE b (id int);\n",
+        "DROP TABLE b;\n",
+    );
+    let (up, down) = index("i3");
+    fixture.add("index_3", &up, &down);
+    eight_at_once(fixture.path(), 5).await;
+}
+
+/// The repository's own folder: what a deploy with eight replicas runs.
+#[tokio::test]
+async fn eight_concurrent_processes_apply_the_repository_s_folder_exactly_once() {
+    let migrations = testdb::migrations_dir();
+    let count = authdb::Migrations::load(&migrations).unwrap().list.len() as i64;
+    eight_at_once(&migrations, count).await;
 }
 
 /// A database whose `users` table an "application" holds locked, and a migration that needs it.

@@ -12,6 +12,7 @@ mod repository;
 mod rollback;
 mod schema;
 mod seed;
+mod unfinished;
 mod verify;
 
 use std::path::Path;
