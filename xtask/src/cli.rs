@@ -53,6 +53,9 @@ pub enum Command {
     Image(Image),
     /// Run the test suite against PostgreSQL in containers, building the offline image if needed.
     TestDb(TestDb),
+    /// Check the guarantees over many generated folders and operation sequences (the torture
+    /// suite, longer than test-db runs it); exit 1 with the smallest failing case.
+    Torture(Torture),
     /// Measure what the new migrations do to a running service: apply them to a seeded throwaway
     /// PostgreSQL while a probe plays the service's queries; exit 1 if they block it.
     Rehearse(Rehearse),
@@ -427,6 +430,25 @@ pub struct TestDb {
     /// Arguments for every test binary (after `--`), e.g. a test name filter or --nocapture.
     #[arg(last = true)]
     pub test_args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Torture {
+    /// How many generated cases (folder and operations) to run, in all.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub cases: u32,
+    /// The first job's random seed (job k uses seed + k): the same seed runs the same cases.
+    #[arg(long, value_name = "S", default_value_t = 22)]
+    pub seed: u64,
+    /// Jobs at once, each with its own PostgreSQL container (a paused server pauses one job).
+    #[arg(long, value_name = "J", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub jobs: u32,
+    /// Longer pauses, and pauses past the deadlines more often.
+    #[arg(long)]
+    pub heavy: bool,
+    /// Build and run optimised: many more cases per hour.
+    #[arg(long)]
+    pub release: bool,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,7 @@ mod status;
 mod test_db;
 #[cfg(test)]
 mod tidy;
+mod torture;
 mod verify;
 
 use std::ffi::OsString;
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
         cli::Command::Bench(flags) => flags.run(&sh),
         cli::Command::Image(flags) => flags.run(&sh),
         cli::Command::TestDb(flags) => flags.run(&sh),
+        cli::Command::Torture(flags) => flags.run(&sh),
         cli::Command::Rehearse(flags) => flags.run(&sh),
     };
     match result {

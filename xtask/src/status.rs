@@ -51,6 +51,12 @@ impl cli::Status {
                 if count(State::Different) > 0 {
                     summary.push_str(&format!(", {} different", count(State::Different)));
                 }
+                if count(State::Unfinished) > 0 {
+                    summary.push_str(&format!(
+                        ", {} unfinished (migrate settles it)",
+                        count(State::Unfinished)
+                    ));
+                }
                 println!("{summary}");
                 if let Some(refusal) = &status.refusal {
                     println!("migrate will refuse to run: {refusal}");

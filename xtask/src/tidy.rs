@@ -18,6 +18,10 @@ const PROCESS_COMMAND: &[(&str, &str)] = &[
         "runs the test binaries at once; xshell runs one command to its end",
     ),
     (
+        "xtask/src/torture.rs",
+        "runs the suite's jobs at once; xshell runs one command to its end",
+    ),
+    (
         "xtask/src/staged.rs",
         "one `git cat-file --batch` conversation on stdin and stdout",
     ),

@@ -106,7 +106,11 @@ pub async fn migrate(
         Ok(plan) => plan,
         Err(error) => return Err(abort(client, error).await),
     };
-    let to_version = plan.pending.last().map(|m| m.version).or(plan.from_version);
+    let to_version = plan
+        .pending
+        .last()
+        .map(|m| m.version)
+        .or(plan.applied_version);
     let mut report = MigrateReport {
         dry_run: options.dry_run,
         from_version: plan.from_version,
@@ -142,6 +146,9 @@ struct Plan<'a> {
     recovered: Vec<Recovery>,
     /// The highest version applied (and finished) before the run.
     from_version: Option<i64>,
+    /// The same, counting what the recoveries record as applied: where a run with nothing
+    /// pending leaves the database.
+    applied_version: Option<i64>,
 }
 
 /// Reads the tracking table and decides what to apply. Runs inside the locked transaction.
@@ -187,6 +194,7 @@ async fn plan_migrate<'a>(
         pending,
         recovered,
         from_version,
+        applied_version: applied.iter().map(|a| a.version).max(),
     })
 }
 

@@ -1,0 +1,96 @@
+//! Cases the generator found (or that were written to prove a fix), pasted as the suite prints
+//! them, so that each stays fixed.
+
+use crate::case::{Case, Op, Spec};
+use crate::run;
+
+fn check(case: Case) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    if let Err(error) = runtime.block_on(run::run(&case)) {
+        panic!("{error}\n{case:?}");
+    }
+}
+
+/// The deploy that deadlocked: eight migrators at once on a folder whose no-transaction file
+/// (`CREATE INDEX CONCURRENTLY`) sits between ordinary ones, as 007 does in the repository.
+#[test]
+fn eight_migrators_around_a_concurrent_index() {
+    check(Case {
+        migrations: vec![
+            Spec::Plain {
+                fillers: 1,
+                fails_at: None,
+                sleep_ms: 30,
+            },
+            Spec::Concurrent,
+            Spec::Plain {
+                fillers: 0,
+                fails_at: None,
+                sleep_ms: 0,
+            },
+        ],
+        ops: vec![Op::Concurrent {
+            migrators: 8,
+            to: None,
+        }],
+        pooler: false,
+    });
+}
+
+/// A failure after a no-transaction file: every migrator reports it, the first one's committed
+/// part stays, and nobody executes the committed part again.
+#[test]
+fn eight_migrators_meet_a_failure_after_a_committed_piece() {
+    check(Case {
+        migrations: vec![
+            Spec::Concurrent,
+            Spec::Plain {
+                fillers: 2,
+                fails_at: Some(1),
+                sleep_ms: 0,
+            },
+        ],
+        ops: vec![
+            Op::Concurrent {
+                migrators: 8,
+                to: None,
+            },
+            Op::FixFailing,
+            Op::Kill { after_ms: 40 },
+        ],
+        pooler: false,
+    });
+}
+
+/// Through PgBouncer in transaction mode: more migrators than server connections, a failure,
+/// a kill, then the fix.
+#[test]
+fn migrators_through_the_pooler_take_turns() {
+    check(Case {
+        migrations: vec![
+            Spec::Plain {
+                fillers: 1,
+                fails_at: None,
+                sleep_ms: 20,
+            },
+            Spec::Plain {
+                fillers: 0,
+                fails_at: Some(0),
+                sleep_ms: 0,
+            },
+        ],
+        ops: vec![
+            Op::Concurrent {
+                migrators: 6,
+                to: None,
+            },
+            Op::Kill { after_ms: 30 },
+            Op::FixFailing,
+            Op::Concurrent {
+                migrators: 6,
+                to: None,
+            },
+        ],
+        pooler: true,
+    });
+}

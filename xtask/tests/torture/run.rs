@@ -1,0 +1,489 @@
+//! Runs a case: a fresh database, the case's folder, each operation through the real `xtask`
+//! binary (one process per migrator, killed with SIGKILL, its session terminated, the server
+//! paused), and after every operation the checks of `check.rs` against the model.
+
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use tokio_postgres::Client;
+
+use crate::case::{Case, Op};
+use crate::check;
+use crate::folder::Folder;
+use crate::model::{Model, Walk};
+
+/// A case in progress: its database, folder and model, and what has happened so far (for the
+/// report of a failure).
+pub struct Harness {
+    pub db: testdb::TestDb,
+    pub client: Client,
+    pub folder: Folder,
+    pub model: Model,
+    pub log: Vec<String>,
+    /// The migrators connect through PgBouncer (its port).
+    pub pooler: Option<u16>,
+    next_process: usize,
+}
+
+/// Runs `case`; the first broken promise is the error, with the operations that led to it.
+pub async fn run(case: &Case) -> Result<(), String> {
+    let mut harness = Harness::new(case).await;
+    let result = harness.run_ops(&case.ops).await;
+    let result = match result {
+        Ok(()) => harness.converge().await,
+        Err(error) => Err(error),
+    };
+    let name = harness.db.name.clone();
+    drop(harness);
+    drop_database(&name).await;
+    result
+}
+
+impl Harness {
+    async fn new(case: &Case) -> Harness {
+        let db = testdb::empty_database().await;
+        let client = db.connect().await;
+        let folder = Folder::write(&case.migrations);
+        let mut setup = String::from(
+            "CREATE TABLE torture_effects (version int);
+             CREATE TABLE torture_base (id int);
+             INSERT INTO torture_base SELECT generate_series(1, 50);",
+        );
+        for v in &folder.versions {
+            setup.push_str(&format!("CREATE SEQUENCE torture_attempts_{v};"));
+        }
+        client.batch_execute(&setup).await.unwrap();
+        Harness {
+            db,
+            client,
+            model: Model::new(folder.len()),
+            folder,
+            log: Vec::new(),
+            pooler: case.pooler.then(|| testdb::pooler::pooler().port),
+            next_process: 0,
+        }
+    }
+
+    async fn run_ops(&mut self, ops: &[Op]) -> Result<(), String> {
+        for op in ops {
+            self.log.push(format!("{op:?}"));
+            self.op(*op).await.map_err(|e| self.failed(e))?;
+            check::all(self).await.map_err(|e| self.failed(e))?;
+        }
+        Ok(())
+    }
+
+    /// After the operations: the failing files fixed, one migrate reaches the folder's head.
+    async fn converge(&mut self) -> Result<(), String> {
+        self.log
+            .push("converge: FixFailing, then Migrate { to: None }".to_string());
+        self.folder.fix();
+        self.op(Op::Migrate { to: None })
+            .await
+            .map_err(|e| self.failed(e))?;
+        check::all(self).await.map_err(|e| self.failed(e))?;
+        if self.model.applied != self.folder.len() {
+            return Err(self.failed(format!(
+                "a rerun did not converge: {} of {} applied",
+                self.model.applied,
+                self.folder.len()
+            )));
+        }
+        Ok(())
+    }
+
+    fn failed(&self, error: String) -> String {
+        format!(
+            "{error}\n  after: {}\n  model: {:?}",
+            self.log.join(" -> "),
+            self.model
+        )
+    }
+
+    async fn op(&mut self, op: Op) -> Result<(), String> {
+        match op {
+            Op::Migrate { to } => self.migrate(to, 1).await,
+            Op::Concurrent { migrators, to } => self.migrate(to, u64::from(migrators)).await,
+            Op::Rollback { to } => self.rollback(Some(to)).await,
+            Op::RollbackAll => self.rollback(None).await,
+            Op::Kill { after_ms } => self.interrupted(after_ms, Interrupt::Kill).await,
+            Op::Terminate { after_ms } => self.interrupted(after_ms, Interrupt::Terminate).await,
+            Op::Pause { after_ms, ms } => self.paused(after_ms, ms).await,
+            Op::LongPause { after_ms } => self.paused_too_long(after_ms).await,
+            Op::EditApplied { pick } => {
+                if self.model.applied == 0 {
+                    return Ok(());
+                }
+                let index = usize::from(pick) % self.model.applied;
+                let _restore = self.folder.edit(index);
+                let says = format!(
+                    "{}: the file was changed after version {} was applied",
+                    self.folder.file(index).display(),
+                    self.folder.versions[index]
+                );
+                self.refused(&says).await
+            }
+            Op::AddBelow { pick } => {
+                if self.model.applied == 0 {
+                    return Ok(());
+                }
+                let index = usize::from(pick) % self.model.applied;
+                let _restore = self.folder.add(self.folder.versions[index]);
+                self.refused("duplicate-version").await
+            }
+            Op::FixFailing => {
+                self.folder.fix();
+                Ok(())
+            }
+        }
+    }
+
+    /// `migrate` (up to migration `to % len`) by `runs` processes at once.
+    async fn migrate(&mut self, to: Option<u8>, runs: u64) -> Result<(), String> {
+        let recorded = self.unfinished_done().await;
+        let Some(target) = self.target(to, recorded) else {
+            return self.behind(to).await;
+        };
+        let walk = self.model.walk(&self.folder, target, recorded);
+        let args = self.migrate_args(target);
+        let children: Vec<Child> = (0..runs).map(|_| self.spawn(&args).0).collect();
+        let mut outputs = Vec::new();
+        for child in children {
+            outputs.push(finish(child).await);
+        }
+        self.expect_migrated(&walk, &outputs)?;
+        self.model.after(&walk, runs);
+        Ok(())
+    }
+
+    /// The number of migrations `migrate --to` the version of migration `to % len` reaches, or
+    /// `None` when that version is below what is applied (migrate refuses to go back).
+    fn target(&self, to: Option<u8>, recorded: bool) -> Option<usize> {
+        let len = self.folder.len();
+        let target = to.map_or(len, |to| usize::from(to) % len + 1);
+        (target >= self.model.settled(recorded)).then_some(target)
+    }
+
+    async fn behind(&mut self, to: Option<u8>) -> Result<(), String> {
+        let target = usize::from(to.unwrap_or(0)) % self.folder.len() + 1;
+        let args = self.migrate_args(target);
+        let output = finish(self.spawn(&args).0).await;
+        expect_exit(&output, 1)?;
+        expect_says(&output, "is below the applied version")
+    }
+
+    fn migrate_args(&self, target: usize) -> Vec<String> {
+        let mut args = vec!["migrate".to_string()];
+        if target < self.folder.len() {
+            args.push("--to".to_string());
+            args.push(self.folder.versions[target - 1].to_string());
+        }
+        args
+    }
+
+    fn expect_migrated(&self, walk: &Walk, outputs: &[Output]) -> Result<(), String> {
+        let ran = walk.applied.saturating_sub(walk.start);
+        let version = |applied: usize| match applied {
+            0 => "none".to_string(),
+            n => self.folder.versions[n - 1].to_string(),
+        };
+        match walk.failure {
+            None => {
+                let mut applying = 0;
+                for output in outputs {
+                    expect_exit(output, 0)?;
+                    let stdout = String::from_utf8_lossy(&output.stdout);
+                    let said = format!("{ran} migration");
+                    if ran > 0 && stdout.lines().any(|line| line.starts_with(&said)) {
+                        applying += 1;
+                    } else {
+                        expect_says(
+                            output,
+                            &format!("already up to date at version {}", version(walk.applied)),
+                        )?;
+                    }
+                }
+                if ran > 0 && applying != 1 {
+                    return Err(format!(
+                        "{applying} migrators say they applied {ran} migrations, where one must"
+                    ));
+                }
+            }
+            Some((index, line)) => {
+                let at = format!("{}:{line}:", self.folder.file(index).display());
+                for output in outputs {
+                    expect_exit(output, 1)?;
+                    expect_says(output, &at)?;
+                }
+                // The first migrator says what it committed; the others committed nothing.
+                let committed = walk.applied > self.model.applied;
+                let truth = if committed {
+                    format!("the database is at version {}", version(walk.applied))
+                } else {
+                    "Nothing".to_string()
+                };
+                if !outputs
+                    .iter()
+                    .any(|o| String::from_utf8_lossy(&o.stderr).contains(&truth))
+                {
+                    return Err(format!(
+                        "no migrator's error says {truth:?}: {}",
+                        all(outputs)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `rollback --to` (or `--all`), with nothing unfinished: every migration above goes.
+    async fn rollback(&mut self, to: Option<u8>) -> Result<(), String> {
+        if self.model.applied == 0 && self.model.unfinished.is_none() {
+            return Ok(());
+        }
+        let keep = match to {
+            Some(to) if self.model.applied > 0 => usize::from(to) % self.model.applied,
+            _ => 0,
+        };
+        let mut args = vec!["rollback".to_string(), "--yes".to_string()];
+        match (to, keep) {
+            (None, _) | (Some(_), 0) => args.push("--all".to_string()),
+            (Some(_), keep) => {
+                args.push("--to".to_string());
+                args.push(self.folder.versions[keep - 1].to_string());
+            }
+        }
+        let output = finish(self.spawn(&args).0).await;
+        if self.model.unfinished.is_some() {
+            expect_exit(&output, 1)?;
+            return expect_says(&output, "run `cargo xtask migrate` first");
+        }
+        expect_exit(&output, 0)?;
+        self.model.applied = keep;
+        Ok(())
+    }
+
+    /// A migrate whose process is killed, or whose session is terminated, after `after_ms`.
+    async fn interrupted(&mut self, after_ms: u16, how: Interrupt) -> Result<(), String> {
+        let recorded = self.unfinished_done().await;
+        let target = self.folder.len();
+        let walk = self.model.walk(&self.folder, target, recorded);
+        let (mut child, application) = self.spawn(&self.migrate_args(target));
+        tokio::time::sleep(Duration::from_millis(u64::from(after_ms))).await;
+        match how {
+            Interrupt::Kill => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Interrupt::Terminate => {
+                self.client
+                    .execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                          WHERE application_name = $1",
+                        &[&application],
+                    )
+                    .await
+                    .map_err(|e| format!("terminating the migrator's session: {e}"))?;
+                let output = finish(child).await;
+                if !matches!(output.status.code(), Some(0 | 1)) {
+                    return Err(unexpected(&output));
+                }
+            }
+        }
+        self.stopped(&walk).await
+    }
+
+    /// After a run that stopped at an unknown point: once its session is gone, what it left must
+    /// be a state a run can stop in, and the model takes it from there.
+    async fn stopped(&mut self, walk: &Walk) -> Result<(), String> {
+        check::quiet(self).await?;
+        let left = check::tracking_state(self).await?;
+        self.model.after_kill(walk, left)
+    }
+
+    /// A migrate during which the server is paused for `ms`, shorter than every deadline: it
+    /// must end as if nothing happened.
+    async fn paused(&mut self, after_ms: u8, ms: u16) -> Result<(), String> {
+        let recorded = self.unfinished_done().await;
+        let target = self.folder.len();
+        let walk = self.model.walk(&self.folder, target, recorded);
+        let (child, _) = self.spawn(&self.migrate_args(target));
+        tokio::time::sleep(Duration::from_millis(u64::from(after_ms))).await;
+        let container = testdb::server().container_id().to_string();
+        docker(&["pause", &container])?;
+        tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
+        docker(&["unpause", &container])?;
+        let output = finish(child).await;
+        self.expect_migrated(&walk, &[output])?;
+        self.model.after(&walk, 1);
+        Ok(())
+    }
+
+    /// A migrate with a 1 s statement timeout while the server is paused for 7 s: past the
+    /// client's 6 s deadline for a statement, short of the 30 s one for the steps between
+    /// statements. Either it gives up saying the server did not answer, or the pause fell
+    /// between statements and it finishes; what it leaves is a state a run can stop in.
+    async fn paused_too_long(&mut self, after_ms: u16) -> Result<(), String> {
+        let recorded = self.unfinished_done().await;
+        let target = self.folder.len();
+        let walk = self.model.walk(&self.folder, target, recorded);
+        let mut args = self.migrate_args(target);
+        args.extend(["--statement-timeout".to_string(), "1s".to_string()]);
+        let (child, _) = self.spawn(&args);
+        tokio::time::sleep(Duration::from_millis(u64::from(after_ms))).await;
+        let container = testdb::server().container_id().to_string();
+        docker(&["pause", &container])?;
+        tokio::time::sleep(Duration::from_secs(7)).await;
+        docker(&["unpause", &container])?;
+        let output = finish(child).await;
+        match output.status.code() {
+            Some(0) => {}
+            // A migration that fails fails whether or not the server paused.
+            Some(1) => match walk.failure {
+                Some((index, line)) if expect_says(&output, "did not answer").is_err() => {
+                    expect_says(
+                        &output,
+                        &format!("{}:{line}:", self.folder.file(index).display()),
+                    )?
+                }
+                _ => expect_says(&output, "did not answer")?,
+            },
+            _ => return Err(unexpected(&output)),
+        }
+        self.stopped(&walk).await
+    }
+
+    /// A migrate that must refuse, saying `says`, and change nothing.
+    async fn refused(&mut self, says: &str) -> Result<(), String> {
+        let before = testdb::fingerprint(&self.client).await;
+        let output = finish(self.spawn(&self.migrate_args(self.folder.len())).0).await;
+        expect_exit(&output, 1)?;
+        expect_says(&output, says)?;
+        if testdb::fingerprint(&self.client).await != before {
+            return Err(format!(
+                "a refused migrate changed the database: {}",
+                all(&[output])
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the unfinished migration's index exists and is valid: the run records it then.
+    async fn unfinished_done(&self) -> bool {
+        let Some(index) = self.model.unfinished else {
+            return false;
+        };
+        let name = format!("torture_i{}", self.folder.versions[index]);
+        check::index_valid(&self.client, &name).await == Some(true)
+    }
+
+    /// Starts `xtask args...` against this case's database and folder, with its own
+    /// application_name so that its session can be found.
+    pub fn spawn(&mut self, args: &[String]) -> (Child, String) {
+        self.next_process += 1;
+        let application = format!("torture_{}_{}", self.db.name, self.next_process);
+        let url = match self.pooler {
+            Some(port) => format!(
+                "postgres://postgres:postgres@127.0.0.1:{port}/{}?application_name={application}",
+                self.db.name
+            ),
+            None => format!("{}?application_name={application}", self.db.url),
+        };
+        let child = xtask()
+            .args(args)
+            .args(["--database-url", &url, "--migrations"])
+            .arg(self.folder.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        (child, application)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Interrupt {
+    Kill,
+    Terminate,
+}
+
+pub fn xtask() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .current_dir(std::env::temp_dir())
+        .env_remove("DATABASE_URL")
+        .env_remove("NEON_DB_URL")
+        .env_remove("AUTHDB_LOCK_TIMEOUT")
+        .env_remove("AUTHDB_STATEMENT_TIMEOUT")
+        .env_remove("AUTHDB_LOCK_WAIT");
+    command
+}
+
+/// Waits for a child without blocking the runtime.
+pub async fn finish(child: Child) -> Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn docker(args: &[&str]) -> Result<(), String> {
+    let status = Command::new("docker")
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("docker {}: {e}", args.join(" ")))?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| format!("docker {} failed: {status}", args.join(" ")))
+}
+
+pub fn expect_exit(output: &Output, code: i32) -> Result<(), String> {
+    if output.status.code() == Some(code) {
+        return Ok(());
+    }
+    Err(format!(
+        "expected exit {code}, got {:?}: {}",
+        output.status,
+        all(std::slice::from_ref(output))
+    ))
+}
+
+pub fn expect_says(output: &Output, text: &str) -> Result<(), String> {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if stdout.contains(text) || stderr.contains(text) {
+        return Ok(());
+    }
+    Err(format!(
+        "expected the output to say {text:?}: {}",
+        all(std::slice::from_ref(output))
+    ))
+}
+
+fn unexpected(output: &Output) -> String {
+    format!("unexpected exit: {}", all(std::slice::from_ref(output)))
+}
+
+pub fn all(outputs: &[Output]) -> String {
+    outputs
+        .iter()
+        .map(|o| {
+            format!(
+                "[exit {:?}] {}{}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+async fn drop_database(name: &str) {
+    let admin = testdb::server().connect("postgres").await;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+}
