@@ -17,6 +17,7 @@ mod check;
 mod folder;
 mod model;
 mod regressions;
+mod repository;
 mod run;
 
 use std::time::Instant;
@@ -24,10 +25,10 @@ use std::time::Instant;
 use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
 
 /// Cases in `cargo xtask test-db`: about a minute on 2 cores while the other test binaries run.
-const DEFAULT_CASES: u32 = 16;
-const DEFAULT_SEED: u64 = 22;
+pub const DEFAULT_CASES: u32 = 16;
+pub const DEFAULT_SEED: u64 = 22;
 
-fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
+pub fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
     match std::env::var(name) {
         Ok(text) => text
             .parse()
@@ -79,7 +80,7 @@ fn every_guarantee_holds_over_generated_folders_and_operations() {
 }
 
 /// The 32 bytes ChaCha wants, from a number a person can type.
-fn seed_bytes(seed: u64) -> [u8; 32] {
+pub fn seed_bytes(seed: u64) -> [u8; 32] {
     let mut bytes = [0u8; 32];
     for (i, chunk) in bytes.chunks_mut(8).enumerate() {
         chunk.copy_from_slice(

@@ -426,16 +426,23 @@ pub async fn finish(child: Child) -> Output {
         .unwrap()
 }
 
+/// `docker pause|unpause`. The cgroup freezer sometimes cannot freeze a process caught mid-fork
+/// (the server starting a backend for a migrator): "unable to freeze". That is the machine, not
+/// authdb, so it is tried again for a while.
 fn docker(args: &[&str]) -> Result<(), String> {
-    let status = Command::new("docker")
-        .args(args)
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| format!("docker {}: {e}", args.join(" ")))?;
-    status
-        .success()
-        .then_some(())
-        .ok_or_else(|| format!("docker {} failed: {status}", args.join(" ")))
+    let mut last = String::new();
+    for _ in 0..50 {
+        let output = Command::new("docker")
+            .args(args)
+            .output()
+            .map_err(|e| format!("docker {}: {e}", args.join(" ")))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        last = String::from_utf8_lossy(&output.stderr).into_owned();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Err(format!("docker {} failed 50 times: {last}", args.join(" ")))
 }
 
 pub fn expect_exit(output: &Output, code: i32) -> Result<(), String> {
