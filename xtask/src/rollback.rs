@@ -99,8 +99,23 @@ fn print_plan(plan: &RollbackPlan) {
         plan.from_version,
         version(plan.to_version)
     );
+    if let Some(settled) = &plan.settled {
+        let what = match settled.action {
+            authdb::unfinished::Action::RecordApplied => "it is applied, so it is reverted below",
+            authdb::unfinished::Action::RunAgain { .. } => "it is not applied: its row goes",
+        };
+        println!(
+            "  {} was left unfinished by an interrupted run: {}; {what}",
+            settled.name, settled.reason
+        );
+    }
     for step in &plan.steps {
-        println!("  revert {}", step.name);
+        let alone = if step.no_transaction {
+            " (on its own, outside the transaction: -- authdb:no-transaction)"
+        } else {
+            ""
+        };
+        println!("  revert {}{alone}", step.name);
         for effect in plan.effects.iter().filter(|e| e.version == step.version) {
             println!(
                 "    {}:{}: {}",

@@ -32,6 +32,9 @@ pub struct Migration {
 pub struct Script {
     pub path: PathBuf,
     pub sql: String,
+    /// The file starts with [`NO_TRANSACTION`]: rollback runs it on its own, outside the
+    /// transaction of the down files around it (`DROP INDEX CONCURRENTLY`).
+    pub no_transaction: bool,
 }
 
 /// The validated contents of a migrations folder, sorted by version.
@@ -73,6 +76,7 @@ impl Migrations {
                     down: Script {
                         path: down.path.clone(),
                         sql: text(down),
+                        no_transaction: down.no_transaction,
                     },
                     no_transaction: up.no_transaction,
                 }

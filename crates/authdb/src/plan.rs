@@ -203,6 +203,7 @@ mod tests {
                 down: Script {
                     path: PathBuf::from(format!("migrations/{v:03}_m{v}.down.sql")),
                     sql: "SELECT 0;".into(),
+                    no_transaction: false,
                 },
                 no_transaction: false,
             })

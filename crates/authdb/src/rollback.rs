@@ -2,7 +2,10 @@
 //! plan, read from the down files' SQL (see [`crate::effects`]) and from read-only catalog
 //! queries in a READ ONLY transaction, so that planning, `--dry-run` and the question before
 //! confirming never execute user SQL; and the run itself, one transaction under the same lock as
-//! migrate, which first checks that the database is still where the plan found it.
+//! migrate, which first checks that the database is still where the plan found it. A down file
+//! marked `-- authdb:no-transaction` (`DROP INDEX CONCURRENTLY`) splits the run as a
+//! no-transaction migration splits migrate: its row is marked unfinished and committed with the
+//! down files before it, it runs alone under the session lock, and its row goes after.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,9 +21,10 @@ use crate::notice::Notify;
 use crate::plan;
 use crate::tracking;
 use crate::transaction::{
-    STEP_DEADLINE, Timeouts, abort, begin_locked, begin_read_only, bounded, end, run_script,
-    transaction_id,
+    Run, STEP_DEADLINE, Timeouts, abort, begin_locked, begin_read_only, bounded, end,
+    partly_committed, run_script, set_timeouts, simple, transaction_id,
 };
+use crate::unfinished::{self, Recovery};
 
 /// How far back to go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,12 +71,17 @@ pub struct RollbackPlan {
     pub steps: Vec<Revert>,
     /// What their down files do, in the order they run, with what is there now.
     pub effects: Vec<PlannedEffect>,
+    /// A no-transaction file an earlier run (migrate or rollback) left unfinished, settled
+    /// first from the catalog: recorded as applied (then reverted like the others) or forgotten.
+    pub settled: Option<Recovery>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Revert {
     pub version: i64,
     pub name: String,
+    /// Its down file runs on its own, outside the transaction (`-- authdb:no-transaction`).
+    pub no_transaction: bool,
     /// Zero in a plan.
     pub duration_ms: f64,
 }
@@ -142,7 +151,12 @@ async fn plan_in_transaction(
     migrations: &Migrations,
     options: &RollbackOptions,
 ) -> Result<RollbackPlan> {
-    let (from_version, reverts, to_version) = select(client, migrations, options.to).await?;
+    let Selected {
+        from_version,
+        reverts,
+        to_version,
+        settled,
+    } = select(client, migrations, options.to).await?;
     let mut planned = Vec::new();
     for migration in &reverts {
         for effect in effects(&migration.down.sql) {
@@ -164,15 +178,9 @@ async fn plan_in_transaction(
     Ok(RollbackPlan {
         from_version,
         to_version,
-        steps: reverts
-            .iter()
-            .map(|m| Revert {
-                version: m.version,
-                name: m.file_stem(),
-                duration_ms: 0.0,
-            })
-            .collect(),
+        steps: reverts.iter().map(|m| revert(m, 0.0)).collect(),
         effects: planned,
+        settled,
     })
 }
 
@@ -331,48 +339,197 @@ fn of_now(rows: Option<i64>) -> String {
     }
 }
 
+/// Reverts the plan's migrations, newest first, starting inside the open locked transaction;
+/// commits what is left open.
 async fn revert_in_transaction(
     client: &Client,
     migrations: &Migrations,
     options: &RollbackOptions,
     plan: &RollbackPlan,
 ) -> Result<Vec<Revert>> {
-    let (from_version, reverts, _) = select(client, migrations, options.to).await?;
+    let Selected {
+        from_version,
+        reverts,
+        settled,
+        ..
+    } = select(client, migrations, options.to).await?;
     let versions: Vec<i64> = reverts.iter().map(|m| m.version).collect();
     let planned: Vec<i64> = plan.steps.iter().map(|s| s.version).collect();
-    if from_version != plan.from_version || versions != planned {
+    if from_version != plan.from_version || versions != planned || settled != plan.settled {
         return Err(Error::RollbackPlanStale);
     }
-    let transaction = transaction_id(client).await?;
+    let split = reverts.iter().any(|m| m.down.no_transaction)
+        || matches!(
+            &settled,
+            Some(Recovery {
+                action: unfinished::Action::RunAgain {
+                    drop_first: Some(_)
+                },
+                ..
+            })
+        );
+    if split {
+        // The row of a no-transaction down file is marked unfinished: a table an older authdb
+        // made gets that column first.
+        tracking::create(client).await?;
+        crate::lock::hold_for_session(client).await?;
+    }
+    let result = revert_steps(client, options, &reverts, settled.as_ref()).await;
+    if split {
+        crate::lock::release_session(client).await;
+    }
+    result
+}
+
+/// The down files in order, each ordinary one in the open transaction, each no-transaction one
+/// alone between committed pieces.
+async fn revert_steps(
+    client: &Client,
+    options: &RollbackOptions,
+    reverts: &[&Migration],
+    settled: Option<&Recovery>,
+) -> Result<Vec<Revert>> {
+    let timeouts = timeouts(options);
+    let mut transaction = Some(transaction_id(client).await?);
+    if let Some(recovery) = settled {
+        settle(client, recovery, timeouts, &mut transaction, options).await?;
+    }
+    // Once a piece is committed: the version the database is at.
+    let mut committed: Option<Option<i64>> = None;
     let mut steps = Vec::with_capacity(reverts.len());
-    for migration in reverts {
+    for (i, migration) in reverts.iter().enumerate() {
+        let below = reverts.get(i + 1).map(|m| m.version);
         let down = &migration.down;
-        let elapsed = run_script(
-            client,
-            &down.path,
-            &down.sql,
-            timeouts(options),
-            &options.notify,
-        )
-        .await?;
-        tracking::remove(client, migration, &transaction).await?;
-        steps.push(Revert {
-            version: migration.version,
-            name: migration.file_stem(),
-            duration_ms: elapsed.as_secs_f64() * 1000.0,
-        });
+        if transaction.is_none() {
+            begin_locked(client, timeouts, &options.notify).await?;
+            transaction = Some(transaction_id(client).await?);
+        }
+        if !down.no_transaction {
+            let result = run_script(client, &down.path, &down.sql, timeouts, &options.notify).await;
+            let result = match result {
+                Ok(elapsed) => tracking::remove(
+                    client,
+                    migration,
+                    transaction.as_deref().unwrap_or_default(),
+                )
+                .await
+                .map(|()| elapsed),
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(elapsed) => steps.push(revert(migration, elapsed.as_secs_f64() * 1000.0)),
+                Err(error @ Error::TransactionEnded { .. }) => return Err(error),
+                Err(error) => {
+                    let error = abort(client, error).await;
+                    return Err(partly_committed(error, committed, true, Run::Rollback));
+                }
+            }
+            continue;
+        }
+        let id = transaction.take().unwrap_or_default();
+        if let Err(error) = tracking::unfinish(client, migration.version, &id).await {
+            let error = abort(client, error).await;
+            return Err(partly_committed(error, committed, true, Run::Rollback));
+        }
+        end(client, "COMMIT").await?;
+        // Reverted so far, and this file's row unfinished: the database is at this version.
+        committed = Some(Some(migration.version));
+        set_timeouts(client, timeouts, "SET").await?;
+        match run_script(client, &down.path, &down.sql, timeouts, &options.notify).await {
+            Ok(elapsed) => {
+                tracking::forget(client, migration.version).await?;
+                committed = Some(below);
+                steps.push(revert(migration, elapsed.as_secs_f64() * 1000.0));
+            }
+            Err(error) => {
+                // The statement failed, so its effect did not happen: the version stays applied.
+                if !client.is_closed() {
+                    let _ = tracking::finish(client, migration.version, 0).await;
+                }
+                return Err(partly_committed(error, committed, false, Run::Rollback));
+            }
+        }
+    }
+    if transaction.is_some() {
+        end(client, "COMMIT").await?;
     }
     Ok(steps)
 }
 
-/// The applied version now, the migrations to revert (newest first) and the version after.
+/// Settles the unfinished row of an earlier interrupted run before reverting: recorded as
+/// applied (its down file then runs like the others), or forgotten, after dropping the INVALID
+/// index an interrupted build left.
+async fn settle(
+    client: &Client,
+    recovery: &Recovery,
+    timeouts: Timeouts,
+    transaction: &mut Option<String>,
+    options: &RollbackOptions,
+) -> Result<()> {
+    match &recovery.action {
+        unfinished::Action::RecordApplied => tracking::finish(client, recovery.version, 0).await,
+        unfinished::Action::RunAgain { drop_first: None } => {
+            tracking::forget(client, recovery.version).await
+        }
+        unfinished::Action::RunAgain {
+            drop_first: Some(sql),
+        } => {
+            end(client, "COMMIT").await?;
+            *transaction = None;
+            set_timeouts(client, timeouts, "SET").await?;
+            let what = format!("{sql}, left by the interrupted {}", recovery.name);
+            bounded(&what, Some(STEP_DEADLINE), simple(client, sql, &what)).await?;
+            tracking::forget(client, recovery.version).await?;
+            begin_locked(client, timeouts, &options.notify).await?;
+            *transaction = Some(transaction_id(client).await?);
+            Ok(())
+        }
+    }
+}
+
+fn revert(migration: &Migration, duration_ms: f64) -> Revert {
+    Revert {
+        version: migration.version,
+        name: migration.file_stem(),
+        no_transaction: migration.down.no_transaction,
+        duration_ms,
+    }
+}
+
+/// What a rollback finds under the lock (or in its read-only plan).
+struct Selected<'a> {
+    /// The applied version now (counting an unfinished migration the catalog shows applied).
+    from_version: i64,
+    /// The migrations to revert, newest first.
+    reverts: Vec<&'a Migration>,
+    /// The applied version afterwards.
+    to_version: Option<i64>,
+    settled: Option<Recovery>,
+}
+
+/// The applied version now, the migrations to revert (newest first) and the version after. An
+/// unfinished row (a no-transaction file of an interrupted run) is settled from the catalog.
 async fn select<'a>(
     client: &Client,
     migrations: &'a Migrations,
     to: RollbackTo,
-) -> Result<(i64, Vec<&'a Migration>, Option<i64>)> {
-    let applied = tracking::read(client).await?;
+) -> Result<Selected<'a>> {
+    let (mut applied, unfinished): (Vec<_>, Vec<_>) = tracking::read(client)
+        .await?
+        .into_iter()
+        .partition(|row| row.finished);
     plan::check_history(migrations, &applied)?;
+    let mut settled = None;
+    for row in unfinished {
+        let recovery = unfinished::recover(client, &row, migrations.get(row.version), None).await?;
+        if recovery.action == unfinished::Action::RecordApplied {
+            applied.push(tracking::AppliedMigration {
+                finished: true,
+                ..row
+            });
+        }
+        settled = Some(recovery);
+    }
     let versions: Vec<i64> = applied.iter().map(|a| a.version).collect();
     let Some(&latest) = versions.last() else {
         return Err(Error::NothingToRollBack);
@@ -403,5 +560,10 @@ async fn select<'a>(
         .rev()
         .find(|&&v| keep_up_to.is_some_and(|keep| v <= keep))
         .copied();
-    Ok((latest, reverts, to_version))
+    Ok(Selected {
+        from_version: latest,
+        reverts,
+        to_version,
+        settled,
+    })
 }

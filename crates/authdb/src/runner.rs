@@ -19,8 +19,8 @@ pub use crate::transaction::{
     DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, LOCK_KEY,
 };
 use crate::transaction::{
-    SERVER_GRACE, Timeouts, abort, begin_locked, bounded, end, run_script, set_timeouts, simple,
-    transaction_id,
+    Run, SERVER_GRACE, Timeouts, abort, begin_locked, bounded, end, partly_committed, run_script,
+    set_timeouts, simple, transaction_id,
 };
 
 #[derive(Debug, Clone)]
@@ -248,16 +248,16 @@ async fn apply(
             };
             if let Err(error) = tracking::start(client, migration, &id).await {
                 let error = abort(client, error).await;
-                return Err(partly_committed(error, committed, true));
+                return Err(partly_committed(error, committed, true, Run::Migrate));
             }
             end(client, "COMMIT").await?;
-            committed = steps.last().map(|s| s.version).or(committed);
+            committed = steps.last().map(|s| Some(s.version)).or(committed);
             let elapsed = run_alone(client, migration, plan, timeouts, options).await;
             let elapsed = match elapsed {
                 Ok(elapsed) => elapsed,
-                Err(error) => return Err(partly_committed(error, committed, false)),
+                Err(error) => return Err(partly_committed(error, committed, false, Run::Migrate)),
             };
-            committed = Some(migration.version);
+            committed = Some(Some(migration.version));
             steps.push(step(migration, elapsed));
             continue;
         }
@@ -292,7 +292,7 @@ async fn apply(
             }
             Err(error) => {
                 let error = abort(client, error).await;
-                return Err(partly_committed(error, committed, true));
+                return Err(partly_committed(error, committed, true, Run::Migrate));
             }
         };
         steps.push(step(migration, elapsed));
@@ -353,41 +353,6 @@ fn step(migration: &Migration, elapsed: std::time::Duration) -> Step {
         version: migration.version,
         name: migration.file_stem(),
         duration_ms: elapsed.as_secs_f64() * 1000.0,
-    }
-}
-
-/// Corrects the outcome of a failure in a split run: what an earlier piece committed stays, and
-/// a migration that ran outside a transaction may have left something behind.
-fn partly_committed(error: Error, committed: Option<i64>, rolled_back: bool) -> Error {
-    let Error::MigrationFailed {
-        location,
-        message,
-        outcome,
-        source,
-    } = error
-    else {
-        return error;
-    };
-    let before = match committed {
-        Some(version) => format!(
-            "The migrations before it were committed (the run was split by a no-transaction \
-             migration): the database is at version {version}"
-        ),
-        None => "Nothing before it was applied".to_string(),
-    };
-    let outcome = match (committed, rolled_back) {
-        (None, true) => outcome,
-        (Some(_), true) => format!("{before}; this part of the run was rolled back"),
-        (_, false) => format!(
-            "{before}; this migration ran outside a transaction (-- authdb:no-transaction), so \
-             check what it left, e.g. an INVALID index to drop before retrying"
-        ),
-    };
-    Error::MigrationFailed {
-        location,
-        message,
-        outcome,
-        source,
     }
 }
 

@@ -245,6 +245,30 @@ pub async fn finish(client: &Client, version: i64, execution_ms: i64) -> Result<
     }
 }
 
+/// Marks `version`'s row unfinished in the run's transaction `transaction`, before its
+/// no-transaction down file runs: a rollback killed during it leaves the truth, "in flux", for
+/// the next run to settle from the catalog.
+pub async fn unfinish(client: &Client, version: i64, transaction: &str) -> Result<()> {
+    let sql = format!(
+        "UPDATE {QUALIFIED} SET finished = false
+          WHERE version = $1 AND finished AND pg_current_xact_id()::text = $2"
+    );
+    let what = format!("recording that version {version} is being rolled back");
+    let run = async {
+        client
+            .execute(&sql, &[&version, &transaction])
+            .await
+            .map_err(database(what.clone()))
+    };
+    match bounded(&what, Some(STEP_DEADLINE), run).await? {
+        1 => Ok(()),
+        _ => Err(Error::TransactionEnded {
+            location: format!("version {version}"),
+            version: None,
+        }),
+    }
+}
+
 /// Removes `version`'s unfinished row: its statement failed, or is to be run again.
 pub async fn forget(client: &Client, version: i64) -> Result<()> {
     let sql = format!("DELETE FROM {QUALIFIED} WHERE version = $1 AND NOT finished");

@@ -109,6 +109,59 @@ pub(crate) async fn transaction_id(client: &Client) -> Result<String> {
     })
 }
 
+/// What a split run is doing, for its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Run {
+    Migrate,
+    Rollback,
+}
+
+/// Corrects the outcome of a failure in a split run: what an earlier piece committed stays (the
+/// database is at `committed`), and a file that ran outside a transaction may have left
+/// something behind.
+pub(crate) fn partly_committed(
+    error: Error,
+    committed: Option<Option<i64>>,
+    rolled_back: bool,
+    run: Run,
+) -> Error {
+    let Error::MigrationFailed {
+        location,
+        message,
+        outcome,
+        source,
+    } = error
+    else {
+        return error;
+    };
+    let (pieces, split_by, file) = match run {
+        Run::Migrate => ("migrations", "migration", "migration"),
+        Run::Rollback => ("down files", "down file", "down file"),
+    };
+    let before = match committed {
+        Some(version) => format!(
+            "The {pieces} before it were committed (the run was split by a no-transaction \
+             {split_by}): the database is at version {}",
+            version.map_or("none".to_string(), |v| v.to_string())
+        ),
+        None => "Nothing before it was applied".to_string(),
+    };
+    let outcome = match (committed, rolled_back) {
+        (None, true) => outcome,
+        (Some(_), true) => format!("{before}; this part of the run was rolled back"),
+        (_, false) => format!(
+            "{before}; this {file} ran outside a transaction (-- authdb:no-transaction), so \
+             check what it left, e.g. an INVALID index to drop before retrying"
+        ),
+    };
+    Error::MigrationFailed {
+        location,
+        message,
+        outcome,
+        source,
+    }
+}
+
 /// COMMIT or ROLLBACK. A failed COMMIT means nothing of the run was applied; an unanswered one
 /// leaves it unknown, and the error says so.
 pub(crate) async fn end(client: &Client, command: &str) -> Result<()> {

@@ -208,9 +208,7 @@ fn read_file(
         let template = is_template(&name, &text);
         problems.push(at(1, 1, ProblemKind::NoStatements { template }));
     }
-    if no_transaction && name.down {
-        problems.push(at(1, 1, ProblemKind::NoTransactionDownFile));
-    } else if let (true, Some(offset)) = (no_transaction, second) {
+    if let (true, Some(offset)) = (no_transaction, second) {
         let (line, col) = position::at_byte(&text, offset);
         problems.push(at(
             line,

@@ -50,12 +50,10 @@ pub enum ProblemKind {
     TransactionControl {
         keywords: String,
     },
-    /// A no-transaction file holding more than one statement.
+    /// A no-transaction file (up or down) holding more than one statement.
     NoTransactionStatements {
         count: usize,
     },
-    /// A down file marked no-transaction: rollback runs every down file in its one transaction.
-    NoTransactionDownFile,
 }
 
 impl ProblemKind {
@@ -73,7 +71,6 @@ impl ProblemKind {
             ProblemKind::OrphanDownFile { .. } => "orphan-down-file",
             ProblemKind::TransactionControl { .. } => "transaction-control",
             ProblemKind::NoTransactionStatements { .. } => "no-transaction-statements",
-            ProblemKind::NoTransactionDownFile => "no-transaction-down-file",
         }
     }
 
@@ -90,7 +87,6 @@ impl ProblemKind {
         "orphan-down-file",
         "transaction-control",
         "no-transaction-statements",
-        "no-transaction-down-file",
     ];
 
     /// What is wrong, why it matters, and what to do, in one sentence.
@@ -157,12 +153,6 @@ impl ProblemKind {
                  transaction cannot be undone half-way, and PostgreSQL runs several statements \
                  of one query in a transaction anyway; put each statement in a file of its own"
             ),
-            ProblemKind::NoTransactionDownFile => {
-                "a down file marked `-- authdb:no-transaction`: rollback runs all down files in \
-                 one transaction; undo with statements that run in one (a plain DROP INDEX, not \
-                 DROP INDEX CONCURRENTLY) and delete the first line"
-                    .into()
-            }
         }
     }
 }

@@ -53,7 +53,8 @@ fn up(stem: &str) -> String {
 fn down(stem: &str) -> String {
     format!(
         "-- Undoes {stem}.sql: drop exactly what it creates, in reverse order.\n\
-         -- rollback runs it inside one transaction.\n"
+         -- rollback runs it inside one transaction; for DROP INDEX CONCURRENTLY, make the first\n\
+         -- line `-- authdb:no-transaction` and keep the statement alone in the file.\n"
     )
 }
 

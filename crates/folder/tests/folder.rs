@@ -117,7 +117,7 @@ fn transaction_control_is_placed_at_its_statement_in_up_and_down_files() {
 }
 
 #[test]
-fn a_no_transaction_file_holds_one_statement_and_a_down_file_cannot_be_one() {
+fn a_no_transaction_file_up_or_down_holds_one_statement() {
     let dir = folder(&[
         (
             "001_i.sql",
@@ -125,16 +125,27 @@ fn a_no_transaction_file_holds_one_statement_and_a_down_file_cannot_be_one() {
         ),
         (
             "001_i.down.sql",
-            b"-- authdb:no-transaction\nDROP INDEX CONCURRENTLY i;\n",
+            b"-- authdb:no-transaction\nDROP INDEX CONCURRENTLY i;\nDROP INDEX CONCURRENTLY j;\n",
         ),
     ]);
     assert_eq!(
         problems(dir.path()),
         [
-            "001_i.down.sql:1:1: no-transaction-down-file",
+            "001_i.down.sql:3:1: no-transaction-statements",
             "001_i.sql:3:1: no-transaction-statements"
         ]
     );
+    let one_each = folder(&[
+        (
+            "001_i.sql",
+            b"-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (id);\n",
+        ),
+        (
+            "001_i.down.sql",
+            b"-- authdb:no-transaction\nDROP INDEX CONCURRENTLY i;\n",
+        ),
+    ]);
+    assert_eq!(problems(one_each.path()), Vec::<String>::new());
 }
 
 #[test]

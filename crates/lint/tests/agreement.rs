@@ -163,11 +163,11 @@ fn cases() -> Vec<(&'static str, Vec<Entry>, Vec<&'static str>)> {
                 ),
                 File(
                     "001_a.down.sql",
-                    b"-- authdb:no-transaction\nDROP INDEX CONCURRENTLY i;\n",
+                    b"-- authdb:no-transaction\nDROP INDEX CONCURRENTLY i;\nSELECT 1;\n",
                 ),
             ],
             vec![
-                "001_a.down.sql:1:1: no-transaction-down-file",
+                "001_a.down.sql:3:1: no-transaction-statements",
                 "001_a.sql:3:1: no-transaction-statements",
             ],
         ),

@@ -247,3 +247,149 @@ async fn a_down_file_that_leaves_the_transaction_is_caught_on_the_server() {
         "{message}"
     );
 }
+
+/// `t`, an index built and dropped concurrently (both files `-- authdb:no-transaction`), and
+/// `u`: the index's down file splits the rollback.
+fn concurrent(down_index: &str) -> Fixture {
+    Fixture::new()
+        .table("t")
+        .migration(
+            "t_index",
+            "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n",
+            &format!("-- authdb:no-transaction\nDROP INDEX CONCURRENTLY {down_index};\n"),
+        )
+        .table("u")
+}
+
+async fn index_exists(client: &Client) -> bool {
+    client
+        .query_one("SELECT to_regclass('t_id_idx') IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_no_transaction_down_file_runs_alone_between_committed_pieces() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = concurrent("t_id_idx");
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let migrations = fixture.load();
+    let plan = authdb::plan_rollback(&client, &migrations, &options(RollbackTo::All))
+        .await
+        .unwrap();
+    let alone: Vec<(i64, bool)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.version, s.no_transaction))
+        .collect();
+    assert_eq!(alone, [(3, false), (2, true), (1, false)]);
+    assert!(index_exists(&client).await, "the plan ran a down file");
+    let steps = authdb::rollback(&client, &migrations, &options(RollbackTo::All), &plan)
+        .await
+        .unwrap();
+    assert_eq!(steps.len(), 3);
+    assert!(!index_exists(&client).await);
+    assert!(tracking_rows(&client).await.is_empty());
+    assert!(
+        tables(&client)
+            .await
+            .iter()
+            .all(|t| t.starts_with("authdb"))
+    );
+    // Nothing is left locked: the session lock of the split run is released.
+    let locks: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(locks, 0);
+}
+
+#[tokio::test]
+async fn a_failing_no_transaction_down_file_says_which_version_the_database_is_at() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = concurrent("no_such_idx");
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let error = roll_back(&client, &fixture, RollbackTo::All)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains(
+            "002_t_index.down.sql:2:1: index \"no_such_idx\" does not exist (SQLSTATE 42704)"
+        ),
+        "{error}"
+    );
+    assert!(
+        error.contains(
+            "The down files before it were committed (the run was split by a no-transaction down \
+             file): the database is at version 2; this down file ran outside a transaction"
+        ),
+        "{error}"
+    );
+    let rows: Vec<(i64, bool)> = client
+        .query(
+            "SELECT version, finished FROM authdb_schema_migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        rows,
+        [(1, true), (2, true)],
+        "003 is reverted, 002 stays applied"
+    );
+    assert!(index_exists(&client).await);
+}
+
+/// A rollback killed during its `DROP INDEX CONCURRENTLY` leaves the row unfinished; the next
+/// rollback settles it from the catalog, whichever way the drop went.
+#[tokio::test]
+async fn an_interrupted_concurrent_drop_is_settled_by_the_next_rollback() {
+    for dropped in [true, false] {
+        let db = testdb::empty_database().await;
+        let mut client = db.connect().await;
+        let fixture = concurrent("t_id_idx");
+        migrate(&mut client, fixture.path()).await.unwrap();
+        roll_back(&client, &fixture, RollbackTo::Version(2))
+            .await
+            .unwrap();
+        client
+            .batch_execute("UPDATE authdb_schema_migrations SET finished = false WHERE version = 2")
+            .await
+            .unwrap();
+        if dropped {
+            client
+                .batch_execute("DROP INDEX CONCURRENTLY t_id_idx")
+                .await
+                .unwrap();
+        }
+        let migrations = fixture.load();
+        let plan = authdb::plan_rollback(&client, &migrations, &options(RollbackTo::All))
+            .await
+            .unwrap();
+        let settled = plan.settled.clone().expect("the unfinished row is settled");
+        let reverted: Vec<i64> = plan.steps.iter().map(|s| s.version).collect();
+        if dropped {
+            assert_eq!(settled.reason, "the index t_id_idx does not exist");
+            assert_eq!(reverted, [1], "{plan:?}");
+        } else {
+            assert_eq!(settled.reason, "the index t_id_idx exists and is valid");
+            assert_eq!(reverted, [2, 1], "{plan:?}");
+        }
+        authdb::rollback(&client, &migrations, &options(RollbackTo::All), &plan)
+            .await
+            .unwrap();
+        assert!(!index_exists(&client).await);
+        assert!(tracking_rows(&client).await.is_empty());
+    }
+}
