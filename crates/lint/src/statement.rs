@@ -189,9 +189,11 @@ fn needs_no_transaction(offset: usize, what: &str, down: bool) -> Mark {
             offset,
             rule: Rule::NeedsNoTransaction,
             message: format!(
-                "{what} cannot run inside a transaction block, and rollback runs every down file \
-                 inside its one transaction; undo with a statement that runs in one (DROP INDEX \
-                 without CONCURRENTLY, for example)"
+                "{what} cannot run inside a transaction block, and rollback runs a down file \
+                 inside its transaction unless the file's first line is \
+                 `-- authdb:no-transaction`: put the statement alone in such a down file (or undo \
+                 with one that runs in a transaction, a DROP INDEX without CONCURRENTLY, which \
+                 locks the table for the drop)"
             ),
         }
     } else {

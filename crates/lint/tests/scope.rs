@@ -215,7 +215,7 @@ fn down_files_may_drop_and_rename_and_run_in_one_transaction() {
     assert!(
         messages(&dir)
             .iter()
-            .any(|m| m.contains("rollback runs every down file inside its one transaction")),
+            .any(|m| m.contains("put the statement alone in such a down file")),
         "{:#?}",
         messages(&dir)
     );
