@@ -129,6 +129,10 @@ pub struct Migrate {
     /// catalog cannot tell: `applied` records it, `retry` runs it again.
     #[arg(long, value_name = "applied|retry", value_parser = unfinished_answer)]
     pub unfinished: Option<authdb::unfinished::Answer>,
+    /// Drop an INVALID index that a pending no-transaction migration builds (left by a failed
+    /// CREATE INDEX CONCURRENTLY) and build it again, instead of refusing.
+    #[arg(long)]
+    pub repair_invalid_indexes: bool,
     #[command(flatten)]
     pub timeouts: Timeouts,
     /// Machine-readable output on stdout.

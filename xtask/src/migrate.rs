@@ -22,6 +22,7 @@ impl cli::Migrate {
             lock_wait: self.timeouts.lock_wait(),
             through_pooler: false,
             unfinished: self.unfinished,
+            repair_invalid_indexes: self.repair_invalid_indexes,
             notify: notify_on_stderr(),
         };
         crate::block_on(async {

@@ -28,6 +28,7 @@ impl cli::Status {
                     "folder": migrations.dir,
                     "migrations": entries,
                     "refusal": status.refusal,
+                    "invalid_indexes": status.invalid_indexes,
                 });
                 println!("{body:#}");
             } else {
@@ -58,6 +59,13 @@ impl cli::Status {
                     ));
                 }
                 println!("{summary}");
+                for invalid in &status.invalid_indexes {
+                    println!(
+                        "invalid index {} on {}: it costs every write and serves no query; drop \
+                         it with `{};`",
+                        invalid.index, invalid.table, invalid.drop
+                    );
+                }
                 if let Some(refusal) = &status.refusal {
                     println!("migrate will refuse to run: {refusal}");
                 }

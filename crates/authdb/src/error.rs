@@ -118,6 +118,18 @@ pub enum Error {
         dir: PathBuf,
     },
     #[error(
+        "{}: the index {index} this migration builds already exists and is INVALID (left by an \
+         earlier CREATE INDEX CONCURRENTLY that failed or was interrupted), so building it would \
+         fail. Nothing was applied. Drop it with `{drop};` (it holds nothing a query uses), or \
+         run migrate with --repair-invalid-indexes to drop it and build it again",
+        path.display()
+    )]
+    InvalidIndex {
+        path: PathBuf,
+        index: String,
+        drop: String,
+    },
+    #[error(
         "version {version} ({name}) was started at {started} and not seen to finish: {reason}. \
          Nothing was applied"
     )]

@@ -43,6 +43,9 @@ pub struct MigrateOptions {
     /// [`crate::Connection::migrate`] sets it from the connection; a caller with a bare client
     /// says it here.
     pub through_pooler: bool,
+    /// Drop an INVALID index that a pending no-transaction migration builds (left by an
+    /// earlier failed `CREATE INDEX CONCURRENTLY`) and build it again, instead of refusing.
+    pub repair_invalid_indexes: bool,
     /// What to do with a no-transaction migration an earlier run started and did not finish,
     /// when the catalog cannot tell whether it took effect (see [`crate::unfinished`]).
     pub unfinished: Option<Answer>,
@@ -60,6 +63,7 @@ impl Default for MigrateOptions {
             statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
             lock_wait: Some(DEFAULT_LOCK_WAIT),
             through_pooler: false,
+            repair_invalid_indexes: false,
             unfinished: None,
             notify: Notify::default(),
         }
@@ -144,6 +148,8 @@ pub async fn migrate(
 struct Plan<'a> {
     pending: Vec<&'a Migration>,
     recovered: Vec<Recovery>,
+    /// What to drop before a version's no-transaction file runs (an INVALID index it builds).
+    repairs: Vec<(i64, String)>,
     /// The highest version applied (and finished) before the run.
     from_version: Option<i64>,
     /// The same, counting what the recoveries record as applied: where a run with nothing
@@ -186,6 +192,7 @@ async fn plan_migrate<'a>(
             path: alone.path.clone(),
         });
     }
+    let repairs = invalid_indexes(client, &pending, &recovered, options).await?;
     let nothing_to_write = pending.is_empty() && recovered.is_empty();
     if !options.dry_run && !nothing_to_write {
         tracking::create(client).await?;
@@ -193,6 +200,7 @@ async fn plan_migrate<'a>(
     Ok(Plan {
         pending,
         recovered,
+        repairs,
         from_version,
         applied_version: applied.iter().map(|a| a.version).max(),
     })
@@ -315,12 +323,11 @@ async fn run_alone(
     options: &MigrateOptions,
 ) -> Result<std::time::Duration> {
     set_timeouts(client, timeouts, "SET").await?;
-    let drop_first = plan.recovered.iter().find_map(|r| match &r.action {
-        unfinished::Action::RunAgain {
-            drop_first: Some(sql),
-        } if r.version == migration.version => Some(sql),
-        _ => None,
-    });
+    let drop_first = plan
+        .repairs
+        .iter()
+        .find(|(version, _)| *version == migration.version)
+        .map(|(_, sql)| sql);
     if let Some(sql) = drop_first {
         let what = format!("{sql}, before running {} again", migration.path.display());
         let deadline = timeouts.statement.map(|limit| limit + SERVER_GRACE);
@@ -346,6 +353,54 @@ async fn run_alone(
             Err(error)
         }
     }
+}
+
+/// The INVALID indexes the pending no-transaction files would build again (an earlier failed
+/// `CREATE INDEX CONCURRENTLY` leaves one, and building it again fails): each is refused with the
+/// statement that drops it, or, with `repair_invalid_indexes`, dropped concurrently first. The
+/// one an interrupted run of ours left is dropped without asking: its unfinished row proves it.
+async fn invalid_indexes(
+    client: &Client,
+    pending: &[&Migration],
+    recovered: &[Recovery],
+    options: &MigrateOptions,
+) -> Result<Vec<(i64, String)>> {
+    let mut repairs: Vec<(i64, String)> = recovered
+        .iter()
+        .filter_map(|r| match &r.action {
+            unfinished::Action::RunAgain {
+                drop_first: Some(sql),
+            } => Some((r.version, sql.clone())),
+            _ => None,
+        })
+        .collect();
+    for migration in pending.iter().filter(|m| m.no_transaction) {
+        if repairs
+            .iter()
+            .any(|(version, _)| *version == migration.version)
+        {
+            continue;
+        }
+        let Some((name, table)) = unfinished::built_index(&migration.sql) else {
+            continue;
+        };
+        if unfinished::index_validity(client, &name, &table).await? != Some(false) {
+            continue;
+        }
+        let drop = format!(
+            "DROP INDEX CONCURRENTLY IF EXISTS {}",
+            unfinished::qualified_index(client, &name, &table).await?
+        );
+        if !options.repair_invalid_indexes {
+            return Err(Error::InvalidIndex {
+                path: migration.path.clone(),
+                index: name,
+                drop,
+            });
+        }
+        repairs.push((migration.version, drop));
+    }
+    Ok(repairs)
 }
 
 fn step(migration: &Migration, elapsed: std::time::Duration) -> Step {

@@ -201,8 +201,20 @@ pub(crate) async fn recover(
     }
 }
 
+/// The index a no-transaction file builds with `CREATE INDEX CONCURRENTLY`, as (name, table).
+pub(crate) fn built_index(sql: &str) -> Option<(String, String)> {
+    match kind(sql) {
+        Kind::CreateIndex { name, table } => Some((name, table)),
+        _ => None,
+    }
+}
+
 /// `Some(valid)` when the index `name` exists in the schema of `table`, `None` when it does not.
-async fn index_validity(client: &Client, name: &str, table: &str) -> Result<Option<bool>> {
+pub(crate) async fn index_validity(
+    client: &Client,
+    name: &str,
+    table: &str,
+) -> Result<Option<bool>> {
     let sql = "SELECT i.indisvalid AND i.indisready
                  FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
                 WHERE c.relname = $1
@@ -215,7 +227,7 @@ async fn index_validity(client: &Client, name: &str, table: &str) -> Result<Opti
 }
 
 /// `schema.name` of the index `name` on `table`, quoted for SQL.
-async fn qualified_index(client: &Client, name: &str, table: &str) -> Result<String> {
+pub(crate) async fn qualified_index(client: &Client, name: &str, table: &str) -> Result<String> {
     let sql = "SELECT format('%I.%I', n.nspname, $1::text)
                  FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace
                 WHERE t.oid = to_regclass($2)";

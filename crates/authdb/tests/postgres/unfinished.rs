@@ -307,3 +307,72 @@ async fn a_tracking_table_from_before_the_finished_column_is_read_then_upgraded(
     assert_eq!(report.steps.len(), 1);
     assert_eq!(finished(&client).await, [(1, true), (2, true)]);
 }
+
+/// A unique `CREATE INDEX CONCURRENTLY` that fails on duplicates leaves its index INVALID: the
+/// next run names it with the statement that drops it and applies nothing, `status` lists it,
+/// and `repair_invalid_indexes` drops it and builds it again.
+#[tokio::test]
+async fn an_invalid_index_a_pending_file_would_build_is_named_then_repaired_on_request() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = folder("CREATE UNIQUE INDEX CONCURRENTLY t_c_idx ON t (c);");
+    let migrations = fixture.load();
+    let error = authdb::migrate(&mut client, &migrations, &Default::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("could not create unique index \"t_c_idx\""),
+        "{error}"
+    );
+    assert_eq!(index_state(&client).await, Some(false));
+    assert_eq!(finished(&client).await, [(1, true)]);
+    client
+        .batch_execute("DELETE FROM t WHERE id > 3")
+        .await
+        .unwrap();
+
+    let before = testdb::fingerprint(&client).await;
+    let error = authdb::migrate(&mut client, &migrations, &Default::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        format!(
+            "{}: the index t_c_idx this migration builds already exists and is INVALID (left by \
+             an earlier CREATE INDEX CONCURRENTLY that failed or was interrupted), so building it \
+             would fail. Nothing was applied. Drop it with `DROP INDEX CONCURRENTLY IF EXISTS \
+             public.t_c_idx;` (it holds nothing a query uses), or run migrate with \
+             --repair-invalid-indexes to drop it and build it again",
+            migrations.get(2).unwrap().path.display()
+        )
+    );
+    assert_eq!(testdb::fingerprint(&client).await, before);
+    let status = authdb::status(&client, &migrations).await.unwrap();
+    assert_eq!(
+        status.invalid_indexes,
+        [authdb::status::InvalidIndex {
+            index: "public.t_c_idx".to_string(),
+            table: "t".to_string(),
+            drop: "DROP INDEX CONCURRENTLY public.t_c_idx".to_string(),
+        }]
+    );
+
+    let options = MigrateOptions {
+        repair_invalid_indexes: true,
+        ..Default::default()
+    };
+    let report = authdb::migrate(&mut client, &migrations, &options)
+        .await
+        .unwrap();
+    assert_eq!(report.steps.len(), 1);
+    assert_eq!(index_state(&client).await, Some(true));
+    assert!(
+        authdb::status(&client, &migrations)
+            .await
+            .unwrap()
+            .invalid_indexes
+            .is_empty()
+    );
+}
