@@ -135,6 +135,8 @@ pub struct Migrate {
     pub repair_invalid_indexes: bool,
     #[command(flatten)]
     pub timeouts: Timeouts,
+    #[command(flatten)]
+    pub retries: LockRetries,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
@@ -183,6 +185,48 @@ pub struct Timeouts {
         default_value_t = Limit::from(authdb::DEFAULT_LOCK_WAIT)
     )]
     pub lock_wait: Limit,
+}
+
+/// What migrate does when a statement gives up waiting for a table lock the application holds:
+/// roll back and try again, waiting briefly at first.
+#[derive(Debug, Args)]
+pub struct LockRetries {
+    /// Roll back and try again this many times when a statement gives up waiting for a table
+    /// lock; attempts wait 100 ms, then twice as long each time up to --lock-timeout (0: no retry).
+    #[arg(
+        long,
+        value_name = "N",
+        env = LOCK_RETRIES,
+        value_parser = retries,
+        default_value_t = authdb::retry::DEFAULT_LOCK_RETRIES
+    )]
+    pub lock_retries: u32,
+    /// Stop retrying once this long has passed since the first attempt (0 or off: no limit).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = LOCK_RETRY_TIME,
+        value_parser = limit(LOCK_RETRY_TIME),
+        allow_negative_numbers = true,
+        default_value_t = Limit::from(authdb::retry::DEFAULT_LOCK_RETRY_TIME)
+    )]
+    pub lock_retry_time: Limit,
+}
+
+const LOCK_RETRIES: &str = "AUTHDB_LOCK_RETRIES";
+const LOCK_RETRY_TIME: &str = "AUTHDB_LOCK_RETRY_TIME";
+
+/// `--lock-retries`: 0 to 1000.
+fn retries(text: &str) -> Result<u32, String> {
+    let parsed = text.trim().parse::<u32>().ok().filter(|n| *n <= 1000);
+    parsed.ok_or_else(|| {
+        let from = if std::env::var(LOCK_RETRIES).is_ok_and(|value| value == text) {
+            format!(" (the value of the environment variable {LOCK_RETRIES})")
+        } else {
+            String::new()
+        };
+        format!("expected a number of retries from 0 to 1000{from}")
+    })
 }
 
 const LOCK_TIMEOUT: &str = "AUTHDB_LOCK_TIMEOUT";

@@ -20,6 +20,8 @@ impl cli::Migrate {
             lock_timeout: self.timeouts.lock(),
             statement_timeout: self.timeouts.statement(),
             lock_wait: self.timeouts.lock_wait(),
+            lock_retries: self.retries.lock_retries,
+            lock_retry_time: self.retries.lock_retry_time.duration(),
             through_pooler: false,
             unfinished: self.unfinished,
             repair_invalid_indexes: self.repair_invalid_indexes,

@@ -23,6 +23,7 @@ pub mod notice;
 pub mod plan;
 pub mod redact;
 pub mod rehearse;
+pub mod retry;
 pub mod rollback;
 pub mod runner;
 pub mod seed;

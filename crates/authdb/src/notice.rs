@@ -10,6 +10,8 @@ use std::sync::Arc;
 pub enum Notice {
     /// Another session holds the migration lock; the run waits for it (up to the lock wait).
     WaitingForLock { holder: String },
+    /// A statement gave up waiting for a table lock: the run was rolled back and is tried again.
+    LockRetry(crate::retry::Retry),
     /// A file's statement starting at this line is sent now (rehearse times and blames them).
     Statement {
         path: std::path::PathBuf,
@@ -29,6 +31,12 @@ impl fmt::Display for Notice {
             Notice::WaitingForLock { holder } => {
                 write!(f, "waiting for the migration lock held by {holder}")
             }
+            Notice::LockRetry(retry) => write!(
+                f,
+                "{}: gave up waiting {} ms for a lock held by {} (attempt {}); rolled back, \
+                 trying again in {} ms",
+                retry.location, retry.lock_timeout_ms, retry.held_by, retry.attempt, retry.pause_ms
+            ),
             Notice::Statement { path, line } => write!(f, "running {}:{line}", path.display()),
             Notice::StatementDone { path, line } => {
                 write!(f, "finished {}:{line}", path.display())

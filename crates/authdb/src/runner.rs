@@ -10,8 +10,9 @@ use tokio_postgres::Client;
 
 use crate::error::{Error, Result};
 use crate::migrations::{Migration, Migrations};
-use crate::notice::Notify;
+use crate::notice::{Notice, Notify};
 use crate::plan;
+use crate::retry::{self, Retry};
 use crate::tracking;
 use crate::unfinished::{self, Answer, Recovery};
 
@@ -37,6 +38,11 @@ pub struct MigrateOptions {
     pub statement_timeout: Option<Duration>,
     /// How long to wait for another migrator's lock; `None`: no limit.
     pub lock_wait: Option<Duration>,
+    /// How many times a run whose statement gave up waiting for a table lock is rolled back and
+    /// tried again (see [`crate::retry`]); 0: never.
+    pub lock_retries: u32,
+    /// Retrying stops once this long has passed since the first attempt; `None`: no limit.
+    pub lock_retry_time: Option<Duration>,
     /// The connection goes through a transaction-mode pooler (Neon's `-pooler` endpoints).
     /// A no-transaction migration is then refused: the session-level lock that keeps other
     /// migrators out while it runs would land on whichever server connection the pooler picks.
@@ -62,6 +68,8 @@ impl Default for MigrateOptions {
             lock_timeout: Some(DEFAULT_LOCK_TIMEOUT),
             statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
             lock_wait: Some(DEFAULT_LOCK_WAIT),
+            lock_retries: retry::DEFAULT_LOCK_RETRIES,
+            lock_retry_time: Some(retry::DEFAULT_LOCK_RETRY_TIME),
             through_pooler: false,
             repair_invalid_indexes: false,
             unfinished: None,
@@ -90,6 +98,8 @@ pub struct MigrateReport {
     pub steps: Vec<Step>,
     /// Unfinished no-transaction migrations of an earlier run, and what this run did about them.
     pub recovered: Vec<Recovery>,
+    /// The attempts that gave up waiting for a table lock and were rolled back and tried again.
+    pub retries: Vec<Retry>,
     pub duration_ms: f64,
 }
 
@@ -104,12 +114,99 @@ pub async fn migrate(
     options: &MigrateOptions,
 ) -> Result<MigrateReport> {
     let started = Instant::now();
-    let timeouts = Timeouts::from(options);
+    let mut progress = Progress::default();
+    let mut retries: Vec<Retry> = Vec::new();
+    for attempt in 0.. {
+        let timeouts = Timeouts {
+            lock: retry::lock_timeout(attempt, options.lock_timeout, options.lock_retries),
+            ..Timeouts::from(options)
+        };
+        let error = match attempt_once(client, migrations, options, timeouts, &mut progress).await {
+            Ok(mut report) => {
+                report.retries = retries;
+                report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+                return Ok(report);
+            }
+            Err(error) => error,
+        };
+        let in_time = options
+            .lock_retry_time
+            .is_none_or(|limit| started.elapsed() < limit);
+        if !(retry::is_lock_timeout(&error) && attempt < options.lock_retries && in_time) {
+            return Err(after_attempts(error, &retries));
+        }
+        // The failed group was rolled back; what earlier pieces committed stays.
+        progress.steps.truncate(progress.committed);
+        let location = match &error {
+            Error::MigrationFailed { location, .. } => location.clone(),
+            other => other.to_string(),
+        };
+        let file = migrations
+            .list
+            .iter()
+            .find(|m| location.starts_with(&m.path.display().to_string()));
+        let pause = retry::pause(attempt);
+        let held_by = retry::holder(client, file.map_or("", |m| m.sql.as_str())).await;
+        let retried = Retry {
+            attempt: attempt + 1,
+            location,
+            lock_timeout_ms: timeouts.lock.map_or(0, |d| d.as_millis() as u64),
+            held_by,
+            pause_ms: pause.as_millis() as u64,
+        };
+        options.notify.send(&Notice::LockRetry(retried.clone()));
+        retries.push(retried);
+        tokio::time::sleep(pause).await;
+    }
+    unreachable!("the attempts end in a return")
+}
+
+/// A failure after retries says how many attempts it took.
+fn after_attempts(error: Error, retries: &[Retry]) -> Error {
+    match error {
+        Error::MigrationFailed {
+            location,
+            message,
+            outcome,
+            source,
+        } if !retries.is_empty() => Error::MigrationFailed {
+            location,
+            message,
+            outcome: format!(
+                "{outcome} (after {} attempts that each gave up waiting for a lock and were \
+                 rolled back; see --lock-retries)",
+                retries.len() + 1
+            ),
+            source,
+        },
+        other => other,
+    }
+}
+
+/// What the attempts of one migrate have done: the steps, and how many of them are committed
+/// (a split run commits in pieces, which a retry does not redo).
+#[derive(Default)]
+struct Progress {
+    steps: Vec<Step>,
+    committed: usize,
+    /// The version before the first attempt.
+    from_version: Option<Option<i64>>,
+}
+
+/// One attempt: the lock, the plan, the migrations.
+async fn attempt_once(
+    client: &mut Client,
+    migrations: &Migrations,
+    options: &MigrateOptions,
+    timeouts: Timeouts,
+    progress: &mut Progress,
+) -> Result<MigrateReport> {
     begin_locked(client, timeouts, &options.notify).await?;
     let plan = match plan_migrate(client, migrations, options).await {
         Ok(plan) => plan,
         Err(error) => return Err(abort(client, error).await),
     };
+    let from_version = *progress.from_version.get_or_insert(plan.from_version);
     let to_version = plan
         .pending
         .last()
@@ -117,10 +214,11 @@ pub async fn migrate(
         .or(plan.applied_version);
     let mut report = MigrateReport {
         dry_run: options.dry_run,
-        from_version: plan.from_version,
+        from_version,
         to_version,
-        steps: Vec::with_capacity(plan.pending.len()),
+        steps: Vec::new(),
         recovered: plan.recovered.clone(),
+        retries: Vec::new(),
         duration_ms: 0.0,
     };
     if options.dry_run || (plan.pending.is_empty() && plan.recovered.is_empty()) {
@@ -130,16 +228,15 @@ pub async fn migrate(
             duration_ms: 0.0,
         }));
         end(client, "ROLLBACK").await?;
-        report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         return Ok(report);
     }
     let split = plan.pending.iter().any(|m| m.no_transaction);
-    let applied = apply(client, &plan, timeouts, options, split, &mut report.steps).await;
+    let applied = apply(client, &plan, timeouts, options, split, progress).await;
     if split {
         crate::lock::release_session(client).await;
     }
     applied?;
-    report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    report.steps = std::mem::take(&mut progress.steps);
     Ok(report)
 }
 
@@ -217,7 +314,7 @@ async fn apply(
     timeouts: Timeouts,
     options: &MigrateOptions,
     split: bool,
-    steps: &mut Vec<Step>,
+    progress: &mut Progress,
 ) -> Result<()> {
     let opened = async {
         if split {
@@ -259,14 +356,16 @@ async fn apply(
                 return Err(partly_committed(error, committed, true, Run::Migrate));
             }
             end(client, "COMMIT").await?;
-            committed = steps.last().map(|s| Some(s.version)).or(committed);
+            progress.committed = progress.steps.len();
+            committed = progress.steps.last().map(|s| Some(s.version)).or(committed);
             let elapsed = run_alone(client, migration, plan, timeouts, options).await;
             let elapsed = match elapsed {
                 Ok(elapsed) => elapsed,
                 Err(error) => return Err(partly_committed(error, committed, false, Run::Migrate)),
             };
             committed = Some(Some(migration.version));
-            steps.push(step(migration, elapsed));
+            progress.steps.push(step(migration, elapsed));
+            progress.committed = progress.steps.len();
             continue;
         }
         if transaction.is_none() {
@@ -303,11 +402,12 @@ async fn apply(
                 return Err(partly_committed(error, committed, true, Run::Migrate));
             }
         };
-        steps.push(step(migration, elapsed));
+        progress.steps.push(step(migration, elapsed));
     }
     if transaction.is_some() {
         end(client, "COMMIT").await?;
     }
+    progress.committed = progress.steps.len();
     Ok(())
 }
 
@@ -347,7 +447,10 @@ async fn run_alone(
             Ok(elapsed)
         }
         Err(error) => {
-            if !client.is_closed() {
+            // A lock timeout is retried: the row stays unfinished, and the next attempt finds
+            // out from the catalog what the interrupted statement left (an INVALID index).
+            let retried = retry::is_lock_timeout(&error) && unfinished::recoverable(&migration.sql);
+            if !client.is_closed() && !retried {
                 let _ = tracking::forget(client, migration.version).await;
             }
             Err(error)

@@ -201,6 +201,12 @@ pub(crate) async fn recover(
     }
 }
 
+/// Whether the catalog can tell what an interrupted run of `sql` left (an index, or a statement
+/// that may run twice).
+pub(crate) fn recoverable(sql: &str) -> bool {
+    kind(sql) != Kind::Unknown
+}
+
 /// The index a no-transaction file builds with `CREATE INDEX CONCURRENTLY`, as (name, table).
 pub(crate) fn built_index(sql: &str) -> Option<(String, String)> {
     match kind(sql) {

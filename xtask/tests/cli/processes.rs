@@ -130,9 +130,11 @@ async fn lock_timeout_by_flag_and_by_environment_gives_up_cleanly() {
             .args(["migrate", "--database-url", &db.url, "--migrations"])
             .arg(fixture.path());
         if by_flag {
-            command.args(["--lock-timeout", "0.5"]);
+            command.args(["--lock-timeout", "0.5", "--lock-retries", "0"]);
         } else {
-            command.env("AUTHDB_LOCK_TIMEOUT", "0.5");
+            command
+                .env("AUTHDB_LOCK_TIMEOUT", "0.5")
+                .env("AUTHDB_LOCK_RETRIES", "0");
         }
         let started = std::time::Instant::now();
         let output = command.output().unwrap();

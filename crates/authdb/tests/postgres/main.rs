@@ -9,6 +9,7 @@ mod connect;
 mod email;
 mod migrate;
 mod repository;
+mod retry;
 mod rollback;
 mod schema;
 mod seed;

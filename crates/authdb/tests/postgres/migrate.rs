@@ -253,6 +253,7 @@ async fn lock_timeout_gives_up_instead_of_queueing_behind_the_application() {
     );
     let options = MigrateOptions {
         lock_timeout: Some(Duration::from_millis(300)),
+        lock_retries: 0,
         ..Default::default()
     };
     let message = authdb::migrate(&mut client, &fixture.load(), &options)
