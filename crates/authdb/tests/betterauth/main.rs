@@ -26,7 +26,7 @@ pub fn before_betterauth() -> i64 {
     repository()
         .list
         .iter()
-        .find(|m| m.name == "betterauth_user_and_session_columns")
+        .find(|m| m.name == "betterauth_user_columns")
         .expect("the repository has its BetterAuth migrations")
         .version
         - 1

@@ -33,12 +33,13 @@ async fn add_user(client: &Client, email: &str, password: &str) -> Uuid {
         .get(0)
 }
 
-/// The statement of the migration that copies passwords into accounts, from the folder.
+/// The statement of the migration that copies passwords into accounts and lowercases the
+/// addresses, from the folder.
 fn copy_statement() -> String {
     crate::repository()
         .list
         .into_iter()
-        .find(|m| m.name == "copy_passwords_to_accounts")
+        .find(|m| m.name == "copy_passwords_and_lowercase_addresses")
         .expect("the repository copies passwords into accounts")
         .sql
 }
@@ -145,8 +146,9 @@ async fn users_of_the_old_schema_keep_signing_in_after_the_migrations() {
 }
 
 /// A user the old service adds after the migrations (its INSERT still works: name and
-/// email_verified have defaults) gets a credential account when the copy runs again, and the
-/// accounts already copied are left as they are.
+/// email_verified have defaults), with the address as typed, gets a credential account and a
+/// lowercased address when the copy runs again, and the accounts already copied are left as they
+/// are.
 #[tokio::test]
 async fn the_copy_runs_again_for_users_added_since() {
     let db = testdb::empty_database().await;
@@ -155,7 +157,7 @@ async fn the_copy_runs_again_for_users_added_since() {
     add_user(&client, "ada@example.com", "a").await;
     crate::migrate(&mut client, None).await;
     let before = credential_accounts(&client).await;
-    let linus = add_user(&client, "linus@example.com", "l").await;
+    let linus = add_user(&client, "Linus@Example.com", "l").await;
     let copy = copy_statement();
     assert_eq!(client.execute(copy.as_str(), &[]).await.unwrap(), 1);
     assert_eq!(client.execute(copy.as_str(), &[]).await.unwrap(), 0);
@@ -163,6 +165,12 @@ async fn the_copy_runs_again_for_users_added_since() {
     assert_eq!(after.len(), 2);
     assert!(before.iter().all(|account| after.contains(account)));
     assert!(after.iter().any(|account| account.0 == linus));
+    let email: String = client
+        .query_one("SELECT email FROM users WHERE id = $1", &[&linus])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(email, "linus@example.com");
     assert!(
         sign_in_verified_by(&client, "linus@example.com", "l", verify_with_hook)
             .await
