@@ -76,6 +76,11 @@ impl cli::Dev {
         // published in the README, so a user can paste it into psql.
         println!("ready: {url}");
         println!("connect: psql {url}");
+        println!(
+            "betterauth: give the app DATABASE_URL={url} and the configuration in \
+             docs/betterauth.md (modelName and fields per table, generateId \"uuid\"); the demo \
+             users sign in with the demo password"
+        );
         offer_env(&name, &url, self.write_env)?;
         Ok(ExitCode::SUCCESS)
     }

@@ -69,8 +69,12 @@ fn progress_bar(rows: u64, json: bool) -> ProgressBar {
 }
 
 fn print_counts(counts: &Counts, demo: bool, ms: f64) {
+    let accounts = match counts.accounts {
+        0 => String::new(),
+        n => format!(" with {n} credential accounts"),
+    };
     println!(
-        "inserted {} users, {} sessions, {} software and {} hardware backgrounds in {}",
+        "inserted {} users{accounts}, {} sessions, {} software and {} hardware backgrounds in {}",
         counts.users,
         counts.sessions,
         counts.software_background,
@@ -83,7 +87,8 @@ fn print_counts(counts: &Counts, demo: bool, ms: f64) {
         }
         println!(
             "demo accounts: ada@example.com, grace@example.com, linus@example.com (their password is \
-             authdb::seed::DEMO_PASSWORD, given in the README)"
+             authdb::seed::DEMO_PASSWORD, given in the README; a BetterAuth server configured as \
+             docs/betterauth.md says signs them in)"
         );
     }
 }

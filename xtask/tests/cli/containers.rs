@@ -54,6 +54,14 @@ fn dev_moves_to_another_port_and_a_taken_port_leaves_nothing() {
         )),
         "{stdout}"
     );
+    // How to point a BetterAuth app at it: the same URL and the page with its configuration.
+    assert!(
+        stdout.contains(&format!(
+            "betterauth: give the app DATABASE_URL=postgres://postgres:authdb-dev@127.0.0.1:{first}/authdb \
+             and the configuration in docs/betterauth.md"
+        )),
+        "{stdout}"
+    );
 
     let (code, stdout, stderr) = run(&["--name", &name, "--port", &port(second)]);
     assert_eq!(code, Some(0), "{stdout}{stderr}");

@@ -1,13 +1,15 @@
-//! Seed data: a fixed set of demo users for development, and any number of synthetic users for
-//! load and speed tests. Both refuse a database on another machine unless told otherwise: demo
+//! Seed data: a fixed set of demo users for development, who can sign in through BetterAuth, and
+//! any number of synthetic users for load and speed tests. Both refuse a database on another machine unless told otherwise: demo
 //! accounts with a published password must not reach production by accident.
 
+mod credential;
 mod demo;
 mod generator;
 mod synthetic;
 
 use serde::Serialize;
 
+pub use credential::betterauth_hash;
 pub use demo::{DEMO_PASSWORD, seed_demo};
 pub use generator::{Generator, MAX_USERS, SYNTHETIC_DOMAIN, SyntheticRow, SyntheticTable};
 pub use synthetic::{delete_synthetic, seed_synthetic};
@@ -21,6 +23,8 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub users: u64,
+    /// BetterAuth credential accounts (the demo users'; synthetic users have none).
+    pub accounts: u64,
     pub sessions: u64,
     pub software_background: u64,
     pub hardware_background: u64,
@@ -28,7 +32,11 @@ pub struct Counts {
 
 impl Counts {
     pub fn total(&self) -> u64 {
-        self.users + self.sessions + self.software_background + self.hardware_background
+        self.users
+            + self.accounts
+            + self.sessions
+            + self.software_background
+            + self.hardware_background
     }
 
     /// The count of `table`.

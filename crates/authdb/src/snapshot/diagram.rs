@@ -265,8 +265,8 @@ mod tests {
         assert_eq!(marks("sessions", "token"), ["UK"]);
         assert_eq!(marks("software_background", "user_id"), ["FK", "UK"]);
 
-        // One user to many sessions, to at most one background of each kind; a session or a
-        // background has exactly one user (user_id is NOT NULL).
+        // One user to many sessions and many (BetterAuth) accounts, to at most one background of
+        // each kind; each of them has exactly one user (user_id is NOT NULL).
         let relationships: Vec<(&str, Cardinality, &str, Cardinality, &str)> = diagram
             .relationships
             .iter()
@@ -285,6 +285,7 @@ mod tests {
         assert_eq!(
             relationships,
             [
+                ("users", ExactlyOne, "accounts", ZeroOrMore, cascade),
                 (
                     "users",
                     ExactlyOne,

@@ -396,3 +396,44 @@ async fn a_plan_the_database_moved_away_from_is_refused() {
     );
     assert_eq!(testdb::fingerprint(&client).await, before);
 }
+
+/// A missing table is created empty beside an unknown table that holds rows (the mixed
+/// database's audit_log beside BetterAuth's accounts), but not beside one that has its columns:
+/// there its rows may be, under another name, and creating it empty would hide them.
+#[tokio::test]
+async fn a_missing_table_is_refused_only_beside_a_table_with_its_columns_and_rows() {
+    let sql = format!("{OBVIOUS}\nALTER TABLE sessions RENAME TO user_sessions;\n");
+    let db = legacy(&sql).await;
+    let client = db.connect().await;
+    let before = testdb::fingerprint(&client).await;
+    let plan = plan(&client, &AdoptOptions::default()).await.unwrap();
+    let reasons: Vec<(Option<&str>, &str)> = plan
+        .refusals
+        .iter()
+        .map(|r| (r.table.as_deref(), r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [(
+            Some("sessions"),
+            "table sessions is missing while tables the schema does not know hold rows \
+             (user_sessions (2 rows)): its data may be there under another name; move it by hand \
+             (or drop those tables) and plan again"
+        )]
+    );
+    let created: Vec<&str> = plan
+        .statements
+        .iter()
+        .filter(|s| s.sql.starts_with("CREATE TABLE"))
+        .map(|s| s.resolves.as_str())
+        .collect();
+    assert_eq!(
+        created,
+        [
+            "table accounts: missing (created empty)",
+            "table verifications: missing (created empty)"
+        ]
+    );
+    assert!(apply(&client, &AdoptOptions::default()).await.is_err());
+    assert_eq!(testdb::fingerprint(&client).await, before);
+}

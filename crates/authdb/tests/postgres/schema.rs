@@ -169,7 +169,8 @@ async fn required_columns_reject_null_and_unknown_experience_levels() {
     let client = db.connect().await;
     let id = user_with_everything(&client, "erin@example.com").await;
     let cases = [
-        ("INSERT INTO users (email) VALUES ('x@example.com')".to_string(), "23502"),
+        // password_hash is optional since BetterAuth keeps passwords in accounts; email is not.
+        ("INSERT INTO users (password_hash) VALUES ('h')".to_string(), "23502"),
         (format!("INSERT INTO sessions (user_id, token) VALUES ('{id}', 't')"), "23502"),
         ("INSERT INTO sessions (token, expires_at) VALUES ('t', now())".to_string(), "23502"),
         (

@@ -6,11 +6,12 @@ use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use authdb::seed::{self, Counts, DEMO_PASSWORD, Generator, SyntheticRow, SyntheticTable};
 use tokio_postgres::Client;
 
-/// A digest of every row of the four tables, ids and timestamps included.
+/// A digest of every row the seeds write, ids and timestamps included.
 async fn fingerprint(client: &Client) -> String {
     let mut all = String::new();
     for table in [
         "users",
+        "accounts",
         "sessions",
         "software_background",
         "hardware_background",
@@ -40,6 +41,7 @@ async fn demo_seed_is_idempotent_and_complete() {
     let first = seed::seed_demo(&mut client).await.unwrap();
     let expected = Counts {
         users: 3,
+        accounts: 3,
         sessions: 4,
         software_background: 3,
         hardware_background: 3,
@@ -111,6 +113,7 @@ async fn synthetic_users_are_deterministic() {
             counts,
             Counts {
                 users: each,
+                accounts: 0,
                 sessions: each,
                 software_background: each,
                 hardware_background: each

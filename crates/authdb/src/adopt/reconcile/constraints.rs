@@ -173,12 +173,18 @@ impl Planner<'_> {
             ident(table),
             ident(name)
         );
+        // A table the script creates is empty: no row can break the rule.
+        let new = self.created.contains(table);
         if let Some(expression) = definition
             .strip_prefix("CHECK (")
             .and_then(|rest| rest.strip_suffix(')'))
         {
-            let offenders = self.facts.check_violations(table, expression).await?;
-            if offenders.rows > 0 {
+            let offenders = if new {
+                None
+            } else {
+                Some(self.facts.check_violations(table, expression).await?)
+            };
+            if let Some(offenders) = offenders.filter(|o| o.rows > 0) {
                 self.refuse(Refusal {
                     table: Some(table.into()),
                     column: column_of(expression),
@@ -204,16 +210,21 @@ impl Planner<'_> {
             return Ok(());
         }
         if let Some(foreign) = ForeignKey::parse(definition) {
-            let offenders = self
-                .facts
-                .orphans(
-                    table,
-                    &foreign.columns,
-                    &foreign.referenced,
-                    &foreign.referenced_columns,
+            let offenders = if new {
+                None
+            } else {
+                Some(
+                    self.facts
+                        .orphans(
+                            table,
+                            &foreign.columns,
+                            &foreign.referenced,
+                            &foreign.referenced_columns,
+                        )
+                        .await?,
                 )
-                .await?;
-            if offenders.rows > 0 {
+            };
+            if let Some(offenders) = offenders.filter(|o| o.rows > 0) {
                 self.refuse(Refusal {
                     table: Some(table.into()),
                     column: foreign.columns.first().cloned(),

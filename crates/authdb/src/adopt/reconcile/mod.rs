@@ -53,16 +53,17 @@ pub(super) async fn reconcile(
         phases: Phases::default(),
         kept: Vec::new(),
         refusals: Vec::new(),
+        created: BTreeSet::new(),
     };
     planner.extensions(live, wanted);
     planner.functions(live, wanted);
     let empty_tables = planner.tables(live, wanted).await?;
+    planner.created = empty_tables.keys().cloned().collect();
     for (name, expected) in &wanted.tables {
-        let actual = live
-            .tables
-            .get(name)
-            .or_else(|| empty_tables.get(name))
-            .expect("every wanted table is live or created");
+        // A missing table adopt refused to create has its refusal; nothing else to plan for it.
+        let Some(actual) = live.tables.get(name).or_else(|| empty_tables.get(name)) else {
+            continue;
+        };
         planner.table(name, expected, actual).await?;
     }
     planner.extra_functions(live, wanted);
@@ -102,6 +103,9 @@ struct Planner<'a> {
     phases: Phases,
     kept: Vec<Kept>,
     refusals: Vec<Refusal>,
+    /// The tables the script creates: empty, so no row can stand in a rule's way, and not there
+    /// yet for the read-only questions about rows.
+    created: BTreeSet<String>,
 }
 
 fn statement(sql: String, resolves: String, lock: impl Into<String>) -> Statement {
@@ -150,6 +154,9 @@ impl Planner<'_> {
         predicate: Option<&str>,
         rule: &str,
     ) -> Result<bool> {
+        if self.created.contains(table) {
+            return Ok(false);
+        }
         let offenders = self.facts.duplicates(table, columns, predicate).await?;
         if offenders.rows == 0 {
             return Ok(false);
@@ -262,9 +269,25 @@ impl Planner<'_> {
             if live.tables.contains_key(name) {
                 continue;
             }
+            // An unknown table could hold this one's rows under another name only if it has
+            // the columns this one cannot be without: a log table is no renamed `accounts`.
+            let required: Vec<&str> = expected
+                .columns
+                .iter()
+                .filter(|c| c.not_null && c.default.is_none() && c.identity.is_none())
+                .map(|c| c.name.as_str())
+                .collect();
             let holding: Vec<String> = extra_rows
                 .iter()
-                .filter(|(_, rows)| **rows > 0)
+                .filter(|(table, rows)| {
+                    **rows > 0
+                        && required.iter().all(|column| {
+                            live.tables[table.as_str()]
+                                .columns
+                                .iter()
+                                .any(|c| c.name == *column)
+                        })
+                })
                 .map(|(table, rows)| format!("{table} ({rows} rows)"))
                 .collect();
             if !holding.is_empty() {

@@ -1,0 +1,2 @@
+-- Undoes 011_create_verifications.sql (its indexes and trigger go with the table).
+DROP TABLE verifications;
