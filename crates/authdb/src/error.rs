@@ -314,6 +314,14 @@ pub enum Error {
     )]
     LegacySql { location: String, message: String },
 
+    /// A step of a run that failed on the server outside any migration's SQL (reading the
+    /// catalog, writing a row), with what the database holds now.
+    #[error("{cause}. {outcome}")]
+    RunStopped {
+        #[source]
+        cause: Box<Error>,
+        outcome: String,
+    },
     #[error("{context}: {reason}")]
     Database {
         context: String,

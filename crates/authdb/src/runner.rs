@@ -133,7 +133,7 @@ pub async fn migrate(
             .lock_retry_time
             .is_none_or(|limit| started.elapsed() < limit);
         if !(retry::is_lock_timeout(&error) && attempt < options.lock_retries && in_time) {
-            return Err(after_attempts(error, &retries));
+            return Err(after_attempts(error, &retries, &progress));
         }
         // The failed group was rolled back; what earlier pieces committed stays.
         progress.steps.truncate(progress.committed);
@@ -161,9 +161,25 @@ pub async fn migrate(
     unreachable!("the attempts end in a return")
 }
 
-/// A failure after retries says how many attempts it took.
-fn after_attempts(error: Error, retries: &[Retry]) -> Error {
+/// A failure after retries says how many attempts it took; one outside the migrations' SQL says
+/// what the database holds now.
+fn after_attempts(error: Error, retries: &[Retry], progress: &Progress) -> Error {
     match error {
+        Error::Database { .. } => Error::RunStopped {
+            cause: Box::new(error),
+            outcome: match progress
+                .steps
+                .get(..progress.committed)
+                .and_then(<[Step]>::last)
+            {
+                Some(step) => format!(
+                    "The migrations before it were committed (the run was split by a \
+                     no-transaction migration): the database is at version {}",
+                    step.version
+                ),
+                None => crate::error::ROLLED_BACK.to_string(),
+            },
+        },
         Error::MigrationFailed {
             location,
             message,
