@@ -1,0 +1,209 @@
+//! The documents say what the code has: the README's command table lists every command, the
+//! commands page documents every command and flag, the guarantees cite tests that exist, and every
+//! relative link and anchor of README.md, ARCHITECTURE.md and docs/ leads somewhere.
+
+use std::path::{Path, PathBuf};
+
+use clap::CommandFactory;
+
+use super::markdown::{anchors, backticked, links, sections};
+use super::{crates, read, rust_files};
+use crate::{cli, project_root};
+
+/// The page with a section per command.
+const COMMANDS_PAGE: &str = "docs/commands.md";
+
+/// Every command as users type it after `cargo xtask` (`hooks install` for one with
+/// subcommands), with its clap definition and the top-level command it belongs to.
+fn commands() -> Vec<(String, clap::Command, String)> {
+    let mut all = Vec::new();
+    for command in cli::Cli::command().get_subcommands() {
+        let top = command.get_name().to_string();
+        if command.has_subcommands() {
+            for sub in command.get_subcommands() {
+                all.push((
+                    format!("{top} {}", sub.get_name()),
+                    sub.clone(),
+                    top.clone(),
+                ));
+            }
+        } else {
+            all.push((top.clone(), command.clone(), top));
+        }
+    }
+    all
+}
+
+#[test]
+fn the_readme_table_lists_every_command() {
+    let readme = read("README.md");
+    let table = sections(&readme, "## ")
+        .into_iter()
+        .find(|(heading, _)| heading == "Commands")
+        .expect("README.md has a `## Commands` section with the command table")
+        .1;
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with('|')).collect();
+    let missing: Vec<String> = commands()
+        .into_iter()
+        .filter(|(path, _, _)| {
+            let shown = format!("cargo xtask {path}");
+            !rows.iter().any(|row| {
+                row.split('|').nth(1).is_some_and(|cell| {
+                    cell.contains(&format!("{shown}`")) || cell.contains(&format!("{shown} "))
+                })
+            })
+        })
+        .map(|(path, _, _)| format!("README.md, `## Commands`: no row for `cargo xtask {path}`"))
+        .collect();
+    assert!(missing.is_empty(), "\n{}\n", missing.join("\n"));
+}
+
+#[test]
+fn the_commands_page_documents_every_command_and_flag() {
+    let page = read(COMMANDS_PAGE);
+    let sections = sections(&page, "## ");
+    let mut missing = Vec::new();
+    for (path, command, top) in commands() {
+        // The section is the one whose heading names the command (`## pre-commit and hooks`).
+        let Some((heading, text)) = sections.iter().find(|(heading, _)| {
+            heading
+                .split([' ', ','])
+                .any(|word| word.trim_matches('`') == top)
+        }) else {
+            missing.push(format!(
+                "{COMMANDS_PAGE}: no `## {top}` section for `cargo xtask {top}`"
+            ));
+            continue;
+        };
+        if !text.contains(&format!("cargo xtask {path}")) {
+            missing.push(format!(
+                "{COMMANDS_PAGE}, section `{heading}`: never shows `cargo xtask {path}`"
+            ));
+        }
+        // A flag is documented in the section, or in a page of docs/ the section links to.
+        let mut documented = text.clone();
+        for target in links(text) {
+            let file = target.split('#').next().unwrap_or_default();
+            if file.ends_with(".md") && !file.contains('/') {
+                documented.push_str(&read(&format!("docs/{file}")));
+            }
+        }
+        for arg in command.get_arguments() {
+            if arg.is_hide_set() || matches!(arg.get_id().as_str(), "help" | "version") {
+                continue;
+            }
+            // Positionals are shown by example (`cargo xtask new add_users_display_name`).
+            let Some(long) = arg.get_long() else {
+                continue;
+            };
+            if !documented.contains(&format!("--{long}")) {
+                missing.push(format!(
+                    "{COMMANDS_PAGE}, section `{heading}`: `cargo xtask {path}` has --{long}, \
+                     which neither it nor the pages it links to mention"
+                ));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "\n{}\n", missing.join("\n"));
+}
+
+#[test]
+fn the_guarantees_cite_only_tests_that_exist() {
+    let root = project_root();
+    let mut functions = std::collections::BTreeSet::new();
+    for krate in crates() {
+        for file in rust_files(&root.join(krate)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for rest in text.split("fn ").skip(1) {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                functions.insert(name);
+            }
+        }
+    }
+    // The "proven by" column of the guarantees table names tests (and their files).
+    let page = "docs/guarantees.md";
+    let cited: Vec<String> = read(page)
+        .lines()
+        .filter(|row| row.starts_with('|'))
+        .filter_map(|row| row.split('|').nth(2))
+        .flat_map(backticked)
+        .filter(|word| {
+            word.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+        .collect();
+    assert!(
+        cited.len() > 20,
+        "{page}: the guarantees table cites its tests: {cited:?}"
+    );
+    let missing: Vec<String> = cited
+        .into_iter()
+        .filter(|word| !functions.contains(word))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{page} cites tests that do not exist (renamed or removed?): {}",
+        missing.join(", ")
+    );
+}
+
+#[test]
+fn every_relative_link_and_anchor_resolves() {
+    let root = project_root();
+    let mut documents = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
+    documents.extend(markdown_files(&root.join("docs")));
+    assert!(
+        documents.len() >= 10,
+        "README.md, ARCHITECTURE.md and the pages of docs/: {documents:?}"
+    );
+    let mut broken = Vec::new();
+    for document in &documents {
+        let text = std::fs::read_to_string(document).unwrap();
+        let name = document.strip_prefix(&root).unwrap().display().to_string();
+        for target in links(&text) {
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            if let Some(problem) = resolve(document, &text, &target) {
+                broken.push(format!("{name}: ({target}) {problem}"));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "\n{}\n", broken.join("\n"));
+}
+
+/// Why a relative link from `document` leads nowhere, if it does.
+fn resolve(document: &Path, text: &str, target: &str) -> Option<String> {
+    let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
+    let path = match file {
+        "" => document.to_path_buf(),
+        file => document.parent().unwrap().join(file),
+    };
+    if !path.exists() {
+        return Some("no such file".into());
+    }
+    if anchor.is_empty() {
+        return None;
+    }
+    let target_text = match file {
+        "" => text.to_string(),
+        _ if path.extension().is_some_and(|e| e == "md") => std::fs::read_to_string(&path).ok()?,
+        _ => return Some("an anchor into a file that is not Markdown".into()),
+    };
+    (!anchors(&target_text).iter().any(|a| a == anchor))
+        .then(|| format!("no heading there has the anchor #{anchor}"))
+}
+
+/// The `.md` files of a folder, sorted.
+fn markdown_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.sort();
+    files
+}
