@@ -56,6 +56,8 @@ pub enum Command {
     /// Measure what the new migrations do to a running service: apply them to a seeded throwaway
     /// PostgreSQL while a probe plays the service's queries; exit 1 if they block it.
     Rehearse(Rehearse),
+    /// Write every command's --help into docs/commands.md, so the docs list the flags the binary has.
+    Docs(Docs),
 }
 
 impl Command {
@@ -372,6 +374,9 @@ pub struct Lint {
 
 #[derive(Debug, Args)]
 pub struct PreCommit {}
+
+#[derive(Debug, Args)]
+pub struct Docs {}
 
 #[derive(Debug, Args)]
 pub struct Hooks {

@@ -8,6 +8,7 @@ mod cargo;
 mod cli;
 mod database;
 mod dev;
+mod docs;
 mod failure;
 mod hooks;
 mod human;
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
         cli::Command::Image(flags) => flags.run(&sh),
         cli::Command::TestDb(flags) => flags.run(&sh),
         cli::Command::Rehearse(flags) => flags.run(&sh),
+        cli::Command::Docs(flags) => flags.run(&sh),
     };
     match result {
         Ok(code) => code,
