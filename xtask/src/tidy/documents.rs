@@ -1,4 +1,5 @@
-//! The documents say what the code has: the README's command table lists every command, the
+//! The documents say what the code has: every command's `--help` opens with what it does and
+//! shows one example, the README's command table lists every command as its `--help` says it, the
 //! commands page holds every command's current `--help` (so every flag) in the command's own
 //! section, the guarantees cite tests that exist, and every relative link and anchor of
 //! README.md, ARCHITECTURE.md and docs/ leads somewhere.
@@ -33,28 +34,107 @@ fn commands() -> Vec<(String, clap::Command, String)> {
     all
 }
 
+/// Every command (and every subcommand) with what its `--help` opens with and the example it
+/// shows: (path, first line, example).
+fn helps() -> Vec<(String, String, Option<String>)> {
+    let mut cli = cli::Cli::command();
+    cli.build();
+    let mut all = Vec::new();
+    let mut add = |path: String, command: &mut clap::Command| {
+        let help = command.render_long_help().to_string();
+        let first = help.lines().next().unwrap_or_default().trim().to_string();
+        let examples: Vec<&str> = help
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("Example: "))
+            .collect();
+        let example = match examples[..] {
+            [one] => Some(one.to_string()),
+            _ => None,
+        };
+        all.push((path, first, example));
+    };
+    // clap's own `help` subcommands, which `build` adds, are not ours to document.
+    for command in cli.get_subcommands_mut().filter(|c| c.get_name() != "help") {
+        let top = command.get_name().to_string();
+        for sub in command
+            .get_subcommands_mut()
+            .filter(|c| c.get_name() != "help")
+        {
+            add(format!("{top} {}", sub.get_name()), sub);
+        }
+        add(top, command);
+    }
+    all
+}
+
 #[test]
-fn the_readme_table_lists_every_command() {
+fn every_command_s_help_opens_with_what_it_does_and_shows_one_example() {
+    let mut wrong = Vec::new();
+    for (path, first, example) in helps() {
+        let prefix = format!("cargo xtask {path}");
+        if first.is_empty() || first.starts_with("Usage:") {
+            wrong.push(format!(
+                "`{prefix} --help` does not open with what the command does"
+            ));
+        }
+        if !example.is_some_and(|e| e.starts_with(&prefix)) {
+            wrong.push(format!(
+                "`{prefix} --help` shows no `Example: {prefix} ...` line (exactly one): end the \
+                 command's doc comment in xtask/src/cli.rs with one"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}\n", wrong.join("\n"));
+}
+
+#[test]
+fn the_readme_table_lists_every_command_as_its_help_says_it() {
     let readme = read("README.md");
     let table = sections(&readme, "## ")
         .into_iter()
         .find(|(heading, _)| heading == "Commands")
         .expect("README.md has a `## Commands` section with the command table")
         .1;
-    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with('|')).collect();
-    let missing: Vec<String> = commands()
-        .into_iter()
-        .filter(|(path, _, _)| {
-            let shown = format!("cargo xtask {path}");
-            !rows.iter().any(|row| {
-                row.split('|').nth(1).is_some_and(|cell| {
-                    cell.contains(&format!("{shown}`")) || cell.contains(&format!("{shown} "))
-                })
-            })
+    let rows: Vec<Vec<String>> = table
+        .lines()
+        .filter(|line| line.starts_with('|'))
+        .map(|line| {
+            line.split('|')
+                .map(|cell| cell.trim().to_string())
+                .collect()
         })
-        .map(|(path, _, _)| format!("README.md, `## Commands`: no row for `cargo xtask {path}`"))
         .collect();
-    assert!(missing.is_empty(), "\n{}\n", missing.join("\n"));
+    let mut wrong = Vec::new();
+    let leaves = helps()
+        .into_iter()
+        .filter(|(path, _, _)| commands().iter().any(|(leaf, _, _)| leaf == path));
+    for (path, first, example) in leaves {
+        let shown = format!("cargo xtask {path}");
+        let Some(row) = rows.iter().find(|row| {
+            row.get(1).is_some_and(|cell| {
+                cell.contains(&format!("{shown}`")) || cell.contains(&format!("{shown} "))
+            })
+        }) else {
+            wrong.push(format!("README.md, `## Commands`: no row for `{shown}`"));
+            continue;
+        };
+        let said = row
+            .get(2)
+            .map(|cell| cell.replace('`', ""))
+            .unwrap_or_default();
+        if said != first {
+            wrong.push(format!(
+                "README.md, the row of `{shown}` says \"{said}\"; its --help opens with \"{first}\""
+            ));
+        }
+        let example = format!("`{}`", example.unwrap_or_default());
+        if row.get(3) != Some(&example) {
+            wrong.push(format!(
+                "README.md, the row of `{shown}`: its example is {example}, as --help shows it"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}\n", wrong.join("\n"));
 }
 
 #[test]
