@@ -54,7 +54,7 @@ pub enum Command {
     /// Start (or reuse) a local PostgreSQL, migrate, verify, seed the demo users
     ///
     /// One command to a working database: this checkout's own container, its data kept between
-    /// runs.
+    /// runs, on port 54329 or, when another checkout holds that, the next free one.
     ///
     /// Example: cargo xtask dev --write-env
     Dev(Dev),
@@ -343,8 +343,9 @@ pub struct Seed {
 
 #[derive(Debug, Args)]
 pub struct Dev {
-    /// The loopback port to publish the database on (default 54329); on an existing container,
-    /// moves it there (a new container on the same data).
+    /// The loopback port to publish the database on (default 54329, or the next free one when
+    /// another checkout holds it); taken, it is an error. On an existing container, moves it there
+    /// (a new container on the same data).
     #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
     /// The container's name (default: authdb-dev-<checkout>-<hash>, one per checkout).
