@@ -238,7 +238,7 @@ def migrate(reports):
     if "no database URL" in error:
         out.append(
             "The `DATABASE_URL` secret is not set for this job: add it to the environment's"
-            " secrets (README, \"Deploying migrations\").\n\n"
+            " secrets (docs/deploying.md, \"Setting it up\").\n\n"
         )
     named = error if not which or error.startswith(which) else f"{which}: {error}"
     annotate("error", "migrate failed", f"{named.rstrip('.')}. Now: {state}.")

@@ -18,47 +18,115 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Every command. The first line of each doc comment is what `--help` opens with and what the
+/// README's command table says; the last is the example `--help` shows and the table repeats
+/// (`tidy` holds the three together).
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create the next migration's up and down files.
+    /// Create the next migration's up and down files
+    ///
+    /// The number is the next free version; the name is snake_case.
+    ///
+    /// Example: cargo xtask new add_display_name
     New(New),
-    /// Apply every pending migration, in one transaction.
+    /// Apply every pending migration in one transaction
+    ///
+    /// If any statement fails, nothing is applied and the error names the file, line and column.
+    ///
+    /// Example: cargo xtask migrate --dry-run
     Migrate(Migrate),
-    /// List each migration as applied, pending, modified or missing.
+    /// List each migration as applied, pending, modified or missing
+    ///
+    /// Example: cargo xtask status --json
     Status(Status),
-    /// Revert applied migrations with their down files (asks first: it drops data).
+    /// Revert the last migration (--to N, --all) with its down file, after confirmation
+    ///
+    /// The plan says what each down file drops, and how many rows, before anything runs.
+    ///
+    /// Example: cargo xtask rollback --to 6 --dry-run
     Rollback(Rollback),
-    /// Load the demo users, or N synthetic users with --users (local databases only by default).
+    /// Load the demo users, or --users N synthetic ones
+    ///
+    /// Local databases only, unless --allow-remote.
+    ///
+    /// Example: cargo xtask seed --users 100000
     Seed(Seed),
-    /// Start a local PostgreSQL in Docker, migrate it and seed the demo users: one command to a working database.
+    /// Start (or reuse) a local PostgreSQL, migrate, verify, seed the demo users
+    ///
+    /// One command to a working database: this checkout's own container, its data kept between
+    /// runs, on port 54329 or, when another checkout holds that, the next free one.
+    ///
+    /// Example: cargo xtask dev --write-env
     Dev(Dev),
-    /// Check a database: every migration applied and unchanged, the schema equal to the snapshot.
+    /// Check a database: migrations applied and unchanged, schema equal to the snapshot
+    ///
+    /// Example: cargo xtask verify --json
     Verify(Verify),
-    /// Bring a database built before authdb under it: plan (or --apply) the script that reconciles it with the snapshot.
+    /// Bring a database the old script built under authdb: plan (or --apply) the script that reconciles it with the snapshot, rows and all
+    ///
+    /// Example: cargo xtask adopt --output adopt.sql
     Adopt(Adopt),
-    /// Adopt a database whose schema already equals the snapshot: record every migration as applied.
+    /// Adopt a database whose schema already equals the snapshot: record the migrations without running anything
+    ///
+    /// Example: cargo xtask baseline --json
     Baseline(Baseline),
-    /// Migrate a throwaway PostgreSQL container and write migrations/schema.snapshot from it.
+    /// Write migrations/schema.snapshot and its picture migrations/schema.md from a throwaway PostgreSQL container
+    ///
+    /// Example: cargo xtask snapshot --check
     Snapshot(Snapshot),
-    /// Check the migrations without a database: names, migrations.lock, syntax, unsafe changes.
+    /// Check the migrations offline: names, migrations.lock, syntax, unsafe changes
+    ///
+    /// Example: cargo xtask lint --update-lock
     Lint(Lint),
-    /// What the git hook runs: cargo fmt --check, cargo clippy -D warnings and lint.
+    /// What the git hook runs: cargo fmt --check, clippy, lint
+    ///
+    /// On the tree the commit records, and only what the staged paths need.
+    ///
+    /// Example: cargo xtask pre-commit
     PreCommit(PreCommit),
-    /// Install the git pre-commit hook (for those without the pre-commit framework).
+    /// Install the git pre-commit hook (without the pre-commit framework)
+    ///
+    /// Example: cargo xtask hooks install
     Hooks(Hooks),
-    /// Measure the speed claims against their baselines (release build); writes bench/RESULTS.md.
+    /// Measure the speed claims against their baselines; writes bench/RESULTS.md
+    ///
+    /// A release build and one throwaway PostgreSQL container.
+    ///
+    /// Example: cargo xtask bench --runs 9
     Bench(Bench),
-    /// Build from Debian's packages the offline PostgreSQL image (for machines without a registry)
-    /// and the PgBouncer image the pooler tests use.
+    /// Build the offline PostgreSQL image authdb/postgres:17 and the tests' PgBouncer authdb/pgbouncer:1
+    ///
+    /// From Debian's packages, with mmdebstrap, for machines that no container registry serves.
+    ///
+    /// Example: cargo xtask image --postgres 15
     Image(Image),
-    /// Run the test suite against PostgreSQL in containers, building the offline image if needed.
+    /// Run all tests against PostgreSQL in containers
+    ///
+    /// The test binaries run side by side, each with its own container; the offline image is
+    /// built first where no registry has the official one.
+    ///
+    /// Example: cargo xtask test-db -- rollback --nocapture
     TestDb(TestDb),
-    /// Check the guarantees over many generated folders and operation sequences (the torture
-    /// suite, longer than test-db runs it); exit 1 with the smallest failing case.
+    /// Check the guarantees over many generated folders and operation sequences
+    ///
+    /// The torture suite, longer than test-db runs it: each case a generated folder and
+    /// operations on it (concurrent migrators, kill -9, paused servers...) checked against a
+    /// model; exit code 1 with the smallest failing case.
+    ///
+    /// Example: cargo xtask torture --cases 10000 --jobs 2
     Torture(Torture),
-    /// Measure what the new migrations do to a running service: apply them to a seeded throwaway
-    /// PostgreSQL while a probe plays the service's queries; exit 1 if they block it.
+    /// Apply the new migrations to a seeded throwaway PostgreSQL while a probe plays the service's queries: what they block, and for how long
+    ///
+    /// Exit code 1 when a probe query was blocked longer than --max-block, or failed.
+    ///
+    /// Example: cargo xtask rehearse --from 8
     Rehearse(Rehearse),
+    /// Write every command's --help into docs/commands.md
+    ///
+    /// So that the flags the docs list are the flags the binary has.
+    ///
+    /// Example: cargo xtask docs
+    Docs(Docs),
 }
 
 impl Command {
@@ -344,8 +412,9 @@ pub struct Seed {
 
 #[derive(Debug, Args)]
 pub struct Dev {
-    /// The loopback port to publish the database on (default 54329); on an existing container,
-    /// moves it there (a new container on the same data).
+    /// The loopback port to publish the database on (default 54329, or the next free one when
+    /// another checkout holds it); taken, it is an error. On an existing container, moves it there
+    /// (a new container on the same data).
     #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
     /// The container's name (default: authdb-dev-<checkout>-<hash>, one per checkout).
@@ -438,6 +507,9 @@ pub struct Lint {
 pub struct PreCommit {}
 
 #[derive(Debug, Args)]
+pub struct Docs {}
+
+#[derive(Debug, Args)]
 pub struct Hooks {
     #[command(subcommand)]
     pub command: HooksCommand,
@@ -445,7 +517,11 @@ pub struct Hooks {
 
 #[derive(Debug, Subcommand)]
 pub enum HooksCommand {
-    /// Write the git repository's pre-commit hook, which runs `cargo xtask pre-commit`.
+    /// Install the git pre-commit hook (without the pre-commit framework)
+    ///
+    /// The hook runs `cargo xtask pre-commit`; a hook authdb did not write is kept unless --force.
+    ///
+    /// Example: cargo xtask hooks install
     Install(HooksInstall),
 }
 

@@ -41,7 +41,21 @@ impl cli::Dev {
             println!("{line}")
         })?;
         match up {
-            Up::Created => println!("created {name} from {}", server.image),
+            Up::Created { instead_of } => {
+                if let Some(taken) = instead_of {
+                    let by = match taken.by {
+                        Some((holder, checkout)) => {
+                            format!("held by {holder}, the dev database of {checkout}")
+                        }
+                        None => "taken".to_string(),
+                    };
+                    println!(
+                        "port {} on 127.0.0.1 is {by}: this checkout's takes {} (--port chooses)",
+                        taken.port, server.port
+                    );
+                }
+                println!("created {name} from {}", server.image);
+            }
             Up::Started => println!("started the existing {name}"),
             Up::Reused => println!("reusing the running {name}"),
             Up::Moved { from } => println!(

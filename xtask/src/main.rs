@@ -8,6 +8,7 @@ mod cargo;
 mod cli;
 mod database;
 mod dev;
+mod docs;
 mod failure;
 mod hooks;
 mod human;
@@ -64,6 +65,7 @@ fn main() -> ExitCode {
         cli::Command::TestDb(flags) => flags.run(&sh),
         cli::Command::Torture(flags) => flags.run(&sh),
         cli::Command::Rehearse(flags) => flags.run(&sh),
+        cli::Command::Docs(flags) => flags.run(&sh),
     };
     match result {
         Ok(code) => code,

@@ -1,15 +1,18 @@
 //! The repository checks itself, as rust-analyzer's `tidy.rs` does: the documents name what the
-//! code has (every command and flag in README.md, every module in ARCHITECTURE.md's codemap),
-//! every file says what it is for, a value two crates must agree on is written once, and external
-//! programs run through xshell unless a listed reason says otherwise. A failure names the file and
-//! what to write there.
+//! code has (`documents`: every command in the README's table and on the commands page, every
+//! link leading somewhere; here: every module in ARCHITECTURE.md's codemap), every file says what
+//! it is for, a value two crates must agree on is written once, and external programs run through
+//! xshell unless a listed reason says otherwise. A failure names the file and what to write there.
+
+mod documents;
+mod markdown;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory;
+use markdown::{backticked, sections};
 
-use crate::{cli, project_root};
+use crate::project_root;
 
 /// Files that may use `std::process::Command`, each with why xshell does not serve.
 const PROCESS_COMMAND: &[(&str, &str)] = &[
@@ -38,106 +41,6 @@ const PROCESS_COMMAND: &[(&str, &str)] = &[
         "hands timed commands to measure.rs",
     ),
 ];
-
-#[test]
-fn readme_documents_every_command_and_flag() {
-    let readme = read("README.md");
-    let sections = sections(&readme, "### ");
-    let mut missing = Vec::new();
-    for command in cli::Cli::command().get_subcommands() {
-        let mut paths = vec![(command.get_name().to_string(), command)];
-        paths.extend(
-            command
-                .get_subcommands()
-                .map(|sub| (format!("{} {}", command.get_name(), sub.get_name()), sub)),
-        );
-        // The section is the one whose heading names the command (`### pre-commit and hooks`).
-        let Some(section) = sections.iter().find(|(heading, _)| {
-            heading
-                .split([' ', ','])
-                .any(|word| word.trim_matches('`') == command.get_name())
-        }) else {
-            missing.push(format!(
-                "README.md: no `### {}` section for `cargo xtask {}`",
-                command.get_name(),
-                command.get_name()
-            ));
-            continue;
-        };
-        for (path, command) in paths {
-            if !section.1.contains(&format!("cargo xtask {path}")) {
-                missing.push(format!(
-                    "README.md, section `{}`: never shows `cargo xtask {path}`",
-                    section.0
-                ));
-            }
-            for arg in command.get_arguments() {
-                if arg.is_hide_set() || matches!(arg.get_id().as_str(), "help" | "version") {
-                    continue;
-                }
-                // Positionals are shown by example (`cargo xtask new add_users_display_name`).
-                let Some(long) = arg.get_long() else {
-                    continue;
-                };
-                let shown = format!("--{long}");
-                if !section.1.contains(&shown) {
-                    missing.push(format!(
-                        "README.md, section `{}`: `cargo xtask {path}` has {shown}, which it never mentions",
-                        section.0
-                    ));
-                }
-            }
-        }
-    }
-    assert!(missing.is_empty(), "\n{}\n", missing.join("\n"));
-}
-
-#[test]
-fn readme_cites_only_tests_that_exist() {
-    let root = project_root();
-    let mut functions = std::collections::BTreeSet::new();
-    for krate in crates() {
-        for file in rust_files(&root.join(krate)) {
-            let text = std::fs::read_to_string(&file).unwrap();
-            for rest in text.split("fn ").skip(1) {
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                functions.insert(name);
-            }
-        }
-    }
-    // The "proven by" column of the guarantees table names tests (and their files).
-    let readme = read("README.md");
-    let guarantees = sections(&readme, "## ")
-        .into_iter()
-        .find(|(heading, _)| heading == "What authdb guarantees")
-        .expect("README.md has a `## What authdb guarantees` section")
-        .1;
-    let cited: Vec<String> = guarantees
-        .lines()
-        .filter_map(|row| row.split('|').nth(2))
-        .flat_map(backticked)
-        .filter(|word| {
-            word.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        })
-        .collect();
-    assert!(
-        cited.len() > 20,
-        "the guarantees table cites its tests: {cited:?}"
-    );
-    let missing: Vec<String> = cited
-        .into_iter()
-        .filter(|word| !functions.contains(word))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "README.md cites tests that do not exist (renamed or removed?): {}",
-        missing.join(", ")
-    );
-}
 
 #[test]
 fn codemap_names_every_module_and_no_missing_one() {
@@ -367,41 +270,6 @@ fn names(rel: &str) -> Vec<String> {
         }
     }
     names
-}
-
-/// The words between backticks.
-fn backticked(text: &str) -> Vec<String> {
-    text.split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
-}
-
-/// A markdown document as (heading, text up to the next heading of that level or above).
-fn sections(text: &str, level: &str) -> Vec<(String, String)> {
-    let mut sections: Vec<(String, String)> = Vec::new();
-    let mut fence = false;
-    for line in text.lines() {
-        if line.starts_with("```") {
-            fence = !fence;
-        }
-        if !fence && line.starts_with('#') {
-            if let Some(heading) = line.strip_prefix(level) {
-                sections.push((heading.to_string(), String::new()));
-                continue;
-            }
-            if line.len() - line.trim_start_matches('#').len() < level.trim().len() {
-                sections.push((String::new(), String::new()));
-                continue;
-            }
-        }
-        if let Some((_, body)) = sections.last_mut() {
-            body.push_str(line);
-            body.push('\n');
-        }
-    }
-    sections
 }
 
 /// A source file without its comments and without its `#[cfg(test)]` module (the tests at the

@@ -1,6 +1,6 @@
-//! The README's lint section says what lint does: it documents every id lint can print, and its
-//! table of squawk's rules is the one `squawk_rules::ALL` holds (on or off, where, why). When
-//! this fails it prints the table to paste.
+//! The lint section of docs/commands.md says what lint does: it documents every id lint can print,
+//! and its table of squawk's rules is the one `squawk_rules::ALL` holds (on or off, where, why).
+//! When this fails it prints the table to paste.
 
 use std::path::Path;
 
@@ -9,10 +9,11 @@ use authdb_lint::OWN;
 use authdb_lint::squawk_rules::{ALL, State};
 
 fn readme() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap()
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/commands.md"))
+        .unwrap()
 }
 
-/// The README's table of squawk's rules, from the catalogue.
+/// The page's table of squawk's rules, from the catalogue.
 fn table() -> String {
     let mut table = String::from(
         "| squawk rule | state | where it applies, or why it is off |\n| --- | --- | --- |\n",
@@ -56,7 +57,7 @@ fn the_readme_holds_the_squawk_rules_table() {
     let expected = table();
     assert!(
         readme().contains(&expected),
-        "README.md's squawk rules table is not the catalogue's; it should read:\n\n{expected}"
+        "docs/commands.md's squawk rules table is not the catalogue's; it should read:\n\n{expected}"
     );
 }
 
@@ -70,7 +71,7 @@ fn the_readme_documents_every_id_lint_prints() {
     for id in ids {
         assert!(
             readme.contains(&format!("`{id}`")),
-            "README.md does not document `{id}`"
+            "docs/commands.md does not document `{id}`"
         );
     }
 }

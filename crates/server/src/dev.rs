@@ -1,7 +1,8 @@
 //! `dev`'s server: a persistent PostgreSQL of its own per checkout, its data in a named volume,
 //! on a loopback port. Two clones do not share one database without knowing: the container is
-//! named after the checkout (or `--name`). A taken port is a clear error that leaves nothing
-//! behind; asking for another port moves the container (a new one on the same volume).
+//! named after the checkout (or `--name`), and a new one takes the next free port when another
+//! checkout's holds the default. A port asked for that is taken is a clear error that leaves
+//! nothing behind; asking for another port moves the container (a new one on the same volume).
 
 use std::path::Path;
 
@@ -12,6 +13,10 @@ use crate::spec::Spec;
 use crate::{Error, Result};
 
 pub const DEFAULT_PORT: u16 = 54329;
+/// How many ports a new container tries, from [`DEFAULT_PORT`] up, when none is asked for: enough
+/// for a handful of checkouts side by side, few enough to give up quickly when something else
+/// holds the range.
+pub const PORTS_TRIED: u16 = 10;
 /// Published in the README: the container listens on loopback only.
 pub const PASSWORD: &str = "authdb-dev";
 pub const DATABASE: &str = "authdb";
@@ -43,9 +48,12 @@ pub fn default_name(root: &Path) -> String {
 }
 
 /// What bringing the container up did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Up {
-    Created,
+    /// A new container; `instead_of` when no port was asked for and the default was taken.
+    Created {
+        instead_of: Option<Taken>,
+    },
     Started,
     Reused,
     /// Recreated on its volume to publish another port.
@@ -54,8 +62,17 @@ pub enum Up {
     },
 }
 
+/// The default port, found taken by a new container that asked for no port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    pub port: u16,
+    /// Who holds it, when it is another checkout's dev container: its name and its checkout.
+    pub by: Option<(String, String)>,
+}
+
 /// Starts or reuses the container `name`. `port`: the port asked for; `None` keeps an existing
-/// container's and uses [`DEFAULT_PORT`] for a new one.
+/// container's, and gives a new one [`DEFAULT_PORT`] or, when that is taken (another checkout's
+/// container has it), the next free one of the [`PORTS_TRIED`].
 pub fn up(
     docker: &Docker,
     name: &str,
@@ -97,31 +114,80 @@ pub fn up(
         (None, _, _) => None,
     };
     let image = image::choose(docker, say)?;
-    let spec = Spec {
-        image,
-        name: Some(name.to_string()),
-        password: PASSWORD.to_string(),
-        database: Some(DATABASE.to_string()),
-        port: Some(port.unwrap_or(DEFAULT_PORT)),
-        volume: Some(volume),
-        labels: vec![
-            (crate::labels::PURPOSE.to_string(), "dev".to_string()),
-            (CHECKOUT_LABEL.to_string(), root.display().to_string()),
-        ],
-    };
     let fresh = state.is_none();
-    let server = Server::start(docker, &spec).inspect_err(|_| {
-        // `docker run` creates the named volume before it fails on a taken port: a container that
-        // never existed leaves nothing (a moved one keeps its data).
-        if fresh {
-            docker.remove_volume(&format!("{name}-data"));
-        }
-    })?;
-    let up = match moved_from {
-        Some(from) => Up::Moved { from },
-        None => Up::Created,
+    let candidates = match port {
+        Some(asked) => asked..=asked,
+        None => DEFAULT_PORT..=DEFAULT_PORT.saturating_add(PORTS_TRIED - 1),
     };
-    Ok((server, up))
+    let mut first_taken = None;
+    for candidate in candidates.clone() {
+        let spec = Spec {
+            image: image.clone(),
+            name: Some(name.to_string()),
+            password: PASSWORD.to_string(),
+            database: Some(DATABASE.to_string()),
+            port: Some(candidate),
+            volume: Some(volume.clone()),
+            labels: vec![
+                (crate::labels::PURPOSE.to_string(), "dev".to_string()),
+                (CHECKOUT_LABEL.to_string(), root.display().to_string()),
+            ],
+        };
+        match Server::start(docker, &spec) {
+            Ok(server) => {
+                let up = match (moved_from, first_taken) {
+                    (Some(from), _) => Up::Moved { from },
+                    (None, None) => Up::Created { instead_of: None },
+                    (None, Some(_)) => Up::Created {
+                        instead_of: Some(Taken {
+                            port: DEFAULT_PORT,
+                            by: holder(docker, DEFAULT_PORT),
+                        }),
+                    },
+                };
+                return Ok((server, up));
+            }
+            Err(error) => {
+                // `docker run` creates the named volume before it fails on a taken port: a
+                // container that never existed leaves nothing (a moved one keeps its data).
+                if fresh {
+                    docker.remove_volume(&volume);
+                }
+                match error {
+                    Error::PortTaken { reason, .. } if port.is_none() => {
+                        first_taken.get_or_insert(reason);
+                    }
+                    error => return Err(error),
+                }
+            }
+        }
+    }
+    Err(all_taken(
+        *candidates.start(),
+        *candidates.end(),
+        first_taken.unwrap_or_default(),
+    ))
+}
+
+/// The error when no port of the range was free.
+fn all_taken(first: u16, last: u16, reason: String) -> Error {
+    Error::PortTaken {
+        port: first,
+        reason: format!("{reason}; so are the ports after it, up to {last}"),
+    }
+}
+
+/// The other checkout's dev container that publishes `port`, with its checkout, if one does.
+fn holder(docker: &Docker, port: u16) -> Option<(String, String)> {
+    docker
+        .list(CHECKOUT_LABEL)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|listed| docker.published_port(&listed.name, 5432) == Some(port))
+        .map(|listed| {
+            let checkout = listed.label(CHECKOUT_LABEL).unwrap_or_default().to_string();
+            (listed.name, checkout)
+        })
 }
 
 /// Stops the container, keeping its data; `false` when there is none.
@@ -151,5 +217,15 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a, default_name(Path::new("/home/ada/src/authdb")));
         assert!(default_name(Path::new("/x/My Clone!")).starts_with("authdb-dev-my-clone-"));
+    }
+
+    #[test]
+    fn a_range_without_a_free_port_is_one_error_that_says_what_to_do() {
+        let error = all_taken(54329, 54338, "port is already allocated".into());
+        assert_eq!(
+            error.to_string(),
+            "port 54329 on 127.0.0.1 is taken: port is already allocated; so are the ports after \
+             it, up to 54338. Free it, or choose another with --port"
+        );
     }
 }

@@ -1,9 +1,13 @@
-//! The containers the tools create, as a user meets them: `dev` per checkout with its port, a
-//! taken port that leaves nothing behind, and Ctrl-C or a kill that leaves nothing either (the
-//! interrupted run removes its container; a killed one's is swept by the next run, which says so).
+//! The containers the tools create, as a user meets them: `dev` per checkout with its port (a
+//! second checkout finds its own), a taken port asked for that leaves nothing behind, and Ctrl-C
+//! or a kill that leaves nothing either (the interrupted run removes its container; a killed
+//! one's is swept by the next run, which says so).
 
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
+
+use authdb_server::dev::{DEFAULT_PORT, PORTS_TRIED, default_name};
 
 use crate::{text, xtask};
 
@@ -31,6 +35,24 @@ fn leftovers(prefix: &str) -> (String, String) {
         docker(&["ps", "--all", "--filter", &filter, "--format", "{{.Names}}"]),
         docker(&["volume", "ls", "--filter", &filter, "--format", "{{.Name}}"]),
     )
+}
+
+/// A `dev --port PORT` run that found PORT taken: exit code 1, one line saying so and what to do,
+/// and no container or volume called `name` left behind.
+fn refused_leaving_nothing(run: (Option<i32>, String, String), port: u16, name: &str) {
+    let (code, stdout, stderr) = run;
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("error: port {port} on 127.0.0.1 is taken"))
+            && stderr.contains("choose another with --port"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert_eq!(
+        leftovers(name),
+        (String::new(), String::new()),
+        "the refused run left something"
+    );
 }
 
 #[test]
@@ -76,18 +98,10 @@ fn dev_moves_to_another_port_and_a_taken_port_leaves_nothing() {
 
     // A second container asking for the port the first one holds.
     let other = format!("{name}-other");
-    let (code, stdout, stderr) = run(&["--name", &other, "--port", &port(second)]);
-    assert_eq!(code, Some(1), "{stdout}{stderr}");
-    assert!(
-        stderr.contains(&format!("error: port {second} on 127.0.0.1 is taken"))
-            && stderr.contains("choose another with --port"),
-        "{stderr}"
-    );
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert_eq!(
-        leftovers(&other),
-        (String::new(), String::new()),
-        "the refused run left something"
+    refused_leaving_nothing(
+        run(&["--name", &other, "--port", &port(second)]),
+        second,
+        &other,
     );
 
     let (code, stdout, _) = run(&["--name", &name, "--reset", "--stop"]);
@@ -101,13 +115,156 @@ fn dev_moves_to_another_port_and_a_taken_port_leaves_nothing() {
     docker(&["volume", "rm", &format!("{name}-data")]);
 }
 
+/// A checkout of its own, as xtask finds one (the workspace's manifests), with a copy of the
+/// repository's migrations; and the name of its dev container.
+fn checkout() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    for file in ["Cargo.toml", "xtask/Cargo.toml"] {
+        std::fs::create_dir_all(dir.path().join(file).parent().unwrap()).unwrap();
+        std::fs::copy(repo.join(file), dir.path().join(file)).unwrap();
+    }
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    for entry in std::fs::read_dir(repo.join("migrations")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("migrations").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    let name = default_name(&dir.path().canonicalize().unwrap());
+    (dir, name)
+}
+
+/// Removes dev containers and their volumes when the test ends, passed or not.
+struct Remove(Vec<String>);
+
+impl Drop for Remove {
+    fn drop(&mut self) {
+        for name in &self.0 {
+            docker(&["rm", "--force", name]);
+            docker(&["volume", "rm", &format!("{name}-data")]);
+        }
+    }
+}
+
+/// The port of `dev`'s `ready:` line.
+fn ready_port(stdout: &str) -> u16 {
+    let url = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("ready: postgres://postgres:authdb-dev@127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no ready: line in\n{stdout}"));
+    url.split('/').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn dev_in_a_second_checkout_takes_the_next_free_port_and_a_taken_port_asked_for_is_refused() {
+    let (first, first_name) = checkout();
+    let (second, second_name) = checkout();
+    let (third, third_name) = checkout();
+    let _remove = Remove(vec![
+        first_name.clone(),
+        second_name.clone(),
+        third_name.clone(),
+    ]);
+    let dev = |dir: &Path, args: &[&str]| {
+        let output = xtask(dir).arg("dev").args(args).output().unwrap();
+        let (stdout, stderr) = text(&output);
+        (output.status.code(), stdout, stderr)
+    };
+    let moved = format!("port {DEFAULT_PORT} on 127.0.0.1 is ");
+    let said = |stdout: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter(|line| line.starts_with(&moved))
+            .map(str::to_string)
+            .collect()
+    };
+    let range = DEFAULT_PORT..DEFAULT_PORT + PORTS_TRIED;
+
+    // The first checkout gets the default, unless this machine holds it already (a developer's
+    // own dev database): then it moves on, as the second one must.
+    let (code, stdout, stderr) = dev(first.path(), &[]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("created {first_name}")),
+        "{stdout}"
+    );
+    let first_port = ready_port(&stdout);
+    assert!(range.contains(&first_port), "{stdout}");
+    if first_port == DEFAULT_PORT {
+        assert!(said(&stdout).is_empty(), "{stdout}");
+    } else {
+        assert_eq!(said(&stdout).len(), 1, "{stdout}");
+        assert!(
+            said(&stdout)[0].ends_with(&format!(
+                "this checkout's takes {first_port} (--port chooses)"
+            )),
+            "{stdout}"
+        );
+    }
+
+    // The second checkout finds the default held and takes the next free port, says so in one
+    // line, and writes that port to its .env.
+    let (code, stdout, stderr) = dev(second.path(), &["--write-env"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let second_port = ready_port(&stdout);
+    assert!(
+        range.contains(&second_port) && second_port != first_port,
+        "{stdout}"
+    );
+    let lines = said(&stdout);
+    assert_eq!(lines.len(), 1, "one line says the port moved:\n{stdout}");
+    let line = &lines[0];
+    assert!(
+        line.ends_with(&format!(
+            "this checkout's takes {second_port} (--port chooses)"
+        )),
+        "{line}"
+    );
+    if first_port == DEFAULT_PORT {
+        let checkout = first.path().canonicalize().unwrap();
+        assert!(
+            line.contains(&format!(
+                "is held by {first_name}, the dev database of {}:",
+                checkout.display()
+            )),
+            "{line}"
+        );
+    }
+    let env = std::fs::read_to_string(second.path().join(".env")).unwrap();
+    assert_eq!(
+        env,
+        format!("DATABASE_URL=postgres://postgres:authdb-dev@127.0.0.1:{second_port}/authdb\n")
+    );
+    // Run again, it keeps its port and says nothing of the default.
+    let (code, stdout, stderr) = dev(second.path(), &[]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("reusing the running {second_name}")),
+        "{stdout}"
+    );
+    assert_eq!(ready_port(&stdout), second_port, "{stdout}");
+    assert!(said(&stdout).is_empty(), "{stdout}");
+
+    // A port asked for is never exchanged for another: taken, it is an error that leaves nothing.
+    let asked = first_port.to_string();
+    refused_leaving_nothing(
+        dev(third.path(), &["--port", &asked]),
+        first_port,
+        &third_name,
+    );
+    assert!(!third.path().join(".env").exists());
+}
+
 #[test]
 fn an_interrupted_snapshot_removes_its_container_and_a_killed_one_is_swept_next_time() {
     let fixture = testdb::Fixture::new().migration("slow", "SELECT pg_sleep(60);\n", "SELECT 1;\n");
     let dir = fixture.path().to_str().unwrap().to_string();
     let quick = testdb::Fixture::new().table("a");
     let quick = quick.path().to_str().unwrap().to_string();
-    for (signal, killed) in [("INT", false), ("KILL", true)] {
+    for (signal, killed) in [(libc::SIGINT, false), (libc::SIGKILL, true)] {
         let cwd = tempfile::tempdir().unwrap();
         let mut child = xtask(cwd.path())
             .args(["snapshot", "--migrations", &dir])
@@ -128,11 +285,14 @@ fn an_interrupted_snapshot_removes_its_container_and_a_killed_one_is_swept_next_
         }
         // Let it get into the migration, then interrupt it.
         std::thread::sleep(Duration::from_secs(2));
-        let status = std::process::Command::new("kill")
-            .args([&format!("-{signal}"), &owner])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        // Sent directly: a minimal system has no `kill` program (Debian's is in procps).
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        // SAFETY: kill(2) with a pid this test spawned and has not yet waited for.
+        assert_eq!(
+            unsafe { libc::kill(pid, signal) },
+            0,
+            "kill -{signal} {owner}"
+        );
         child.wait().unwrap();
         if !killed {
             let deadline = Instant::now() + Duration::from_secs(20);
