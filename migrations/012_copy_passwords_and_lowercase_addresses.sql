@@ -1,4 +1,5 @@
 -- authdb:no-transaction
+-- authdb:idempotent it copies only the accounts that are missing (ON CONFLICT DO NOTHING) and lowercases only what is not lowercase yet
 -- 012_copy_passwords_and_lowercase_addresses: existing users keep signing in, now through
 -- BetterAuth, which needs two things the service did not.
 --

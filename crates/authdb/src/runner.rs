@@ -438,6 +438,14 @@ async fn run_alone(
     timeouts: Timeouts,
     options: &MigrateOptions,
 ) -> Result<std::time::Duration> {
+    // The configured lock timeout from the first attempt, not the short ones of a retry: what
+    // a no-transaction file waits for (CREATE INDEX CONCURRENTLY waits for every transaction
+    // open on the server to end) blocks no query of the service, and waiting briefly would only
+    // throw away the index it was building.
+    let timeouts = Timeouts {
+        lock: options.lock_timeout,
+        ..timeouts
+    };
     set_timeouts(client, timeouts, "SET").await?;
     let drop_first = plan
         .repairs

@@ -93,6 +93,9 @@ fn kind(sql: &str) -> Kind {
         ast::Stmt::Reindex(_) => Kind::Repeatable("REINDEX"),
         ast::Stmt::Cluster(_) => Kind::Repeatable("CLUSTER"),
         ast::Stmt::Refresh(_) => Kind::Repeatable("REFRESH MATERIALIZED VIEW"),
+        _ if authdb_folder::directive::declares_idempotent(sql) => {
+            Kind::Repeatable("the statement its file declares idempotent")
+        }
         _ => Kind::Unknown,
     }
 }
@@ -285,6 +288,10 @@ mod tests {
             ("VACUUM ANALYZE users;", Kind::Repeatable("VACUUM")),
             ("REINDEX INDEX CONCURRENTLY i;", Kind::Repeatable("REINDEX")),
             ("ALTER TYPE mood ADD VALUE 'meh';", Kind::Unknown),
+            (
+                "-- authdb:no-transaction\n-- authdb:idempotent it skips what exists\nINSERT INTO t SELECT 1 ON CONFLICT DO NOTHING;",
+                Kind::Repeatable("the statement its file declares idempotent"),
+            ),
             ("INSERT INTO t VALUES (1);", Kind::Unknown),
         ] {
             assert_eq!(kind(sql), expected, "{sql}");

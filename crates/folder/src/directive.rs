@@ -1,6 +1,8 @@
 //! The `-- authdb:` comments. `-- authdb:no-transaction`, written exactly so as a file's first
 //! line, makes migrate run the file on its own, outside the run's transaction (for `CREATE INDEX
-//! CONCURRENTLY`); `-- authdb:allow <rule> <reason>` is lint's, read there. Directives are line
+//! CONCURRENTLY`); `-- authdb:idempotent <reason>` in such a file says that running its
+//! statement twice leaves what running it once does, so a run killed during it may simply run
+//! it again; `-- authdb:allow <rule> <reason>` is lint's, read there. Directives are line
 //! comments found by the lexer, so the same words inside a string or a function body are not one.
 
 use crate::sql::tokens;
@@ -12,6 +14,14 @@ pub const NO_TRANSACTION: &str = "-- authdb:no-transaction";
 /// Whether the file's first line is [`NO_TRANSACTION`], exactly (trailing blanks aside).
 pub fn is_no_transaction(text: &str) -> bool {
     text.lines().next().map(str::trim_end) == Some(NO_TRANSACTION)
+}
+
+/// The directive word of [`declares_idempotent`].
+pub const IDEMPOTENT: &str = "idempotent";
+
+/// Whether the file says `-- authdb:idempotent ...`: its statement may run twice.
+pub fn declares_idempotent(text: &str) -> bool {
+    directives(text).any(|d| d.body.split_whitespace().next() == Some(IDEMPOTENT))
 }
 
 /// One `-- authdb:...` comment.

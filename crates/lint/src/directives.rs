@@ -52,6 +52,24 @@ impl Directives {
                         );
                     }
                 }
+                (false, Some(authdb_folder::directive::IDEMPOTENT)) => {
+                    if !no_transaction {
+                        mark(
+                            Rule::UnknownDirective,
+                            "`authdb:idempotent` means something only in a \
+                             `-- authdb:no-transaction` file: any other runs in the run's \
+                             transaction, once, with its row"
+                                .into(),
+                        );
+                    } else if words.next().is_none() {
+                        mark(
+                            Rule::UnknownDirective,
+                            "`authdb:idempotent` gives no reason: say why running the statement \
+                             twice leaves what running it once does"
+                                .into(),
+                        );
+                    }
+                }
                 (false, Some("allow")) => match words.next() {
                     None => mark(
                         Rule::UnknownDirective,

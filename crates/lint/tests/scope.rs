@@ -239,6 +239,35 @@ fn a_no_transaction_file_may_hold_what_postgresql_refuses_in_a_transaction() {
     assert_eq!(findings(&dir), ["002_index.sql:1:1: needs-no-transaction"]);
 }
 
+/// `-- authdb:idempotent` says a no-transaction statement may run twice (migrate runs it again
+/// after an interrupted run); it must say why.
+#[test]
+fn a_no_transaction_file_may_declare_itself_idempotent_with_a_reason() {
+    let dir = recorded();
+    add(
+        &dir,
+        "002_copy",
+        "-- authdb:no-transaction\n-- authdb:idempotent it skips the rows already there\n\
+         INSERT INTO users (id) SELECT 1 WHERE NOT EXISTS (SELECT FROM users WHERE id = 1);\n",
+        "DELETE FROM users WHERE id = 1;\n",
+    );
+    assert_eq!(findings(&dir), Vec::<String>::new());
+    write(
+        dir.path(),
+        "002_copy.sql",
+        "-- authdb:no-transaction\n-- authdb:idempotent\n\
+         INSERT INTO users (id) SELECT 1 WHERE NOT EXISTS (SELECT FROM users WHERE id = 1);\n",
+    );
+    assert_eq!(findings(&dir), ["002_copy.sql:2:1: unknown-directive"]);
+    assert!(
+        messages(&dir)
+            .iter()
+            .any(|m| m.contains("`authdb:idempotent` gives no reason")),
+        "{:#?}",
+        messages(&dir)
+    );
+}
+
 #[test]
 fn every_allowable_rule_is_allowed_with_a_reason_only_for_its_statement() {
     let dir = recorded();

@@ -22,14 +22,17 @@ pub enum Spec {
     /// An ordinary file, run in the run's transaction: it counts its execution (a sequence, which
     /// no rollback undoes), creates a table and writes a marker row, then runs `fillers` more
     /// statements; with `fails_at`, one of them fails (`SELECT 1 / 0`) until `FixFailing`.
-    /// `sleep_ms` widens the windows a kill or a pause can land in.
+    /// `sleep_ms` widens the windows a kill or a pause can land in. With `touches_base`, it also
+    /// writes to `torture_base`, which a `Hold` keeps locked.
     Plain {
         fillers: u8,
         fails_at: Option<u8>,
         sleep_ms: u8,
+        touches_base: bool,
     },
-    /// A `-- authdb:no-transaction` file: `CREATE INDEX CONCURRENTLY`, which waits for every
-    /// transaction open on the server (the statement that deadlocked with waiting migrators).
+    /// A `-- authdb:no-transaction` file: `CREATE INDEX CONCURRENTLY` on `torture_base`, which
+    /// waits for every transaction open on the server (the statement that deadlocked with waiting
+    /// migrators); its down file is `DROP INDEX CONCURRENTLY`, no-transaction too.
     Concurrent,
 }
 
@@ -63,6 +66,11 @@ pub enum Op {
     RollbackAll,
     /// `migrate`, killed with SIGKILL after `after_ms`.
     Kill { after_ms: u16 },
+    /// `rollback --yes` (as `Rollback { to }`), killed with SIGKILL after `after_ms`.
+    KillRollback { to: u8, after_ms: u16 },
+    /// An application transaction holds `torture_base` (SHARE) for `ms` while `migrate
+    /// --lock-timeout 200ms` runs: it retries until the lock is free.
+    Hold { ms: u16 },
     /// `migrate`, its session ended by `pg_terminate_backend` after `after_ms`.
     Terminate { after_ms: u16 },
     /// `migrate` while the server is paused (`docker pause`) for `ms`, shorter than every deadline.
@@ -103,11 +111,12 @@ impl fmt::Debug for Case {
 
 fn spec() -> impl Strategy<Value = Spec> {
     prop_oneof![
-        5 => (0..=3u8, prop::option::weighted(0.15, 0..=3u8), prop_oneof![4 => Just(0u8), 1 => 1..=40u8])
-            .prop_map(|(fillers, fails_at, sleep_ms)| Spec::Plain {
+        5 => (0..=3u8, prop::option::weighted(0.15, 0..=3u8), prop_oneof![4 => Just(0u8), 1 => 1..=40u8], prop::bool::weighted(0.3))
+            .prop_map(|(fillers, fails_at, sleep_ms, touches_base)| Spec::Plain {
                 fillers,
                 fails_at,
                 sleep_ms,
+                touches_base,
             }),
         2 => Just(Spec::Concurrent),
     ]
@@ -125,6 +134,8 @@ fn op(heavy: bool) -> impl Strategy<Value = Op> {
         40 => any::<u8>().prop_map(|to| Op::Rollback { to }),
         20 => Just(Op::RollbackAll),
         60 => (0..=400u16).prop_map(|after_ms| Op::Kill { after_ms }),
+        20 => (any::<u8>(), 0..=300u16).prop_map(|(to, after_ms)| Op::KillRollback { to, after_ms }),
+        30 => (100..=2500u16).prop_map(|ms| Op::Hold { ms }),
         40 => (0..=400u16).prop_map(|after_ms| Op::Terminate { after_ms }),
         20 => (0..=50u8, pause_ms).prop_map(|(after_ms, ms)| Op::Pause { after_ms, ms }),
         long_pause => (0..=300u16).prop_map(|after_ms| Op::LongPause { after_ms }),
@@ -151,6 +162,7 @@ pub fn case(heavy: bool) -> impl Strategy<Value = Case> {
                     fillers: 0,
                     fails_at: None,
                     sleep_ms: 0,
+                    touches_base: false,
                 }],
                 false => migrations,
             };

@@ -76,7 +76,9 @@ impl Folder {
             Spec::Plain { .. } => format!(
                 "DELETE FROM torture_effects WHERE version = {v};\nDROP TABLE torture_t{v};\n"
             ),
-            Spec::Concurrent => format!("DROP INDEX torture_i{v};\n"),
+            Spec::Concurrent => {
+                format!("-- authdb:no-transaction\nDROP INDEX CONCURRENTLY torture_i{v};\n")
+            }
         };
         std::fs::write(self.path().join(format!("{v:03}_m{v}.down.sql")), down).unwrap();
     }
@@ -96,7 +98,7 @@ impl Folder {
                 fillers,
                 fails_at,
                 sleep_ms,
-                ..
+                touches_base,
             } => {
                 let mut lines = vec![
                     format!("-- torture: migration {v}"),
@@ -118,6 +120,9 @@ impl Folder {
                             "UPDATE torture_effects SET version = version WHERE version = {v};"
                         ));
                     }
+                }
+                if touches_base {
+                    lines.push("UPDATE torture_base SET id = id WHERE id < 0;".to_string());
                 }
                 if sleep_ms > 0 {
                     lines.push(format!(

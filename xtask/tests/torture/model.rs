@@ -114,6 +114,66 @@ impl Model {
         self.unfinished = walk.unfinished;
     }
 
+    /// The model after a run that succeeded after lock retries, whose attempts gave up at the
+    /// migrations `gave_up` (as its `--json` says): each attempt ran from where the previous one
+    /// left off, committed what it passed at its no-transaction files, and rolled back the group
+    /// that waited too long; the last one ran to `walk`'s end. Exact counts: no attempt may
+    /// execute what an earlier one committed.
+    pub fn after_retries(&mut self, folder: &Folder, walk: &Walk, gave_up: &[usize]) {
+        let mut start = walk.start;
+        for &failed in gave_up {
+            let committed_to = (start..failed)
+                .filter(|&i| folder.specs[i].no_transaction())
+                .next_back()
+                .map_or(start, |i| i + 1);
+            // The committed groups ran once, and so did the rolled-back one up to the file that
+            // waited (a no-transaction file counts nothing).
+            for index in start..=failed {
+                if !folder.specs[index].no_transaction() {
+                    self.attempts[index].0 += 1;
+                    self.attempts[index].1 += 1;
+                }
+            }
+            start = if folder.specs[failed].no_transaction() {
+                failed
+            } else {
+                committed_to
+            };
+        }
+        for index in start..walk.applied {
+            if !folder.specs[index].no_transaction() {
+                self.attempts[index].0 += 1;
+                self.attempts[index].1 += 1;
+            }
+        }
+        self.applied = walk.applied;
+        self.unfinished = walk.unfinished;
+    }
+
+    /// Every state a rollback from `top` applied migrations down to `keep` may stop in, killed
+    /// at any instant: each no-transaction down file commits what came before with its own row
+    /// unfinished, then removes the row.
+    pub fn rollback_stops(
+        &self,
+        folder: &Folder,
+        top: usize,
+        keep: usize,
+    ) -> Vec<(usize, Option<usize>)> {
+        let mut stops = vec![(self.applied, self.unfinished)];
+        if self.unfinished.is_some() {
+            // Settling an unfinished row whose index is INVALID drops it and forgets the row.
+            stops.push((self.applied, None));
+        }
+        for index in (keep..top).rev() {
+            if folder.specs[index].no_transaction() {
+                stops.push((index, Some(index)));
+                stops.push((index, None));
+            }
+        }
+        stops.push((keep, None));
+        stops
+    }
+
     /// The model after a run killed at an unknown instant, from the state it left. An error if
     /// no run could leave that state.
     pub fn after_kill(&mut self, walk: &Walk, left: (usize, Option<usize>)) -> Result<(), String> {

@@ -21,12 +21,14 @@ fn eight_migrators_around_a_concurrent_index() {
                 fillers: 1,
                 fails_at: None,
                 sleep_ms: 30,
+                touches_base: false,
             },
             Spec::Concurrent,
             Spec::Plain {
                 fillers: 0,
                 fails_at: None,
                 sleep_ms: 0,
+                touches_base: false,
             },
         ],
         ops: vec![Op::Concurrent {
@@ -48,6 +50,7 @@ fn eight_migrators_meet_a_failure_after_a_committed_piece() {
                 fillers: 2,
                 fails_at: Some(1),
                 sleep_ms: 0,
+                touches_base: false,
             },
         ],
         ops: vec![
@@ -72,11 +75,13 @@ fn migrators_through_the_pooler_take_turns() {
                 fillers: 1,
                 fails_at: None,
                 sleep_ms: 20,
+                touches_base: false,
             },
             Spec::Plain {
                 fillers: 0,
                 fails_at: Some(0),
                 sleep_ms: 0,
+                touches_base: false,
             },
         ],
         ops: vec![

@@ -107,6 +107,8 @@ impl Harness {
             Op::Rollback { to } => self.rollback(Some(to)).await,
             Op::RollbackAll => self.rollback(None).await,
             Op::Kill { after_ms } => self.interrupted(after_ms, Interrupt::Kill).await,
+            Op::KillRollback { to, after_ms } => self.rollback_killed(to, after_ms).await,
+            Op::Hold { ms } => self.held(ms).await,
             Op::Terminate { after_ms } => self.interrupted(after_ms, Interrupt::Terminate).await,
             Op::Pause { after_ms, ms } => self.paused(after_ms, ms).await,
             Op::LongPause { after_ms } => self.paused_too_long(after_ms).await,
@@ -189,23 +191,30 @@ impl Harness {
         };
         match walk.failure {
             None => {
-                let mut applying = 0;
+                // One migrator applies them all, unless one that retries (waiting out a lock)
+                // leaves the rest to another while it pauses: between them, each once.
+                let mut applied = 0;
                 for output in outputs {
                     expect_exit(output, 0)?;
                     let stdout = String::from_utf8_lossy(&output.stdout);
-                    let said = format!("{ran} migration");
-                    if ran > 0 && stdout.lines().any(|line| line.starts_with(&said)) {
-                        applying += 1;
-                    } else {
-                        expect_says(
+                    let said = stdout.lines().find_map(|line| {
+                        let (count, rest) = line.split_once(' ')?;
+                        rest.starts_with("migration")
+                            .then(|| count.parse::<usize>().ok())?
+                    });
+                    match said {
+                        Some(count) => applied += count,
+                        None => expect_says(
                             output,
                             &format!("already up to date at version {}", version(walk.applied)),
-                        )?;
+                        )?,
                     }
                 }
-                if ran > 0 && applying != 1 {
+                if applied != ran {
                     return Err(format!(
-                        "{applying} migrators say they applied {ran} migrations, where one must"
+                        "the migrators say they applied {applied} migrations in all, where {ran} \
+                         were: {}",
+                        all(outputs)
                     ));
                 }
             }
@@ -236,30 +245,115 @@ impl Harness {
         Ok(())
     }
 
-    /// `rollback --to` (or `--all`), with nothing unfinished: every migration above goes.
-    async fn rollback(&mut self, to: Option<u8>) -> Result<(), String> {
-        if self.model.applied == 0 && self.model.unfinished.is_none() {
-            return Ok(());
+    /// `rollback --to` the version below migration `to % applied` (or `--all`): a row an
+    /// interrupted run left unfinished is settled first (applied when its index is valid).
+    /// Returns the arguments and the (top, keep) it works between, or `None` when nothing is
+    /// applied.
+    async fn rollback_args(&self, to: Option<u8>) -> Option<(Vec<String>, usize, usize)> {
+        let top = self.model.settled(self.unfinished_done().await);
+        if top == 0 {
+            return None;
         }
-        let keep = match to {
-            Some(to) if self.model.applied > 0 => usize::from(to) % self.model.applied,
-            _ => 0,
-        };
+        let keep = to.map_or(0, |to| usize::from(to) % top);
         let mut args = vec!["rollback".to_string(), "--yes".to_string()];
-        match (to, keep) {
-            (None, _) | (Some(_), 0) => args.push("--all".to_string()),
-            (Some(_), keep) => {
-                args.push("--to".to_string());
-                args.push(self.folder.versions[keep - 1].to_string());
-            }
+        if keep == 0 {
+            args.push("--all".to_string());
+        } else {
+            args.push("--to".to_string());
+            args.push(self.folder.versions[keep - 1].to_string());
         }
+        Some((args, top, keep))
+    }
+
+    async fn rollback(&mut self, to: Option<u8>) -> Result<(), String> {
+        let Some((args, _, keep)) = self.rollback_args(to).await else {
+            return Ok(());
+        };
         let output = finish(self.spawn(&args).0).await;
-        if self.model.unfinished.is_some() {
-            expect_exit(&output, 1)?;
-            return expect_says(&output, "run `cargo xtask migrate` first");
-        }
         expect_exit(&output, 0)?;
         self.model.applied = keep;
+        self.model.unfinished = None;
+        Ok(())
+    }
+
+    /// A rollback killed after `after_ms`: what it left must be a state a rollback stops in.
+    async fn rollback_killed(&mut self, to: u8, after_ms: u16) -> Result<(), String> {
+        let Some((args, top, keep)) = self.rollback_args(Some(to)).await else {
+            return Ok(());
+        };
+        let stops = self.model.rollback_stops(&self.folder, top, keep);
+        let (mut child, _) = self.spawn(&args);
+        tokio::time::sleep(Duration::from_millis(u64::from(after_ms))).await;
+        let _ = child.kill();
+        let _ = child.wait();
+        check::quiet(self).await?;
+        let left = check::tracking_state(self).await?;
+        if !stops.contains(&left) {
+            return Err(format!(
+                "a killed rollback left {} applied and {:?} unfinished, not a state a rollback \
+                 stops in: {stops:?}",
+                left.0, left.1
+            ));
+        }
+        self.model.applied = left.0;
+        self.model.unfinished = left.1;
+        Ok(())
+    }
+
+    /// An application transaction holds `torture_base` in SHARE mode for `ms` while migrate
+    /// runs with a 200 ms lock timeout: every file that writes to it, or builds an index on it,
+    /// gives up waiting, and the run retries until the lock is free. The retries its `--json`
+    /// lists must account exactly for how often each file ran.
+    async fn held(&mut self, ms: u16) -> Result<(), String> {
+        let recorded = self.unfinished_done().await;
+        let target = self.folder.len();
+        let walk = self.model.walk(&self.folder, target, recorded);
+        let app = self.db.connect().await;
+        app.batch_execute("BEGIN; LOCK TABLE torture_base IN SHARE MODE")
+            .await
+            .map_err(|e| format!("the application's lock: {e}"))?;
+        let mut args = self.migrate_args(target);
+        args.extend(["--lock-timeout", "200ms", "--json"].map(String::from));
+        let (child, _) = self.spawn(&args);
+        tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
+        app.batch_execute("COMMIT")
+            .await
+            .map_err(|e| e.to_string())?;
+        let output = finish(child).await;
+        if walk.failure.is_some() {
+            // A run that fails anyway may have retried first: how often is not in its error.
+            self.expect_migrated(&walk, std::slice::from_ref(&output))?;
+            let reach = walk.failure.map_or(walk.applied, |(index, _)| index + 1);
+            for index in walk.start..reach {
+                self.model.attempts[index].1 += 11;
+            }
+            self.model.after(&walk, 1);
+            return Ok(());
+        }
+        expect_exit(&output, 0)?;
+        let body: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| {
+            format!(
+                "migrate --json is not JSON ({e}): {}",
+                all(std::slice::from_ref(&output))
+            )
+        })?;
+        let mut gave_up = Vec::new();
+        for retry in body["report"]["retries"].as_array().into_iter().flatten() {
+            let location = retry["location"].as_str().unwrap_or_default();
+            let index = (0..self.folder.len())
+                .find(|&i| location.starts_with(&format!("{}:", self.folder.file(i).display())))
+                .ok_or_else(|| format!("a retry at {location}, in no file of the folder"))?;
+            gave_up.push(index);
+        }
+        let said = body["report"]["steps"].as_array().map_or(0, Vec::len);
+        if said != walk.applied - walk.start {
+            return Err(format!(
+                "after {} retries the report lists {said} migrations applied; {} were",
+                gave_up.len(),
+                walk.applied - walk.start
+            ));
+        }
+        self.model.after_retries(&self.folder, &walk, &gave_up);
         Ok(())
     }
 

@@ -376,3 +376,39 @@ async fn an_invalid_index_a_pending_file_would_build_is_named_then_repaired_on_r
             .is_empty()
     );
 }
+
+/// A file that declares its statement idempotent is run again after an interrupted run, without
+/// asking: 012 of the repository copies passwords so.
+#[tokio::test]
+async fn an_unfinished_statement_its_file_declares_idempotent_runs_again() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = Fixture::new()
+        .migration(
+            "s",
+            "CREATE TABLE copies (id int PRIMARY KEY);\n",
+            "DROP TABLE copies;\n",
+        )
+        .migration(
+            "copy",
+            "-- authdb:no-transaction\n-- authdb:idempotent it skips what is there\n\
+             INSERT INTO copies VALUES (1) ON CONFLICT DO NOTHING;\n",
+            "DELETE FROM copies;\n",
+        );
+    let migrations = fixture.load();
+    started(&mut client, &migrations).await;
+    // The interrupted run's statement had committed: running it again changes nothing.
+    client
+        .batch_execute("INSERT INTO copies VALUES (1)")
+        .await
+        .unwrap();
+    let report = authdb::migrate(&mut client, &migrations, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        report.recovered[0].reason,
+        "the statement its file declares idempotent leaves the same result when run again"
+    );
+    assert_eq!(report.steps.len(), 1);
+    assert_eq!(finished(&client).await, [(1, true), (2, true)]);
+}
