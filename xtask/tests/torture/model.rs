@@ -123,8 +123,7 @@ impl Model {
         let mut start = walk.start;
         for &failed in gave_up {
             let committed_to = (start..failed)
-                .filter(|&i| folder.specs[i].no_transaction())
-                .next_back()
+                .rfind(|&i| folder.specs[i].no_transaction())
                 .map_or(start, |i| i + 1);
             // The committed groups ran once, and so did the rolled-back one up to the file that
             // waited (a no-transaction file counts nothing).
