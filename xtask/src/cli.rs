@@ -71,7 +71,14 @@ impl Command {
             Command::Baseline(flags) => flags.json,
             Command::Lint(flags) => flags.json,
             Command::Snapshot(flags) => flags.json,
-            _ => false,
+            Command::Adopt(flags) => flags.json,
+            Command::Rehearse(flags) => flags.json,
+            Command::Dev(_)
+            | Command::PreCommit(_)
+            | Command::Hooks(_)
+            | Command::Bench(_)
+            | Command::Image(_)
+            | Command::TestDb(_) => false,
         }
     }
 }

@@ -65,19 +65,20 @@ pub fn connected() -> Option<&'static Connected> {
 pub fn notify_on_stderr() -> authdb::Notify {
     authdb::Notify::new(|notice| {
         if let authdb::Notice::WaitingForLock { .. } = notice {
-            eprintln!("{notice}");
+            errln!("{notice}");
         }
     })
 }
 
 /// "database postgres://app:***@host/db (PostgreSQL 17.2)", and Neon's advice for pooled endpoints.
 pub fn print_header(info: &ConnInfo, connection: &Connection) {
-    println!(
+    outln!(
         "database {} (PostgreSQL {})",
-        connection.url, connection.server_version
+        connection.url,
+        connection.server_version
     );
     if info.is_neon_pooler() {
-        println!(
+        outln!(
             "notice: {} is a Neon pooler endpoint; Neon recommends the direct endpoint (without -pooler) \
              for migrations",
             info.host()

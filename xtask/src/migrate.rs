@@ -37,7 +37,7 @@ impl cli::Migrate {
                     "folder": migrations.dir,
                     "report": report,
                 });
-                println!("{body:#}");
+                outln!("{body:#}");
             } else {
                 print_report(&report);
             }
@@ -55,9 +55,9 @@ fn print_report(report: &MigrateReport) {
     let width = report.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for step in &report.steps {
         if report.dry_run {
-            println!("{verb} {}", step.name);
+            outln!("{verb} {}", step.name);
         } else {
-            println!(
+            outln!(
                 "{verb} {:width$}  {}",
                 step.name,
                 duration(step.duration_ms)
@@ -72,16 +72,16 @@ fn print_report(report: &MigrateReport) {
         version(report.to_version)
     );
     if count == 0 {
-        println!(
+        outln!(
             "already up to date at version {}",
             version(report.to_version)
         );
     } else if report.dry_run {
-        println!(
+        outln!(
             "dry run: {count} migration{plural} would be applied ({versions}); nothing was changed"
         );
     } else {
-        println!(
+        outln!(
             "{count} migration{plural} applied in {} ({versions})",
             duration(report.duration_ms)
         );

@@ -2,7 +2,7 @@
 //! what will be dropped, with row counts, and asks on a terminal; without one it needs `--yes`,
 //! so a script cannot drop production tables by accident.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -39,7 +39,7 @@ impl cli::Rollback {
             }
             if self.dry_run {
                 if self.json {
-                    println!(
+                    outln!(
                         "{:#}",
                         json!({
                             "ok": true,
@@ -51,7 +51,7 @@ impl cli::Rollback {
                         })
                     );
                 } else {
-                    println!("dry run: nothing was changed");
+                    outln!("dry run: nothing was changed");
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -60,7 +60,7 @@ impl cli::Rollback {
             }
             let steps = authdb::rollback(&connection.client, &migrations, &options, &plan).await?;
             if self.json {
-                println!(
+                outln!(
                     "{:#}",
                     json!({
                         "ok": true,
@@ -75,13 +75,13 @@ impl cli::Rollback {
             }
             let width = steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
             for step in &steps {
-                println!(
+                outln!(
                     "reverted {:width$}  {}",
                     step.name,
                     duration(step.duration_ms)
                 );
             }
-            println!(
+            outln!(
                 "{} migration{} rolled back (version {} -> {})",
                 steps.len(),
                 if steps.len() == 1 { "" } else { "s" },
@@ -94,15 +94,15 @@ impl cli::Rollback {
 }
 
 fn print_plan(plan: &RollbackPlan) {
-    println!(
+    outln!(
         "rollback plan: version {} -> {}",
         plan.from_version,
         version(plan.to_version)
     );
     for step in &plan.steps {
-        println!("  revert {}", step.name);
+        outln!("  revert {}", step.name);
         for effect in plan.effects.iter().filter(|e| e.version == step.version) {
-            println!(
+            outln!(
                 "    {}:{}: {}",
                 effect.file.display(),
                 effect.line,
@@ -120,8 +120,7 @@ fn confirm() -> Result<()> {
              above and pass --yes to proceed (or --dry-run to only see it)"
         );
     }
-    print!("type 'yes' to roll back: ");
-    std::io::stdout().flush()?;
+    out!("type 'yes' to roll back: ");
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if answer.trim() != "yes" {

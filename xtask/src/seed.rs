@@ -45,7 +45,7 @@ impl cli::Seed {
             let ms = started.elapsed().as_secs_f64() * 1000.0;
             if self.json {
                 let body = json!({"ok": true, "database": connection.url, "inserted": counts, "duration_ms": ms});
-                println!("{body:#}");
+                outln!("{body:#}");
             } else {
                 print_counts(&counts, self.users.is_none(), ms);
             }
@@ -69,7 +69,7 @@ fn progress_bar(rows: u64, json: bool) -> ProgressBar {
 }
 
 fn print_counts(counts: &Counts, demo: bool, ms: f64) {
-    println!(
+    outln!(
         "inserted {} users, {} sessions, {} software and {} hardware backgrounds in {}",
         counts.users,
         counts.sessions,
@@ -79,9 +79,9 @@ fn print_counts(counts: &Counts, demo: bool, ms: f64) {
     );
     if demo {
         if counts.total() == 0 {
-            println!("the demo users were already there: nothing to do");
+            outln!("the demo users were already there: nothing to do");
         }
-        println!(
+        outln!(
             "demo accounts: ada@example.com, grace@example.com, linus@example.com (their password is \
              authdb::seed::DEMO_PASSWORD, given in the README)"
         );

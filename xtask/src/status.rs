@@ -29,7 +29,7 @@ impl cli::Status {
                     "migrations": entries,
                     "refusal": status.refusal,
                 });
-                println!("{body:#}");
+                outln!("{body:#}");
             } else {
                 print_header(&info, &connection);
                 let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
@@ -39,7 +39,7 @@ impl cli::Status {
                         Some(other) => format!("the database has {other}"),
                         None => entry.applied_at.clone().unwrap_or_default(),
                     };
-                    println!("{:width$}  {state:9}  {when}", entry.name);
+                    outln!("{:width$}  {state:9}  {when}", entry.name);
                 }
                 let mut summary = format!(
                     "{} applied, {} pending, {} modified, {} missing",
@@ -51,9 +51,9 @@ impl cli::Status {
                 if count(State::Different) > 0 {
                     summary.push_str(&format!(", {} different", count(State::Different)));
                 }
-                println!("{summary}");
+                outln!("{summary}");
                 if let Some(refusal) = &status.refusal {
-                    println!("migrate will refuse to run: {refusal}");
+                    outln!("migrate will refuse to run: {refusal}");
                 }
             }
             Ok(if broken == 0 {

@@ -9,6 +9,7 @@ mod containers;
 mod crash;
 mod guarantees;
 mod json;
+mod output;
 mod pooler;
 mod processes;
 mod rehearse;
