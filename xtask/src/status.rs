@@ -19,7 +19,10 @@ impl cli::Status {
             let status = authdb::status(&connection.client, &migrations).await?;
             let entries = &status.entries;
             let count = |state| entries.iter().filter(|e| e.state == state).count();
-            let broken = count(State::Modified) + count(State::Missing) + count(State::Different);
+            let broken = entries
+                .iter()
+                .filter(|e| !matches!(e.state, State::Applied | State::Pending))
+                .count();
             if self.json {
                 let body = json!({
                     "ok": broken == 0,
@@ -35,9 +38,15 @@ impl cli::Status {
                 let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
                 for entry in entries {
                     let state = entry.state.to_string();
-                    let when = match &entry.recorded_as {
-                        Some(other) => format!("the database has {other}"),
-                        None => entry.applied_at.clone().unwrap_or_default(),
+                    let when = match (&entry.recorded_as, entry.state) {
+                        (Some(other), State::Renamed) => {
+                            format!("applied as {other}, same content")
+                        }
+                        (Some(other), _) => format!("the database has {other}"),
+                        (None, State::Unrecorded) => {
+                            "not recorded, though later versions are".to_string()
+                        }
+                        (None, _) => entry.applied_at.clone().unwrap_or_default(),
                     };
                     outln!("{:width$}  {state:9}  {when}", entry.name);
                 }
@@ -48,8 +57,10 @@ impl cli::Status {
                     count(State::Modified),
                     count(State::Missing)
                 );
-                if count(State::Different) > 0 {
-                    summary.push_str(&format!(", {} different", count(State::Different)));
+                for state in [State::Different, State::Renamed, State::Unrecorded] {
+                    if count(state) > 0 {
+                        summary.push_str(&format!(", {} {state}", count(state)));
+                    }
                 }
                 outln!("{summary}");
                 if let Some(refusal) = &status.refusal {

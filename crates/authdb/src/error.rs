@@ -95,17 +95,37 @@ pub enum Error {
         actual: String,
     },
     #[error(
-        "version {version} in the database is {recorded}, a different migration from {} (another \
-         branch's, applied here before yours was numbered): its file is not in this folder, so \
-         nothing runs. Roll it back with that branch's down file (check the branch out and run \
-         `cargo xtask rollback --to {}`), or, for a local database, start over with `cargo xtask dev \
-         --reset`; then renumber yours after the last version if both must stay",
+        "version {version} in the database is {recorded}, another migration than {} (their names \
+         and their checksums differ), most likely another branch's, applied here first. Nothing \
+         runs. If both must stay, give the next free number to the one that no shared database \
+         (production) has applied yet, and bring the other's files into this folder (merge its \
+         branch). If {recorded} should not be in this database, revert it with its own down file, \
+         from the branch that has it: `cargo xtask rollback --to {}` shows what it would drop \
+         and asks first (a local database can instead start over with `cargo xtask dev --reset`)",
         path.display(), version - 1
     )]
     DifferentMigration {
         version: i64,
         recorded: String,
         path: PathBuf,
+    },
+    #[error(
+        "{}: version {version} was applied as {recorded}, and this file has the same content (its \
+         checksum is unchanged): it was renamed, nothing else. Nothing runs, and nothing needs \
+         rolling back. Rename it back (`git mv {} {}` and `git mv {} {}`), or record the new \
+         name: `UPDATE public.authdb_schema_migrations SET name = '{}' WHERE version = {version} \
+         AND name = '{}'`",
+        path.display(),
+        path.display(), path.with_file_name(format!("{recorded}.sql")).display(),
+        down.display(), down.with_file_name(format!("{recorded}.down.sql")).display(),
+        stem(path), recorded.replace('\'', "''")
+    )]
+    RenamedMigration {
+        version: i64,
+        /// The name the database recorded.
+        recorded: String,
+        path: PathBuf,
+        down: PathBuf,
     },
     #[error(
         "version {version} ({name}) is recorded as applied in the database but {} has no file for it: \
@@ -118,11 +138,26 @@ pub enum Error {
         dir: PathBuf,
     },
     #[error(
-        "{}: this migration is pending but version {applied} is already applied, so it would run out \
-         of order: renumber it above {applied}",
-        path.display()
+        "{}: {} not recorded in public.authdb_schema_migrations, but later versions are \
+         (up to {latest}): a gap in the recorded history (a row deleted by hand, or the database \
+         changed by another tool), not a new migration, since migrate applies the folder in order. \
+         Nothing runs: running {} now could apply {} a second time, and so would renumbering {}. \
+         `cargo xtask verify` compares the schema with the snapshot: if they match, only the \
+         record is missing; restore the row from a backup, or empty the table (`DELETE FROM \
+         public.authdb_schema_migrations`) and run `cargo xtask baseline`, which records every \
+         migration again once it has checked that the schema equals the snapshot",
+        path.display(),
+        subject(versions),
+        them(versions),
+        them(versions),
+        them(versions),
     )]
-    OutOfOrder { path: PathBuf, applied: i64 },
+    HistoryGap {
+        /// The first unrecorded file.
+        path: PathBuf,
+        versions: Vec<i64>,
+        latest: i64,
+    },
     #[error(
         "{}: a no-transaction migration cannot run through a transaction-mode pooler (the lock \
          that keeps other migrators out needs a session of its own). Nothing was applied: run \
@@ -133,8 +168,9 @@ pub enum Error {
     #[error("--to {version}: there is no migration with that version in {}", dir.display())]
     UnknownVersion { version: i64, dir: PathBuf },
     #[error(
-        "--to {version} is below the applied version {applied}: migrate only moves forward; use \
-         rollback to go back"
+        "--to {version} is below the applied version {applied}: migrate only moves forward. To go \
+         back to version {version}, `cargo xtask rollback --to {version}` lists what the down \
+         files would drop and asks first"
     )]
     UpToBehind { version: i64, applied: i64 },
 
@@ -314,6 +350,27 @@ fn folder_problems(dir: &std::path::Path, problems: &[authdb_folder::Problem]) -
             listed.join("; ")
         ),
     }
+}
+
+/// `001_create_users` of `migrations/001_create_users.sql`.
+fn stem(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// "version 3 is", "versions 3 and 5 are", "versions 3, 5 and 6 are".
+fn subject(versions: &[i64]) -> String {
+    let text: Vec<String> = versions.iter().map(i64::to_string).collect();
+    match text.split_last() {
+        Some((last, [])) => format!("version {last} is"),
+        Some((last, rest)) => format!("versions {} and {last} are", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+fn them(versions: &[i64]) -> &'static str {
+    if versions.len() == 1 { "it" } else { "them" }
 }
 
 /// The outcome of a failed run that was one transaction.

@@ -54,6 +54,14 @@ impl VerifyReport {
                         "different: the database applied another migration under this version \
                          (another branch's); see `cargo xtask status`"
                     }
+                    State::Renamed => {
+                        "renamed: applied under another name, with the same content; see `cargo \
+                         xtask status`"
+                    }
+                    State::Unrecorded => {
+                        "unrecorded: a gap in the recorded history (later versions are \
+                         recorded); see `cargo xtask status`"
+                    }
                 };
                 Some(format!("migration {}: {advice}", entry.name))
             })

@@ -125,7 +125,8 @@ impl ProblemKind {
             }
             ProblemKind::DuplicateVersion { other } => format!(
                 "version also used by {other}: two files with one version run in an order nobody \
-                 chose; renumber the newer one after the last version"
+                 chose; renumber the one that no shared database has applied yet after the last \
+                 version (renumbering an applied one would run it twice)"
             ),
             ProblemKind::VersionGap { previous, version } => {
                 let missing = if *version == previous + 2 {

@@ -3,6 +3,7 @@
 //! One container for this binary (see the `testdb` crate), one database per test.
 
 mod adopt;
+mod advice;
 mod bad_input;
 mod connect;
 mod containers;
@@ -36,6 +37,18 @@ pub fn xtask(cwd: &Path) -> Command {
         .env_remove("AUTHDB_LOCK_WAIT")
         .env_remove("AUTHDB_ALLOW_INSECURE");
     command
+}
+
+/// Runs xtask with `args` from an empty directory, without a terminal: exit code, stdout, stderr.
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let cwd = tempfile::tempdir().unwrap();
+    let output = xtask(cwd.path())
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    (output.status.code().unwrap_or(-1), stdout, stderr)
 }
 
 pub fn text(output: &Output) -> (String, String) {
