@@ -10,6 +10,7 @@ mod containers;
 mod crash;
 mod guarantees;
 mod json;
+mod new;
 mod output;
 mod pooler;
 mod processes;
