@@ -16,6 +16,8 @@ pub mod effects;
 pub mod envfile;
 pub mod environment;
 pub mod error;
+mod hosts;
+mod identify;
 pub mod limit;
 pub mod migrations;
 pub mod notice;

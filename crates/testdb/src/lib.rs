@@ -19,12 +19,14 @@ use tokio_postgres::{Client, NoTls};
 
 pub use container::image;
 pub use fixture::Fixture;
+pub use impostor::Impostor;
 pub use silent::SilentServer;
 pub use state::fingerprint;
 
 mod cleanup;
 pub mod container;
 pub mod fixture;
+mod impostor;
 pub mod legacy;
 pub mod pooler;
 mod silent;
