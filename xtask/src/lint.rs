@@ -33,6 +33,7 @@ pub fn lint_and_print(dir: &Path, options: Options, json: bool) -> Result<bool> 
     if json {
         let body = json!({
             "ok": report.findings.is_empty(),
+            "folder": dir,
             "files": report.files,
             "statements": report.statements,
             "recorded": report.recorded,

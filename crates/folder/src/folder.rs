@@ -199,6 +199,10 @@ fn read_file(
         if count == 2 {
             second = Some(statement.range.start);
         }
+        if let Some(offset) = statement.too_deep {
+            let (line, col) = position::at_byte(&text, offset);
+            problems.push(at(line, col, ProblemKind::TooDeep));
+        }
         if let Kind::TransactionControl(keywords) = statement.kind {
             let (line, col) = position::at_byte(&text, statement.range.start);
             problems.push(at(line, col, ProblemKind::TransactionControl { keywords }));

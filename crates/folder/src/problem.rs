@@ -56,6 +56,8 @@ pub enum ProblemKind {
     },
     /// A down file marked no-transaction: rollback runs every down file in its one transaction.
     NoTransactionDownFile,
+    /// A statement nested deeper than [`crate::sql::MAX_DEPTH`]: it is never parsed.
+    TooDeep,
 }
 
 impl ProblemKind {
@@ -74,6 +76,7 @@ impl ProblemKind {
             ProblemKind::TransactionControl { .. } => "transaction-control",
             ProblemKind::NoTransactionStatements { .. } => "no-transaction-statements",
             ProblemKind::NoTransactionDownFile => "no-transaction-down-file",
+            ProblemKind::TooDeep => "too-deep",
         }
     }
 
@@ -91,6 +94,7 @@ impl ProblemKind {
         "transaction-control",
         "no-transaction-statements",
         "no-transaction-down-file",
+        "too-deep",
     ];
 
     /// What is wrong, why it matters, and what to do, in one sentence.
@@ -157,6 +161,13 @@ impl ProblemKind {
                 "this no-transaction file holds {count} statements: a file run outside a \
                  transaction cannot be undone half-way, and PostgreSQL runs several statements \
                  of one query in a transaction anyway; put each statement in a file of its own"
+            ),
+            ProblemKind::TooDeep => format!(
+                "the statement nests deeper than {} from here (each open parenthesis or bracket \
+                 counts one, and so does each token since the last comma at every open level), \
+                 deeper than authdb's SQL parser reads: no migration needs this; split the \
+                 expression (a long `a OR b OR ...` chain is `x IN (...)` or `x = ANY (...)`)",
+                crate::sql::MAX_DEPTH
             ),
             ProblemKind::NoTransactionDownFile => {
                 "a down file marked `-- authdb:no-transaction`: rollback runs all down files in \

@@ -54,7 +54,12 @@ pub struct Report {
     pub unrecorded: Vec<String>,
 }
 
+/// Lints `dir`; squawk's parser runs on its own stack (see `authdb_folder::sql::on_parser_stack`).
 pub fn lint(dir: &Path, options: Options) -> Result<Report> {
+    authdb_folder::sql::on_parser_stack(|| lint_here(dir, options))
+}
+
+fn lint_here(dir: &Path, options: Options) -> Result<Report> {
     let folder = Folder::read(dir)?;
     let mut findings: Vec<Finding> = folder.problems.iter().map(Finding::problem).collect();
     let lock_path = dir.join(LOCK_FILE);

@@ -341,3 +341,50 @@ async fn every_command_prints_one_error_object_for_every_kind_of_error() {
         }
     }
 }
+
+/// 20,000 parentheses in a down file aborted lint and `rollback --dry-run` with a stack overflow
+/// (exit 134, no JSON). It is a folder problem now, with its place, before anything parses.
+#[test]
+fn a_statement_too_deep_to_parse_is_an_error_object_not_an_abort() {
+    let cwd = tempfile::tempdir().unwrap();
+    let deep = format!("SELECT {}1{};\n", "(".repeat(20_000), ")".repeat(20_000));
+    let fixture = Fixture::new().migration("deep", "CREATE TABLE t (id int);\n", &deep);
+    let dir = fixture.path().to_str().unwrap();
+    let url = "postgres://u:p@127.0.0.1:1/db";
+    for args in [
+        vec!["lint", "--migrations", dir],
+        vec![
+            "rollback",
+            "--dry-run",
+            "--database-url",
+            url,
+            "--migrations",
+            dir,
+        ],
+        vec![
+            "migrate",
+            "--dry-run",
+            "--database-url",
+            url,
+            "--migrations",
+            dir,
+        ],
+    ] {
+        let (code, body, stderr) = json(cwd.path(), &args);
+        assert_eq!(code, Some(1), "{args:?}: {stderr}");
+        // "SELECT " and 1,999 parentheses are within the limit; the 2,000th is not.
+        let found = match body["findings"].as_array() {
+            Some(findings) => findings.iter().any(|f| {
+                f["rule"] == "too-deep"
+                    && f["file"] == "001_deep.down.sql"
+                    && f["line"] == 1
+                    && f["col"] == 2007
+            }),
+            None => body["error"]
+                .as_str()
+                .unwrap()
+                .contains("001_deep.down.sql:1:2007: too-deep"),
+        };
+        assert!(found, "{args:?}: {body}");
+    }
+}
