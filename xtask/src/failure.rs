@@ -46,6 +46,10 @@ pub fn error(error: &anyhow::Error, args: &[OsString], json: bool) -> ExitCode {
         if let Some(code) = sqlstate(error) {
             body.insert("sqlstate".into(), code.into());
         }
+        let notices = crate::database::server_notices();
+        if !notices.is_empty() {
+            body.insert("notices".into(), notices.into());
+        }
         if let Some(connected) = crate::database::connected() {
             body.insert("database".into(), connected.url.clone().into());
             body.insert(

@@ -36,6 +36,7 @@ impl cli::Migrate {
                     "server_version": connection.server_version,
                     "folder": migrations.dir,
                     "report": report,
+                    "notices": crate::database::server_notices(),
                 });
                 outln!("{body:#}");
             } else {

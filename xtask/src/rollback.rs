@@ -17,7 +17,7 @@ use crate::human::{duration, version};
 impl cli::Rollback {
     pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
         let migrations = self.folder.migrations()?;
-        let options = RollbackOptions {
+        let mut options = RollbackOptions {
             to: match (self.all, self.to) {
                 (true, _) => RollbackTo::All,
                 (false, Some(v)) => RollbackTo::Version(v),
@@ -33,7 +33,34 @@ impl cli::Rollback {
             if !self.json {
                 print_header(&info, &connection);
             }
-            let plan = authdb::plan_rollback(&connection.client, &migrations, &options).await?;
+            // What the down files' statements make the server say, with their file and line.
+            let heard = options.notify.clone();
+            options.notify = connection.notices.attributing(heard.clone());
+            let plan = match authdb::plan_rollback(&connection.client, &migrations, &options).await
+            {
+                Ok(plan) => plan,
+                // Nothing to do is success, as for migrate when it is up to date.
+                Err(
+                    done @ (authdb::Error::NothingToRollBack
+                    | authdb::Error::RollbackToNotBelow { .. }),
+                ) => {
+                    if self.json {
+                        let body = json!({
+                            "ok": true,
+                            "database": connection.url,
+                            "server_version": connection.server_version,
+                            "folder": migrations.dir,
+                            "nothing_to_roll_back": done.to_string(),
+                            "reverted": [],
+                        });
+                        outln!("{body:#}");
+                    } else {
+                        outln!("{done}");
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
+                Err(error) => return Err(error.into()),
+            };
             if !self.json {
                 print_plan(&plan);
             }
@@ -58,7 +85,9 @@ impl cli::Rollback {
             if !self.yes {
                 confirm()?;
             }
-            let steps = authdb::rollback(&connection.client, &migrations, &options, &plan).await?;
+            let steps = authdb::rollback(&connection.client, &migrations, &options, &plan).await;
+            connection.notices.flush(&heard);
+            let steps = steps?;
             if self.json {
                 outln!(
                     "{:#}",
@@ -69,6 +98,7 @@ impl cli::Rollback {
                         "folder": migrations.dir,
                         "plan": plan,
                         "reverted": steps,
+                        "notices": crate::database::server_notices(),
                     })
                 );
                 return Ok(ExitCode::SUCCESS);

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
-use authdb::Environment;
 use authdb::seed::{self, Counts, SyntheticTable};
+use authdb::{Environment, Migrations};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use xshell::Shell;
@@ -28,6 +28,11 @@ impl cli::Seed {
             if !self.json {
                 print_header(&info, &connection);
             }
+            // The folder, if it reads, says which version the seeds' tables come with.
+            let latest = Migrations::load(&crate::migrations_dir(None))
+                .ok()
+                .and_then(|m| m.latest_version());
+            seed::check_migrated(&connection.client, latest).await?;
             let started = Instant::now();
             let counts = match self.users {
                 None => seed::seed_demo(&mut connection.client).await?,

@@ -11,13 +11,14 @@ use native_tls::{Certificate, TlsConnector};
 use postgres_native_tls::MakeTlsConnector;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Socket};
+use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage, Socket};
 
 use crate::conninfo::{ConnInfo, Tls};
 use crate::environment::Environment;
 use crate::error::{Error, Result, describe};
 use crate::hosts::{Target, targets};
 use crate::identify;
+use crate::notice::ServerNotices;
 
 /// Finds the URL (flag, then DATABASE_URL, then NEON_DB_URL, from the environment or `.env`),
 /// parses it and connects. `AUTHDB_ALLOW_INSECURE=1` permits `sslmode=disable` to another host;
@@ -93,6 +94,8 @@ pub struct Connection {
     /// The connection goes through a transaction-mode pooler (Neon's `-pooler` endpoints), so
     /// it cannot hold a session: [`Connection::migrate`] refuses a no-transaction migration.
     pub through_pooler: bool,
+    /// What the server said (`RAISE NOTICE`...), until a file's statement claims it.
+    pub notices: ServerNotices,
 }
 
 impl Connection {
@@ -103,11 +106,14 @@ impl Connection {
         migrations: &crate::Migrations,
         options: &crate::MigrateOptions,
     ) -> Result<crate::MigrateReport> {
-        let options = crate::MigrateOptions {
+        let attributed = crate::MigrateOptions {
             through_pooler: options.through_pooler || self.through_pooler,
+            notify: self.notices.attributing(options.notify.clone()),
             ..options.clone()
         };
-        crate::runner::migrate(&mut self.client, migrations, &options).await
+        let report = crate::runner::migrate(&mut self.client, migrations, &attributed).await;
+        self.notices.flush(&options.notify);
+        report
     }
 }
 
@@ -115,11 +121,12 @@ impl Connection {
 /// reset or timed out, a server starting up or full), never a wrong password, a TLS failure or
 /// a host name that does not resolve.
 pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
+    let notices = ServerNotices::default();
     // Without TLS, OpenSSL is never set up: loading the system's CA bundle costs more than the
     // rest of a short command.
     let client = match info.tls {
-        Tls::Disable => connect_with(info, retry, NoTls).await?,
-        _ => connect_with(info, retry, tls_connector(info)?).await?,
+        Tls::Disable => connect_with(info, retry, NoTls, &notices).await?,
+        _ => connect_with(info, retry, tls_connector(info)?, &notices).await?,
     };
     // A simple query: one round trip, where a prepared one takes two. Still part of connecting,
     // so bounded by the same deadline.
@@ -149,6 +156,7 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
         url: info.redacted.clone(),
         server_version,
         through_pooler: info.is_neon_pooler(),
+        notices,
     })
 }
 
@@ -200,7 +208,12 @@ fn no_answer(waited: Duration, when: &str) -> String {
 /// Tries every host in turn, each under its own `connect_timeout` as libpq does (a host that
 /// accepts and then stalls costs its own timeout, not the others'), and the whole round again
 /// while a failure is one that waiting can fix, dropping the hosts that cannot.
-async fn connect_with<T>(info: &ConnInfo, retry: Retry, tls: T) -> Result<Client>
+async fn connect_with<T>(
+    info: &ConnInfo,
+    retry: Retry,
+    tls: T,
+    notices: &ServerNotices,
+) -> Result<Client>
 where
     T: MakeTlsConnect<Socket> + Clone + Sync + Send + 'static,
     T::Stream: Sync + Send,
@@ -217,7 +230,7 @@ where
     loop {
         let mut transient = Vec::new();
         for target in left {
-            match connect_host(&target, info.connect_timeout, tls.clone()).await {
+            match connect_host(&target, info.connect_timeout, tls.clone(), notices).await {
                 Ok(client) => return Ok(client),
                 Err(failure) => {
                     if failure.is_transient() {
@@ -259,7 +272,12 @@ where
 /// explain, `identify.rs` asks what listens there: after a failure at once, and, for a host that
 /// has not finished after half its time, alongside (a server that greets first, such as SSH's,
 /// otherwise stalls the driver to the deadline). A server that answers in time is never asked.
-async fn connect_host<T>(target: &Target, timeout: Duration, tls: T) -> Result<Client, Failure>
+async fn connect_host<T>(
+    target: &Target,
+    timeout: Duration,
+    tls: T,
+    notices: &ServerNotices,
+) -> Result<Client, Failure>
 where
     T: MakeTlsConnect<Socket> + Send + 'static,
     T::Stream: Sync + Send,
@@ -281,9 +299,7 @@ where
     tokio::select! {
         connected = attempt => match connected {
             Ok(Ok((client, connection))) => {
-                // The connection task ends when the client is dropped; its errors surface on the
-                // client's next call, so there is nothing to do with them here.
-                tokio::spawn(connection);
+                tokio::spawn(drive(connection, notices.clone()));
                 Ok(client)
             }
             Ok(Err(error)) if may_be_another_protocol(&error) => {
@@ -297,6 +313,21 @@ where
             Err(_) => Err(Failure::NoAnswer(timeout)),
         },
         Some(what) = alongside => Err(Failure::NotPostgres(what)),
+    }
+}
+
+/// Drives the connection until the client is dropped, keeping what the server says in between
+/// (tokio-postgres drops notices otherwise). Its errors surface on the client's next call, so
+/// there is nothing to do with them here.
+async fn drive<S, T>(mut connection: tokio_postgres::Connection<S, T>, notices: ServerNotices)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    while let Some(Ok(message)) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+        if let AsyncMessage::Notice(notice) = message {
+            notices.push(notice);
+        }
     }
 }
 

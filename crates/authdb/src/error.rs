@@ -207,6 +207,18 @@ pub enum Error {
          really meant for test data"
     )]
     SeedRemote { url: String },
+    #[error(
+        "cannot seed: the database has no table {} (it is at version {}{}): run `cargo xtask \
+         migrate` first",
+        missing.join(", "),
+        version.map_or("none".to_string(), |v| v.to_string()),
+        latest.map_or(String::new(), |v| format!("; the migrations go up to version {v}"))
+    )]
+    SeedUnmigrated {
+        missing: Vec<String>,
+        version: Option<i64>,
+        latest: Option<i64>,
+    },
     #[error("cannot seed {users} synthetic users: the number must be from 1 to {max}")]
     SeedUsers { users: u64, max: u64 },
 

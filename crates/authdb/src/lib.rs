@@ -22,6 +22,7 @@ pub mod limit;
 pub mod migrations;
 pub mod notice;
 pub mod plan;
+mod recording;
 pub mod redact;
 pub mod rehearse;
 pub mod rollback;

@@ -209,6 +209,15 @@ fn new_file<'a>(lock: Option<&Lock>, file: &'a SqlFile, down: bool) -> Option<(&
 
 /// The lock's text; `None` when there is no lock yet.
 fn read_lock(path: &Path) -> Result<Option<String>> {
+    // A pipe would be read for ever (the folder reports it as a problem too).
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other("not a regular file"),
+        });
+    }
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

@@ -4,14 +4,14 @@
 
 use testdb::{Fixture, TestDb};
 
-use crate::run;
+use crate::run_on;
 
 fn migrate(db: &TestDb, dir: &str) -> (i32, String, String) {
-    run(&["migrate", "--database-url", &db.url, "--migrations", dir])
+    run_on(&db.url, dir, &["migrate"])
 }
 
 fn status(db: &TestDb, dir: &str) -> (i32, String, String) {
-    run(&["status", "--database-url", &db.url, "--migrations", dir])
+    run_on(&db.url, dir, &["status"])
 }
 
 /// The text between the first pair of backticks after `after`.
@@ -146,7 +146,7 @@ async fn a_gap_in_the_recorded_history_points_at_verify_and_baseline_which_keep_
     );
 
     // verify, as advised: the schema matches, only the record is missing.
-    let (code, stdout, _) = run(&["verify", "--database-url", &db.url, "--migrations", dir]);
+    let (code, stdout, _) = run_on(&db.url, dir, &["verify"]);
     assert_eq!(code, 1, "{stdout}");
     assert!(
         stdout.contains("unrecorded: a gap in the recorded history"),
@@ -161,12 +161,12 @@ async fn a_gap_in_the_recorded_history_points_at_verify_and_baseline_which_keep_
     // Then empty the table and baseline, as advised.
     let empty = quoted_after(&stderr, "or empty the table (");
     client.batch_execute(empty).await.unwrap();
-    let (code, stdout, stderr) = run(&["baseline", "--database-url", &db.url, "--migrations", dir]);
+    let (code, stdout, stderr) = run_on(&db.url, dir, &["baseline"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     let (code, stdout, stderr) = migrate(&db, dir);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("already up to date"), "{stdout}");
-    let (code, stdout, _) = run(&["verify", "--database-url", &db.url, "--migrations", dir]);
+    let (code, stdout, _) = run_on(&db.url, dir, &["verify"]);
     assert_eq!(code, 0, "{stdout}");
     assert_eq!(rows(&db, "users").await, 1);
 }
@@ -228,16 +228,11 @@ async fn another_branch_s_migration_can_be_kept_or_reverted_as_the_message_says(
                 let rollback = quoted_after(&stderr, "from the branch that has it: ");
                 assert_eq!(rollback, "cargo xtask rollback --to 1");
                 // Run from their branch, as the message says; --yes answers its question.
-                let (code, stdout, stderr) = run(&[
-                    "rollback",
-                    "--to",
-                    "1",
-                    "--yes",
-                    "--database-url",
+                let (code, stdout, stderr) = run_on(
                     &db.url,
-                    "--migrations",
                     theirs.path().to_str().unwrap(),
-                ]);
+                    &["rollback", "--to", "1", "--yes"],
+                );
                 assert_eq!(code, 0, "{stdout}{stderr}");
                 assert!(stdout.contains("drops column a.nickname"), "{stdout}");
                 let (code, stdout, stderr) = migrate(&db, dir);
@@ -259,27 +254,11 @@ async fn migrate_below_the_applied_version_points_at_a_rollback_that_asks_first(
     let fixture = Fixture::new().table("a").table("b");
     let dir = fixture.path().to_str().unwrap();
     assert_eq!(migrate(&db, dir).0, 0);
-    let (code, _, stderr) = run(&[
-        "migrate",
-        "--to",
-        "1",
-        "--database-url",
-        &db.url,
-        "--migrations",
-        dir,
-    ]);
+    let (code, _, stderr) = run_on(&db.url, dir, &["migrate", "--to", "1"]);
     assert_eq!(code, 1, "{stderr}");
     let advice = quoted_after(&stderr, "To go back to version 1, ");
     assert_eq!(advice, "cargo xtask rollback --to 1");
-    let (code, stdout, stderr) = run(&[
-        "rollback",
-        "--to",
-        "1",
-        "--database-url",
-        &db.url,
-        "--migrations",
-        dir,
-    ]);
+    let (code, stdout, stderr) = run_on(&db.url, dir, &["rollback", "--to", "1"]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stdout.contains("drops table b (0 rows)"), "{stdout}");
     assert!(

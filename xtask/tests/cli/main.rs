@@ -10,6 +10,7 @@ mod containers;
 mod crash;
 mod guarantees;
 mod json;
+mod messages;
 mod new;
 mod output;
 mod pooler;
@@ -50,6 +51,16 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
         .unwrap();
     let (stdout, stderr) = text(&output);
     (output.status.code().unwrap_or(-1), stdout, stderr)
+}
+
+/// [`run`] with `--database-url URL --migrations DIR` after `args`.
+pub fn run_on(url: &str, dir: &str, args: &[&str]) -> (i32, String, String) {
+    let all: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["--database-url", url, "--migrations", dir])
+        .collect();
+    run(&all)
 }
 
 pub fn text(output: &Output) -> (String, String) {

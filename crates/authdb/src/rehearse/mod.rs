@@ -225,7 +225,7 @@ pub async fn rehearse(
                 timeline.done();
                 timeline.paused(control.barrier(BARRIER_LIMIT));
             }
-            Notice::WaitingForLock { .. } => {}
+            Notice::WaitingForLock { .. } | Notice::Server { .. } => {}
         })
     };
     let mut runs = Vec::new();
