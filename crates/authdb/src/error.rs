@@ -195,6 +195,29 @@ pub enum Error {
     )]
     RollbackToNotBelow { to: i64, latest: i64 },
     #[error(
+        "{location}: {}. Rolling back {total} migrations in one transaction takes more \
+         locks than the server lets one transaction hold (max_locks_per_transaction): {done} \
+         down files ran before this one. Nothing was rolled back: the whole rollback was undone, \
+         and the database is as it was. Roll back in steps of at most {} migrations, each its \
+         own transaction: {} (or raise max_locks_per_transaction on the server)",
+        message.trim_end_matches('.'),
+        rollback_step(*done),
+        steps(targets)
+    )]
+    RollbackTooLarge {
+        location: String,
+        /// PostgreSQL's message, SQLSTATE and hint.
+        message: String,
+        total: usize,
+        /// Down files that ran before the one that failed.
+        done: usize,
+        /// The `--to` of each step, in order (boxed: every `Result` of the library carries
+        /// this enum's size).
+        targets: Box<[i64]>,
+        #[source]
+        source: Option<tokio_postgres::Error>,
+    },
+    #[error(
         "the database changed between the plan and the rollback (another migrate or rollback ran): \
          nothing was rolled back; run the rollback again to see the new plan"
     )]
@@ -379,6 +402,31 @@ fn subject(versions: &[i64]) -> String {
         Some((last, rest)) => format!("versions {} and {last} are", rest.join(", ")),
         None => String::new(),
     }
+}
+
+/// How many migrations one step of a rollback that ran out of locks after `done` down files
+/// reverts: half as many, so that each step stays well inside the lock table.
+pub(crate) fn rollback_step(done: usize) -> usize {
+    (done / 2).max(1)
+}
+
+/// "`cargo xtask rollback --to 250`, then `--to 200`, ..., then `--to 0`": every step when
+/// there are few, else the first three and the last.
+fn steps(targets: &[i64]) -> String {
+    let to = |v: &i64| format!("`--to {v}`");
+    let mut shown: Vec<String> = match targets.len() {
+        0..=5 => targets.iter().map(to).collect(),
+        _ => {
+            let mut first: Vec<String> = targets[..3].iter().map(to).collect();
+            first.push(format!("... ({} steps in all)", targets.len()));
+            first.extend(targets.last().map(to));
+            first
+        }
+    };
+    if let Some(first) = shown.first_mut() {
+        *first = format!("`cargo xtask rollback {}", first.trim_start_matches('`'));
+    }
+    shown.join(", then ")
 }
 
 fn them(versions: &[i64]) -> &'static str {

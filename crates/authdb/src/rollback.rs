@@ -365,7 +365,8 @@ async fn revert_in_transaction(
             timeouts(options),
             &options.notify,
         )
-        .await?;
+        .await
+        .map_err(|error| too_large(error, steps.len(), plan))?;
         tracking::remove(client, migration, &transaction).await?;
         steps.push(Revert {
             version: migration.version,
@@ -374,6 +375,42 @@ async fn revert_in_transaction(
         });
     }
     Ok(steps)
+}
+
+/// A rollback that ran out of the server's lock table (`out of shared memory`, SQLSTATE 53200:
+/// every object a down file drops stays locked to the COMMIT, and `max_locks_per_transaction`
+/// bounds them): the same rollback in steps, each half the size that failed, each its own
+/// transaction. Any other error is returned as it is.
+fn too_large(error: Error, done: usize, plan: &RollbackPlan) -> Error {
+    if error.sqlstate() != Some("53200") {
+        return error;
+    }
+    let Error::MigrationFailed {
+        location,
+        message,
+        source,
+        ..
+    } = error
+    else {
+        return error;
+    };
+    let step = crate::error::rollback_step(done);
+    let mut targets: Vec<i64> = plan
+        .steps
+        .iter()
+        .skip(step)
+        .step_by(step)
+        .map(|s| s.version)
+        .collect();
+    targets.push(plan.to_version.unwrap_or(0));
+    Error::RollbackTooLarge {
+        location,
+        message,
+        total: plan.steps.len(),
+        done,
+        targets: targets.into(),
+        source,
+    }
 }
 
 /// The applied version now, the migrations to revert (newest first) and the version after.
