@@ -9,6 +9,7 @@ mod connect;
 mod containers;
 mod crash;
 mod guarantees;
+mod hostile;
 mod json;
 mod messages;
 mod new;
