@@ -305,3 +305,106 @@ async fn a_duplicate_version_is_renumbered_on_the_side_nobody_applied() {
     let (code, stdout, _) = status(&db, dir);
     assert_eq!(code, 0, "{stdout}");
 }
+
+/// A no-transaction migration that fails half-way (`CREATE UNIQUE INDEX CONCURRENTLY` over
+/// duplicates) leaves an INVALID index, and the message says to drop it before retrying: the
+/// index holds no data, so dropping it loses nothing, and the retry then runs once.
+#[tokio::test]
+async fn dropping_the_invalid_index_a_failed_concurrent_build_left_loses_nothing() {
+    let db = testdb::empty_database().await;
+    let fixture = Fixture::new()
+        .migration(
+            "t",
+            "CREATE TABLE t (x int);\nINSERT INTO t VALUES (1), (1), (2);\n",
+            "DROP TABLE t;\n",
+        )
+        .migration(
+            "t_x_key",
+            "-- authdb:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY t_x_key ON t (x);\n",
+            "DROP INDEX t_x_key;\n",
+        );
+    let dir = fixture.path().to_str().unwrap();
+    let (code, _, stderr) = migrate(&db, dir);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("an INVALID index to drop before retrying"),
+        "{stderr}"
+    );
+    let client = db.connect().await;
+    let invalid: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_index WHERE indexrelid = 't_x_key'::regclass AND NOT indisvalid",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(invalid, 1, "the failed build left an INVALID index");
+    // The advice, then the duplicates fixed by hand, then the retry.
+    client
+        .batch_execute(
+            "DROP INDEX t_x_key; DELETE FROM t WHERE ctid = (SELECT min(ctid) FROM t WHERE x = 1)",
+        )
+        .await
+        .unwrap();
+    let (code, stdout, stderr) = migrate(&db, dir);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("applied 002_t_x_key"), "{stdout}");
+    assert_eq!(rows(&db, "t").await, 2);
+}
+
+/// `dev` on a dev database someone changed by hand says so and points at `dev --reset`, which
+/// deletes that container (named for the checkout, or `--name`) with its volume and gives a
+/// database equal to the snapshot again.
+#[test]
+fn dev_reset_as_advised_gives_a_dev_database_equal_to_the_snapshot_again() {
+    let cwd = tempfile::tempdir().unwrap();
+    let name = format!("authdb-test-advice-{}", std::process::id());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let dev = |extra: &[&str]| {
+        let mut args = vec!["dev", "--name", &name, "--port", &port];
+        args.extend(extra);
+        let output = crate::xtask(cwd.path()).args(&args).output().unwrap();
+        let (stdout, stderr) = crate::text(&output);
+        (output.status.code(), stdout, stderr)
+    };
+    let (code, stdout, stderr) = dev(&[]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let url = format!("postgres://postgres:authdb-dev@127.0.0.1:{port}/authdb");
+    let changed = std::process::Command::new("docker")
+        .args([
+            "exec", &name, "psql", "-U", "postgres", "-d", "authdb", "-c",
+        ])
+        .arg("ALTER TABLE users ADD COLUMN by_hand int")
+        .output()
+        .unwrap();
+    assert!(changed.status.success(), "{changed:?}");
+
+    let (code, stdout, stderr) = dev(&[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("the dev database does not match the migrations")
+            && stderr.contains("`cargo xtask dev --reset` deletes it and starts over"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = dev(&["--reset"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("deleted {name} and its data")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("verified: the schema matches"), "{stdout}");
+    assert!(stdout.contains(&format!("ready: {url}")), "{stdout}");
+    dev(&["--stop"]);
+    for args in [
+        vec!["rm", "--force", &name],
+        vec!["volume", "rm", &format!("{name}-data")],
+    ] {
+        let _ = std::process::Command::new("docker").args(&args).output();
+    }
+}
