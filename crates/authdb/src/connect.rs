@@ -230,7 +230,11 @@ where
     loop {
         let mut transient = Vec::new();
         for target in left {
-            match connect_host(&target, info.connect_timeout, tls.clone(), notices).await {
+            // What listens at a host is asked once: a retry meets the same listener.
+            let identify = attempt == 1;
+            match connect_host(&target, info.connect_timeout, tls.clone(), notices, identify)
+                .await
+            {
                 Ok(client) => return Ok(client),
                 Err(failure) => {
                     if failure.is_transient() {
@@ -271,12 +275,14 @@ where
 /// One host, within `timeout` for all of it. When it goes wrong in a way another protocol would
 /// explain, `identify.rs` asks what listens there: after a failure at once, and, for a host that
 /// has not finished after half its time, alongside (a server that greets first, such as SSH's,
-/// otherwise stalls the driver to the deadline). A server that answers in time is never asked.
+/// otherwise stalls the driver to the deadline). A server that answers in time is never asked,
+/// and with `identify` false (a retry) no host is.
 async fn connect_host<T>(
     target: &Target,
     timeout: Duration,
     tls: T,
     notices: &ServerNotices,
+    identify: bool,
 ) -> Result<Client, Failure>
 where
     T: MakeTlsConnect<Socket> + Send + 'static,
@@ -285,8 +291,9 @@ where
     <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
 {
     let started = Instant::now();
+    let listener = target.tcp.as_ref().filter(|_| identify);
     let identify = |budget: Duration| async move {
-        match &target.tcp {
+        match listener {
             Some((host, port)) => identify::not_postgres(host, *port, budget).await,
             None => None,
         }
