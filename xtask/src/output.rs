@@ -7,7 +7,9 @@
 //! The first write that fails on a stream (a closed pipe, EPIPE; a full disk, ENOSPC; anything
 //! else) is remembered and nothing more is written to that stream. `main` then exits with the code
 //! the run earned, which says what happened to the database, and [`finish`] adds one line on
-//! stderr saying that the report on stdout is incomplete (README, "Exit codes").
+//! stderr saying that the report on stdout is incomplete (README, "Exit codes"). The one other
+//! writer is indicatif's progress bar (`seed`, `rehearse`), drawn only on a terminal, which
+//! ignores a failed write by itself.
 
 use std::fmt;
 use std::io::{self, Write};
