@@ -108,9 +108,11 @@ def lint(json_path, stderr_path, status):
     out.append(f"{scope}: **{len(findings)} finding{'s' if len(findings) != 1 else ''}**\n\n")
     out.append("| where | rule | what, why, and what to do instead |\n|---|---|---|\n")
     for f in findings:
-        where = f"{f['file']}:{f['line']}:{f['col']}"
+        # Paths are relative to the migrations folder, which the report gives once.
+        path = os.path.join(report.get("folder") or "", f["file"])
+        where = f"{path}:{f['line']}:{f['col']}"
         out.append(f"| `{where}` | `{f['rule']}` | {cell(f['message'])} |\n")
-        annotate("error", f"lint {f['rule']}", f["message"], file=f["file"], line=f["line"], col=f["col"])
+        annotate("error", f"lint {f['rule']}", f["message"], file=path, line=f["line"], col=f["col"])
     out.append("\n")
     return "".join(out)
 

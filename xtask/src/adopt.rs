@@ -2,7 +2,7 @@
 //! statement by statement (or written to a file for review), and with `--apply`, run after a
 //! confirmation. Planning reads the database only.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -41,11 +41,11 @@ impl cli::Adopt {
             if !self.apply || !plan.refusals.is_empty() {
                 if self.json {
                     let body = json!({"ok": plan.refusals.is_empty(), "database": connection.url, "plan": plan});
-                    println!("{body:#}");
+                    outln!("{body:#}");
                 } else {
                     print_plan(&plan);
                     if let Some(file) = &self.output {
-                        println!("wrote the script to {}", file.display());
+                        outln!("wrote the script to {}", file.display());
                     }
                 }
                 return Ok(if plan.refusals.is_empty() {
@@ -65,9 +65,9 @@ impl cli::Adopt {
                     .await?;
             if self.json {
                 let body = json!({"ok": true, "database": connection.url, "plan": plan, "adopted": adopted});
-                println!("{body:#}");
+                outln!("{body:#}");
             } else {
-                println!(
+                outln!(
                     "adopted in {}: {} statements run, migrations up to version {} recorded as \
                      applied, and the schema equals the snapshot; `cargo xtask migrate` takes it \
                      from here",
@@ -83,36 +83,36 @@ impl cli::Adopt {
 
 fn print_plan(plan: &AdoptPlan) {
     if plan.statements.is_empty() && plan.refusals.is_empty() {
-        println!(
+        outln!(
             "the schema already equals the snapshot: --apply only records migrations up to version {}",
             plan.version
         );
     }
     for (i, statement) in plan.statements.iter().enumerate() {
-        println!("{:>3}. {}", i + 1, statement.resolves);
-        println!("     lock: {}", statement.lock);
+        outln!("{:>3}. {}", i + 1, statement.resolves);
+        outln!("     lock: {}", statement.lock);
         for line in statement.sql.lines() {
-            println!("     {line}");
+            outln!("     {line}");
         }
     }
     for kept in &plan.kept {
-        println!("kept: {kept} (not in the snapshot; --drop-extra drops it)");
+        outln!("kept: {kept} (not in the snapshot; --drop-extra drops it)");
     }
     for refusal in &plan.refusals {
-        println!("cannot adopt: {}", refusal.reason);
+        outln!("cannot adopt: {}", refusal.reason);
         if let (Some(rows), Some(query)) = (refusal.rows, &refusal.query) {
-            println!("     {rows} rows; list them with: {query}");
+            outln!("     {rows} rows; list them with: {query}");
         }
     }
     if plan.refusals.is_empty() {
-        println!(
+        outln!(
             "plan: {} statements in one transaction, then migrations up to version {} recorded; \
              nothing was changed (run with --apply)",
             plan.statements.len(),
             plan.version
         );
     } else {
-        println!(
+        outln!(
             "nothing can be applied: {} problem(s) above need a hand-made fix first; nothing was changed",
             plan.refusals.len()
         );
@@ -127,8 +127,7 @@ fn confirm() -> Result<()> {
              above and pass --yes to proceed"
         );
     }
-    print!("type 'yes' to run this script: ");
-    std::io::stdout().flush()?;
+    out!("type 'yes' to run this script: ");
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if answer.trim() != "yes" {

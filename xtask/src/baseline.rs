@@ -32,7 +32,7 @@ impl cli::Baseline {
                     "folder": migrations.dir,
                     "baseline": outcome,
                 });
-                println!("{body:#}");
+                outln!("{body:#}");
             } else {
                 let snapshot_path = migrations.dir.join(SNAPSHOT_FILE);
                 match &outcome {
@@ -41,9 +41,9 @@ impl cli::Baseline {
                         migrations,
                     } => {
                         for name in migrations {
-                            println!("recorded {name} as applied (not run)");
+                            outln!("recorded {name} as applied (not run)");
                         }
-                        println!(
+                        outln!(
                             "baseline done: the schema matches {} and the database is now at version \
                              {version}; `cargo xtask migrate` takes it from here",
                             snapshot_path.display()
@@ -51,9 +51,9 @@ impl cli::Baseline {
                     }
                     Baseline::Refused { differences } => {
                         for difference in differences {
-                            println!("{difference}");
+                            outln!("{difference}");
                         }
-                        println!(
+                        outln!(
                             "nothing was recorded: the schema differs from {} in {} way(s) above. \
                              `cargo xtask adopt` plans what brings it in line",
                             snapshot_path.display(),

@@ -31,7 +31,7 @@ impl cli::Bench {
         };
         let (bench, xtask) = (binary("authdb-bench")?, binary("xtask")?);
 
-        let server = authdb_server::throwaway(&docker, "bench", &mut |line| println!("{line}"))?;
+        let server = authdb_server::throwaway(&docker, "bench", &mut |line| outln!("{line}"))?;
         crate::block_on(server.connect("postgres"))?;
         let image = server.image.clone();
         let base = server.url("postgres");
@@ -42,13 +42,13 @@ impl cli::Bench {
         let out = root.join("bench/RESULTS.md");
         sh.create_dir(root.join("bench"))?;
         let runs = self.runs.to_string();
-        cmd!(
+        crate::cargo::echoed(cmd!(
             sh,
             "{bench} --xtask {xtask} --migrations {migrations} --image {image} --runs {runs} --out {out}"
-        )
+        ))
         .env("AUTHDB_BENCH_SERVER", base)
         .run()?;
-        println!("written to {}", out.display());
+        outln!("written to {}", out.display());
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -46,6 +46,13 @@ pub fn cargo<'a>(sh: &'a Shell, args: &[&str]) -> Cmd<'a> {
         })
 }
 
+/// `command`, said on stderr as xshell would say it, but through `output.rs`: xshell's own echo
+/// is a bare `eprintln!`, which panics when stderr is a closed pipe.
+pub fn echoed(command: Cmd<'_>) -> Cmd<'_> {
+    errln!("$ {command}");
+    command.quiet()
+}
+
 /// What cargo built, as its JSON messages say: where a binary went is cargo's to say, wherever
 /// `CARGO_TARGET_DIR`, `build.target-dir` or a profile put it.
 pub struct Artifact {

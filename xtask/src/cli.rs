@@ -35,7 +35,7 @@ pub enum Command {
     ///
     /// Example: cargo xtask migrate --dry-run
     Migrate(Migrate),
-    /// List each migration as applied, pending, modified or missing
+    /// List each migration as applied, pending, unfinished, modified, missing, renamed, different or unrecorded
     ///
     /// Example: cargo xtask status --json
     Status(Status),
@@ -142,7 +142,16 @@ impl Command {
             Command::Baseline(flags) => flags.json,
             Command::Lint(flags) => flags.json,
             Command::Snapshot(flags) => flags.json,
-            _ => false,
+            Command::Adopt(flags) => flags.json,
+            Command::Rehearse(flags) => flags.json,
+            Command::Dev(_)
+            | Command::PreCommit(_)
+            | Command::Hooks(_)
+            | Command::Bench(_)
+            | Command::Image(_)
+            | Command::TestDb(_)
+            | Command::Torture(_)
+            | Command::Docs(_) => false,
         }
     }
 }

@@ -2,11 +2,13 @@
 //! that says which database the command works on, and remembering it for the JSON error object
 //! `main` prints if the command then fails.
 
-use std::sync::OnceLock;
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use anyhow::Result;
 use authdb::{ConnInfo, Connection, Environment, Migrations};
+use serde_json::{Value, json};
 
 use crate::cli::{Database, Folder, Timeouts};
 
@@ -61,23 +63,50 @@ pub fn connected() -> Option<&'static Connected> {
     CONNECTED.get()
 }
 
-/// Says on stderr that the command waits for another migrator, once.
+/// Says on stderr that the command waits for another migrator, once, and what the server said
+/// while a file ran (`migrations/009_x.sql:3: NOTICE: ...`, as psql shows it), which `--json`
+/// reports too (see [`server_notices`]).
 pub fn notify_on_stderr() -> authdb::Notify {
-    authdb::Notify::new(|notice| {
-        if let authdb::Notice::WaitingForLock { .. } = notice {
-            eprintln!("{notice}");
+    authdb::Notify::new(|notice| match notice {
+        authdb::Notice::WaitingForLock { .. } => errln!("{notice}"),
+        authdb::Notice::Server {
+            path,
+            line,
+            severity,
+            message,
+        } => {
+            errln!("{notice}");
+            let file = path.file_name().map_or(path.as_path(), Path::new);
+            let heard =
+                json!({"file": file, "line": line, "severity": severity, "message": message});
+            HEARD
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(heard);
         }
+        _ => {}
     })
+}
+
+/// Server notices heard so far, for `--json` (`file` relative to the folder, as every path).
+static HEARD: Mutex<Vec<Value>> = Mutex::new(Vec::new());
+
+pub fn server_notices() -> Vec<Value> {
+    HEARD
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
 }
 
 /// "database postgres://app:***@host/db (PostgreSQL 17.2)", and Neon's advice for pooled endpoints.
 pub fn print_header(info: &ConnInfo, connection: &Connection) {
-    println!(
+    outln!(
         "database {} (PostgreSQL {})",
-        connection.url, connection.server_version
+        connection.url,
+        connection.server_version
     );
     if info.is_neon_pooler() {
-        println!(
+        outln!(
             "notice: {} is a Neon pooler endpoint; Neon recommends the direct endpoint (without -pooler) \
              for migrations",
             info.host()

@@ -2,7 +2,7 @@
 //! folder and the snapshot are read first; then the checkout's own PostgreSQL container comes up
 //! (`authdb_server::dev`), and the library migrates, verifies and seeds it (`authdb::dev`).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -24,9 +24,9 @@ impl cli::Dev {
         let docker = Docker::connect(sh)?;
         if self.stop {
             if dev::stop(&docker, &name)? {
-                println!("stopped {name}; its data is kept (--reset deletes it)");
+                outln!("stopped {name}; its data is kept (--reset deletes it)");
             } else {
-                println!("{name} does not exist: nothing to stop");
+                outln!("{name} does not exist: nothing to stop");
             }
             return Ok(ExitCode::SUCCESS);
         }
@@ -35,10 +35,10 @@ impl cli::Dev {
         let snapshot = Snapshot::load(&migrations.dir)?;
         if self.reset {
             dev::reset(&docker, &name);
-            println!("deleted {name} and its data");
+            outln!("deleted {name} and its data");
         }
         let (server, up) = dev::up(&docker, &name, &root, self.port, &mut |line| {
-            println!("{line}")
+            outln!("{line}")
         })?;
         match up {
             Up::Created { instead_of } => {
@@ -49,16 +49,16 @@ impl cli::Dev {
                         }
                         None => "taken".to_string(),
                     };
-                    println!(
+                    outln!(
                         "port {} on 127.0.0.1 is {by}: this checkout's takes {} (--port chooses)",
                         taken.port, server.port
                     );
                 }
-                println!("created {name} from {}", server.image);
+                outln!("created {name} from {}", server.image);
             }
-            Up::Started => println!("started the existing {name}"),
-            Up::Reused => println!("reusing the running {name}"),
-            Up::Moved { from } => println!(
+            Up::Started => outln!("started the existing {name}"),
+            Up::Reused => outln!("reusing the running {name}"),
+            Up::Moved { from } => outln!(
                 "moved {name} from port {from} to {} (a new container on the same data)",
                 server.port
             ),
@@ -68,19 +68,19 @@ impl cli::Dev {
             let (info, mut connection) = server.connect(dev::DATABASE).await?;
             print_header(&info, &connection);
             let prepared = authdb::dev::prepare(&mut connection, &migrations, &snapshot).await?;
-            println!(
+            outln!(
                 "migrated: {} applied, now at version {}",
                 prepared.migrated.steps.len(),
                 crate::human::version(prepared.migrated.to_version)
             );
-            println!(
+            outln!(
                 "verified: the schema matches {}",
                 migrations
                     .dir
                     .join(authdb::snapshot::SNAPSHOT_FILE)
                     .display()
             );
-            println!(
+            outln!(
                 "seeded: {} new demo users (ada, grace, linus @example.com)",
                 prepared.seeded.users
             );
@@ -88,9 +88,9 @@ impl cli::Dev {
         })?;
         // The one URL printed with its password: a loopback container whose password is
         // published in the README, so a user can paste it into psql.
-        println!("ready: {url}");
-        println!("connect: psql {url}");
-        println!(
+        outln!("ready: {url}");
+        outln!("connect: psql {url}");
+        outln!(
             "betterauth: give the app DATABASE_URL={url} and the configuration in \
              docs/betterauth.md (modelName and fields per table, generateId \"uuid\"); the demo \
              users sign in with the demo password"
@@ -105,28 +105,27 @@ fn offer_env(name: &str, url: &str, write: bool) -> Result<()> {
     let path = project_root().join(".env");
     let env = Environment::load(&project_root());
     if env.get("DATABASE_URL")?.is_some() {
-        println!("DATABASE_URL is already set: left as it is");
+        outln!("DATABASE_URL is already set: left as it is");
         return Ok(());
     }
     let ask = !write && std::io::stdin().is_terminal();
     if ask {
-        print!(
+        out!(
             "write DATABASE_URL for {name} to {}? [y/N] ",
             path.display()
         );
-        std::io::stdout().flush()?;
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer)?;
         if !answer.trim().eq_ignore_ascii_case("y") {
             return Ok(());
         }
     } else if !write {
-        println!("no DATABASE_URL configured: rerun with --write-env to add this database to .env");
+        outln!("no DATABASE_URL configured: rerun with --write-env to add this database to .env");
         return Ok(());
     }
     match authdb::envfile::add(&path, "DATABASE_URL", url)? {
-        authdb::envfile::Added::Written => println!("wrote DATABASE_URL to {}", path.display()),
-        authdb::envfile::Added::AlreadySet => println!(
+        authdb::envfile::Added::Written => outln!("wrote DATABASE_URL to {}", path.display()),
+        authdb::envfile::Added::AlreadySet => outln!(
             "{} already sets DATABASE_URL: left as it is",
             path.display()
         ),

@@ -22,10 +22,10 @@ impl cli::Docs {
         let text = std::fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
         let written = regenerate(&text)?;
         if written == text {
-            println!("{PAGE}: every --help block is current");
+            outln!("{PAGE}: every --help block is current");
         } else {
             std::fs::write(&path, written).with_context(|| format!("{}", path.display()))?;
-            println!("{PAGE}: wrote the --help blocks");
+            outln!("{PAGE}: wrote the --help blocks");
         }
         Ok(ExitCode::SUCCESS)
     }

@@ -25,12 +25,12 @@ pub fn usage(error: clap::Error, args: &[OsString]) -> ExitCode {
         error.exit();
     }
     let message = scrub(&error.render().to_string(), args);
-    eprint!("{message}");
+    err!("{message}");
     if wants_json(args) {
         // The first paragraph, without clap's "error: " and its pointer to --help.
         let first = message.split("\n\n").next().unwrap_or_default();
         let text = first.trim().trim_start_matches("error: ");
-        println!("{:#}", json!({"ok": false, "usage": true, "error": text}));
+        outln!("{:#}", json!({"ok": false, "usage": true, "error": text}));
     }
     ExitCode::from(2)
 }
@@ -38,13 +38,17 @@ pub fn usage(error: clap::Error, args: &[OsString]) -> ExitCode {
 /// An error of a command: exit code 1.
 pub fn error(error: &anyhow::Error, args: &[OsString], json: bool) -> ExitCode {
     let text = scrub(&paragraph(error), args);
-    eprintln!("error: {text}");
+    errln!("error: {text}");
     if json {
         let mut body = Map::new();
         body.insert("ok".into(), false.into());
         body.insert("error".into(), text.into());
         if let Some(code) = sqlstate(error) {
             body.insert("sqlstate".into(), code.into());
+        }
+        let notices = crate::database::server_notices();
+        if !notices.is_empty() {
+            body.insert("notices".into(), notices.into());
         }
         if let Some(connected) = crate::database::connected() {
             body.insert("database".into(), connected.url.clone().into());
@@ -53,7 +57,7 @@ pub fn error(error: &anyhow::Error, args: &[OsString], json: bool) -> ExitCode {
                 connected.server_version.clone().into(),
             );
         }
-        println!("{:#}", Value::Object(body));
+        outln!("{:#}", Value::Object(body));
     }
     ExitCode::FAILURE
 }

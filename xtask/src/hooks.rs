@@ -35,7 +35,7 @@ impl cli::HooksInstall {
         let path = hook_path(sh)?;
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing == SCRIPT => {
-                println!("{}: already installed", path.display());
+                outln!("{}: already installed", path.display());
                 return Ok(ExitCode::SUCCESS);
             }
             Ok(existing) if !existing.contains(MARKER) && !self.force => bail!(
@@ -46,7 +46,7 @@ impl cli::HooksInstall {
             _ => {}
         }
         write_executable(&path, SCRIPT)?;
-        println!(
+        outln!(
             "installed {}: every commit runs `cargo xtask pre-commit` (skip once with `git commit --no-verify`)",
             path.display()
         );

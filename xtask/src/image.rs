@@ -20,9 +20,9 @@ impl cli::Image {
         };
         for recipe in [postgres, &offline::PGBOUNCER_1] {
             if self.force || !docker.has_image(recipe.image) {
-                offline::build(&docker, recipe, &mut |line| println!("{line}"))?;
+                offline::build(&docker, recipe, &mut |line| outln!("{line}"))?;
             } else {
-                println!("{} is already built (--force rebuilds it)", recipe.image);
+                outln!("{} is already built (--force rebuilds it)", recipe.image);
             }
         }
         Ok(ExitCode::SUCCESS)

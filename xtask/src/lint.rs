@@ -33,13 +33,14 @@ pub fn lint_and_print(dir: &Path, options: Options, json: bool) -> Result<bool> 
     if json {
         let body = json!({
             "ok": report.findings.is_empty(),
+            "folder": dir,
             "files": report.files,
             "statements": report.statements,
             "recorded": report.recorded,
             "unrecorded": report.unrecorded,
             "findings": report.findings,
         });
-        println!("{body:#}");
+        outln!("{body:#}");
     } else {
         print_text(dir, &report);
     }
@@ -48,20 +49,20 @@ pub fn lint_and_print(dir: &Path, options: Options, json: bool) -> Result<bool> 
 
 fn print_text(dir: &Path, report: &Report) {
     if !report.recorded.is_empty() {
-        println!(
+        outln!(
             "recorded in {}: {}",
             dir.join(LOCK_FILE).display(),
             report.recorded.join(", ")
         );
     }
     if !report.unrecorded.is_empty() {
-        println!(
+        outln!(
             "not recorded until their findings are fixed: {}",
             report.unrecorded.join(", ")
         );
     }
     for finding in &report.findings {
-        println!("{finding}");
+        outln!("{finding}");
     }
     let files = report
         .findings
@@ -71,9 +72,9 @@ fn print_text(dir: &Path, report: &Report) {
         .len();
     let scope = format!("{} files, {} statements", report.files, report.statements);
     match report.findings.len() {
-        0 => println!("lint: {scope}: no findings"),
-        1 => println!("lint: {scope}: 1 finding"),
-        n if files == 1 => println!("lint: {scope}: {n} findings in 1 file"),
-        n => println!("lint: {scope}: {n} findings in {files} files"),
+        0 => outln!("lint: {scope}: no findings"),
+        1 => outln!("lint: {scope}: 1 finding"),
+        n if files == 1 => outln!("lint: {scope}: {n} findings in 1 file"),
+        n => outln!("lint: {scope}: {n} findings in {files} files"),
     }
 }

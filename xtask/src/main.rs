@@ -1,6 +1,9 @@
 //! `cargo xtask`: the command line of authdb. It parses arguments, prints, and calls into the
 //! `authdb` library; nothing here talks to PostgreSQL itself.
 
+#[macro_use]
+mod output;
+
 mod adopt;
 mod baseline;
 mod bench;
@@ -39,12 +42,12 @@ fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(error) => return failure::usage(error, &args),
+        Err(error) => return output::finish(failure::usage(error, &args)),
     };
     let json = cli.command.json();
     let sh = match xshell::Shell::new() {
         Ok(sh) => sh,
-        Err(error) => return failure::error(&error.into(), &args, json),
+        Err(error) => return output::finish(failure::error(&error.into(), &args, json)),
     };
     let result = match cli.command {
         cli::Command::New(flags) => flags.run(&sh),
@@ -67,10 +70,10 @@ fn main() -> ExitCode {
         cli::Command::Rehearse(flags) => flags.run(&sh),
         cli::Command::Docs(flags) => flags.run(&sh),
     };
-    match result {
+    output::finish(match result {
         Ok(code) => code,
         Err(error) => failure::error(&error, &args, json),
-    }
+    })
 }
 
 /// The checkout xtask works on, found at run time as cargo finds a workspace: the nearest

@@ -40,8 +40,9 @@ impl cli::Migrate {
                     "server_version": connection.server_version,
                     "folder": migrations.dir,
                     "report": report,
+                    "notices": crate::database::server_notices(),
                 });
-                println!("{body:#}");
+                outln!("{body:#}");
             } else {
                 print_report(&report);
             }
@@ -63,7 +64,7 @@ fn print_report(report: &MigrateReport) {
             (authdb::unfinished::Action::RunAgain { .. }, false) => "run again",
             (authdb::unfinished::Action::RunAgain { .. }, true) => "would be run again",
         };
-        println!(
+        outln!(
             "{} was started by an earlier run and not seen to finish: {}; {what}",
             recovery.name, recovery.reason
         );
@@ -71,9 +72,9 @@ fn print_report(report: &MigrateReport) {
     let width = report.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for step in &report.steps {
         if report.dry_run {
-            println!("{verb} {}", step.name);
+            outln!("{verb} {}", step.name);
         } else {
-            println!(
+            outln!(
                 "{verb} {:width$}  {}",
                 step.name,
                 duration(step.duration_ms)
@@ -88,16 +89,16 @@ fn print_report(report: &MigrateReport) {
         version(report.to_version)
     );
     if count == 0 {
-        println!(
+        outln!(
             "already up to date at version {}",
             version(report.to_version)
         );
     } else if report.dry_run {
-        println!(
+        outln!(
             "dry run: {count} migration{plural} would be applied ({versions}); nothing was changed"
         );
     } else {
-        println!(
+        outln!(
             "{count} migration{plural} applied in {} ({versions})",
             duration(report.duration_ms)
         );

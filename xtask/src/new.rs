@@ -25,12 +25,12 @@ impl cli::New {
                 "folder": folder.dir,
                 "created": [name(&new.up), name(&new.down)],
             });
-            println!("{body:#}");
+            outln!("{body:#}");
             return Ok(ExitCode::SUCCESS);
         }
-        println!("created {}", new.up.display());
-        println!("created {}", new.down.display());
-        println!(
+        outln!("created {}", new.up.display());
+        outln!("created {}", new.down.display());
+        outln!(
             "next: write both, `cargo xtask lint`, then `cargo xtask lint --update-lock` and \
              `cargo xtask snapshot` to record them"
         );

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use authdb_lint::Options;
 use xshell::{Shell, cmd};
 
-use crate::cargo::cargo;
+use crate::cargo::{cargo, echoed};
 use crate::cli;
 use crate::staged::StagedTree;
 
@@ -53,7 +53,11 @@ impl cli::PreCommit {
         if tree.touches(is_rust) {
             checks.push(Check {
                 name: "cargo fmt --check",
-                run: Box::new(|| Ok(cargo(sh, &["fmt", "--all", "--", "--check"]).run().is_ok())),
+                run: Box::new(|| {
+                    Ok(echoed(cargo(sh, &["fmt", "--all", "--", "--check"]))
+                        .run()
+                        .is_ok())
+                }),
             });
             checks.push(Check {
                 name: "cargo clippy --all-targets -- -D warnings",
@@ -67,8 +71,7 @@ impl cli::PreCommit {
                         "-D",
                         "warnings",
                     ];
-                    Ok(cargo(sh, &args)
-                        .env("CARGO_TARGET_DIR", &target)
+                    Ok(echoed(cargo(sh, &args).env("CARGO_TARGET_DIR", &target))
                         .run()
                         .is_ok())
                 }),
@@ -81,11 +84,11 @@ impl cli::PreCommit {
             });
         }
         if checks.is_empty() {
-            println!("pre-commit: nothing staged that authdb checks (no Rust, no migrations)");
+            outln!("pre-commit: nothing staged that authdb checks (no Rust, no migrations)");
             return Ok(ExitCode::SUCCESS);
         }
         let outcomes = run_all(checks);
-        print!("{}", summary(&outcomes));
+        out!("{}", summary(&outcomes));
         let failed = outcomes.iter().any(|o| !matches!(o.passed, Ok(true)));
         Ok(if failed {
             ExitCode::FAILURE

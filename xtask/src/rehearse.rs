@@ -143,10 +143,10 @@ impl cli::Rehearse {
                 "rehearsal": report,
                 "advice": advice.iter().map(|(place, text)| json!({"place": place, "advice": text})).collect::<Vec<_>>(),
             });
-            println!("{body:#}");
+            outln!("{body:#}");
         } else {
             print_report(&report, self.users, &server_version, &image);
-            println!(
+            outln!(
                 "{} in all, {} of it seeding",
                 duration(started.elapsed().as_secs_f64() * 1000.0),
                 duration(seed_ms)
@@ -265,7 +265,7 @@ fn advice(report: &Rehearsal, lint: &LintFacts) -> Vec<(rehearse::Place, String)
 fn throwaway_server(sh: &Shell, display: &Display) -> Result<(String, Server)> {
     let docker = Docker::connect(sh)?;
     display.phase("starting PostgreSQL".to_string());
-    let server = authdb_server::throwaway(&docker, "rehearse", &mut |line| eprintln!("{line}"))?;
+    let server = authdb_server::throwaway(&docker, "rehearse", &mut |line| errln!("{line}"))?;
     Ok((server.image.clone(), server))
 }
 

@@ -2,7 +2,7 @@
 //! what will be dropped, with row counts, and asks on a terminal; without one it needs `--yes`,
 //! so a script cannot drop production tables by accident.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -17,7 +17,7 @@ use crate::human::{duration, version};
 impl cli::Rollback {
     pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
         let migrations = self.folder.migrations()?;
-        let options = RollbackOptions {
+        let mut options = RollbackOptions {
             to: match (self.all, self.to) {
                 (true, _) => RollbackTo::All,
                 (false, Some(v)) => RollbackTo::Version(v),
@@ -33,13 +33,40 @@ impl cli::Rollback {
             if !self.json {
                 print_header(&info, &connection);
             }
-            let plan = authdb::plan_rollback(&connection.client, &migrations, &options).await?;
+            // What the down files' statements make the server say, with their file and line.
+            let heard = options.notify.clone();
+            options.notify = connection.notices.attributing(heard.clone());
+            let plan = match authdb::plan_rollback(&connection.client, &migrations, &options).await
+            {
+                Ok(plan) => plan,
+                // Nothing to do is success, as for migrate when it is up to date.
+                Err(
+                    done @ (authdb::Error::NothingToRollBack
+                    | authdb::Error::RollbackToNotBelow { .. }),
+                ) => {
+                    if self.json {
+                        let body = json!({
+                            "ok": true,
+                            "database": connection.url,
+                            "server_version": connection.server_version,
+                            "folder": migrations.dir,
+                            "nothing_to_roll_back": done.to_string(),
+                            "reverted": [],
+                        });
+                        outln!("{body:#}");
+                    } else {
+                        outln!("{done}");
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
+                Err(error) => return Err(error.into()),
+            };
             if !self.json {
                 print_plan(&plan);
             }
             if self.dry_run {
                 if self.json {
-                    println!(
+                    outln!(
                         "{:#}",
                         json!({
                             "ok": true,
@@ -51,16 +78,18 @@ impl cli::Rollback {
                         })
                     );
                 } else {
-                    println!("dry run: nothing was changed");
+                    outln!("dry run: nothing was changed");
                 }
                 return Ok(ExitCode::SUCCESS);
             }
             if !self.yes {
                 confirm()?;
             }
-            let steps = authdb::rollback(&connection.client, &migrations, &options, &plan).await?;
+            let steps = authdb::rollback(&connection.client, &migrations, &options, &plan).await;
+            connection.notices.flush(&heard);
+            let steps = steps?;
             if self.json {
-                println!(
+                outln!(
                     "{:#}",
                     json!({
                         "ok": true,
@@ -69,19 +98,20 @@ impl cli::Rollback {
                         "folder": migrations.dir,
                         "plan": plan,
                         "reverted": steps,
+                        "notices": crate::database::server_notices(),
                     })
                 );
                 return Ok(ExitCode::SUCCESS);
             }
             let width = steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
             for step in &steps {
-                println!(
+                outln!(
                     "reverted {:width$}  {}",
                     step.name,
                     duration(step.duration_ms)
                 );
             }
-            println!(
+            outln!(
                 "{} migration{} rolled back (version {} -> {})",
                 steps.len(),
                 if steps.len() == 1 { "" } else { "s" },
@@ -94,7 +124,7 @@ impl cli::Rollback {
 }
 
 fn print_plan(plan: &RollbackPlan) {
-    println!(
+    outln!(
         "rollback plan: version {} -> {}",
         plan.from_version,
         version(plan.to_version)
@@ -104,7 +134,7 @@ fn print_plan(plan: &RollbackPlan) {
             authdb::unfinished::Action::RecordApplied => "it is applied, so it is reverted below",
             authdb::unfinished::Action::RunAgain { .. } => "it is not applied: its row goes",
         };
-        println!(
+        outln!(
             "  {} was left unfinished by an interrupted run: {}; {what}",
             settled.name, settled.reason
         );
@@ -115,9 +145,9 @@ fn print_plan(plan: &RollbackPlan) {
         } else {
             ""
         };
-        println!("  revert {}{alone}", step.name);
+        outln!("  revert {}{alone}", step.name);
         for effect in plan.effects.iter().filter(|e| e.version == step.version) {
-            println!(
+            outln!(
                 "    {}:{}: {}",
                 effect.file.display(),
                 effect.line,
@@ -135,8 +165,7 @@ fn confirm() -> Result<()> {
              above and pass --yes to proceed (or --dry-run to only see it)"
         );
     }
-    print!("type 'yes' to roll back: ");
-    std::io::stdout().flush()?;
+    out!("type 'yes' to roll back: ");
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if answer.trim() != "yes" {

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
-use authdb::Environment;
 use authdb::seed::{self, Counts, SyntheticTable};
+use authdb::{Environment, Migrations};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use xshell::Shell;
@@ -28,6 +28,11 @@ impl cli::Seed {
             if !self.json {
                 print_header(&info, &connection);
             }
+            // The folder, if it reads, says which version the seeds' tables come with.
+            let latest = Migrations::load(&crate::migrations_dir(None))
+                .ok()
+                .and_then(|m| m.latest_version());
+            seed::check_migrated(&connection.client, latest).await?;
             let started = Instant::now();
             let counts = match self.users {
                 None => seed::seed_demo(&mut connection.client).await?,
@@ -45,7 +50,7 @@ impl cli::Seed {
             let ms = started.elapsed().as_secs_f64() * 1000.0;
             if self.json {
                 let body = json!({"ok": true, "database": connection.url, "inserted": counts, "duration_ms": ms});
-                println!("{body:#}");
+                outln!("{body:#}");
             } else {
                 print_counts(&counts, self.users.is_none(), ms);
             }
@@ -73,7 +78,7 @@ fn print_counts(counts: &Counts, demo: bool, ms: f64) {
         0 => String::new(),
         n => format!(" with {n} credential accounts"),
     };
-    println!(
+    outln!(
         "inserted {} users{accounts}, {} sessions, {} software and {} hardware backgrounds in {}",
         counts.users,
         counts.sessions,
@@ -83,9 +88,9 @@ fn print_counts(counts: &Counts, demo: bool, ms: f64) {
     );
     if demo {
         if counts.total() == 0 {
-            println!("the demo users were already there: nothing to do");
+            outln!("the demo users were already there: nothing to do");
         }
-        println!(
+        outln!(
             "demo accounts: ada@example.com, grace@example.com, linus@example.com (their password is \
              authdb::seed::DEMO_PASSWORD, given in the README; a BetterAuth server configured as \
              docs/betterauth.md says signs them in)"

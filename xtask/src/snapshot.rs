@@ -46,9 +46,9 @@ impl cli::Snapshot {
         let json = self.json;
         let mut say = |line: &str| {
             if json {
-                eprintln!("{line}")
+                errln!("{line}")
             } else {
-                println!("{line}")
+                outln!("{line}")
             }
         };
         let server = authdb_server::throwaway(&docker, "snapshot", &mut say)?;
@@ -102,7 +102,7 @@ impl cli::Snapshot {
                 body["ok"] = current.into();
                 body["snapshot"] = serde_json::to_value(&snapshot)?;
                 body["picture"] = json!({"path": PICTURE_FILE, "state": picture_state});
-                println!("{body:#}");
+                outln!("{body:#}");
             } else {
                 print_check(&path, &picture_path, &snapshot, &picture_state, &fresh);
             }
@@ -119,9 +119,9 @@ impl cli::Snapshot {
             let mut body = about;
             body["ok"] = true.into();
             body["written"] = json!([SNAPSHOT_FILE, PICTURE_FILE]);
-            println!("{body:#}");
+            outln!("{body:#}");
         } else {
-            println!(
+            outln!(
                 "wrote {} and {} (version {}: {}, {}) from PostgreSQL {server_version} ({image})",
                 path.display(),
                 picture_path.display(),
@@ -142,7 +142,7 @@ fn print_check(
     fresh: &Snapshot,
 ) {
     if let (State::Current, State::Current) = (&snapshot.state, picture) {
-        println!(
+        outln!(
             "{} and {} are up to date",
             path.display(),
             picture_path.display()
@@ -150,20 +150,20 @@ fn print_check(
         return;
     }
     if let State::Stale = snapshot.state {
-        println!(
+        outln!(
             "{} is out of date: run `cargo xtask snapshot` and commit it. What the migrations \
              create now, compared with the file:",
             path.display()
         );
         if let Some(file_version) = snapshot.file_version {
-            println!(
+            outln!(
                 "version: {}, the file says {}",
                 version(fresh.version),
                 version(file_version)
             );
         }
         for difference in &snapshot.differences {
-            println!("{difference}");
+            outln!("{difference}");
         }
     }
     let state = match picture {
@@ -171,7 +171,7 @@ fn print_check(
         State::Stale => "is out of date",
         State::Missing => "is missing",
     };
-    println!(
+    outln!(
         "{} {state}: run `cargo xtask snapshot` and commit it",
         picture_path.display()
     );

@@ -19,7 +19,10 @@ impl cli::Status {
             let status = authdb::status(&connection.client, &migrations).await?;
             let entries = &status.entries;
             let count = |state| entries.iter().filter(|e| e.state == state).count();
-            let broken = count(State::Modified) + count(State::Missing) + count(State::Different);
+            let broken = entries
+                .iter()
+                .filter(|e| !matches!(e.state, State::Applied | State::Pending))
+                .count();
             if self.json {
                 let body = json!({
                     "ok": broken == 0,
@@ -30,17 +33,23 @@ impl cli::Status {
                     "refusal": status.refusal,
                     "invalid_indexes": status.invalid_indexes,
                 });
-                println!("{body:#}");
+                outln!("{body:#}");
             } else {
                 print_header(&info, &connection);
                 let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
                 for entry in entries {
                     let state = entry.state.to_string();
-                    let when = match &entry.recorded_as {
-                        Some(other) => format!("the database has {other}"),
-                        None => entry.applied_at.clone().unwrap_or_default(),
+                    let when = match (&entry.recorded_as, entry.state) {
+                        (Some(other), State::Renamed) => {
+                            format!("applied as {other}, same content")
+                        }
+                        (Some(other), _) => format!("the database has {other}"),
+                        (None, State::Unrecorded) => {
+                            "not recorded, though later versions are".to_string()
+                        }
+                        (None, _) => entry.applied_at.clone().unwrap_or_default(),
                     };
-                    println!("{:width$}  {state:9}  {when}", entry.name);
+                    outln!("{:width$}  {state:9}  {when}", entry.name);
                 }
                 let mut summary = format!(
                     "{} applied, {} pending, {} modified, {} missing",
@@ -49,8 +58,10 @@ impl cli::Status {
                     count(State::Modified),
                     count(State::Missing)
                 );
-                if count(State::Different) > 0 {
-                    summary.push_str(&format!(", {} different", count(State::Different)));
+                for state in [State::Different, State::Renamed, State::Unrecorded] {
+                    if count(state) > 0 {
+                        summary.push_str(&format!(", {} {state}", count(state)));
+                    }
                 }
                 if count(State::Unfinished) > 0 {
                     summary.push_str(&format!(
@@ -58,16 +69,16 @@ impl cli::Status {
                         count(State::Unfinished)
                     ));
                 }
-                println!("{summary}");
+                outln!("{summary}");
                 for invalid in &status.invalid_indexes {
-                    println!(
+                    outln!(
                         "invalid index {} on {}: it costs every write and serves no query; drop \
                          it with `{};`",
                         invalid.index, invalid.table, invalid.drop
                     );
                 }
                 if let Some(refusal) = &status.refusal {
-                    println!("migrate will refuse to run: {refusal}");
+                    outln!("migrate will refuse to run: {refusal}");
                 }
             }
             Ok(if broken == 0 {

@@ -22,18 +22,20 @@ impl cli::TestDb {
         sh.change_dir(project_root());
         let docker = Docker::connect(sh)?;
         // What test binaries killed outright left (Ctrl-C is handled by each binary's watchdog).
-        authdb_server::interrupt::sweep(&docker, &mut |line| println!("{line}"))?;
-        let image = authdb_server::image::choose(&docker, &mut |line| println!("{line}"))?;
+        authdb_server::interrupt::sweep(&docker, &mut |line| outln!("{line}"))?;
+        let image = authdb_server::image::choose(&docker, &mut |line| outln!("{line}"))?;
         // The pooler tests' PgBouncer: no registry has it, so it is always built here.
         offline::ensure(&docker, authdb_server::image::PGBOUNCER, &mut |line| {
-            println!("{line}")
+            outln!("{line}")
         })?;
-        println!("testing against {image}");
+        outln!("testing against {image}");
         let tally = run_binaries(sh, &image, &self.test_args)?;
         // One closing line over all test binaries, for people and for CI logs.
-        println!(
+        outln!(
             "test-db: {} passed, {} failed, {} ignored",
-            tally.passed, tally.failed, tally.ignored
+            tally.passed,
+            tally.failed,
+            tally.ignored
         );
         if !tally.success {
             bail!("the tests failed");
@@ -96,13 +98,13 @@ fn run_binaries(sh: &Shell, image: &str, args: &[String]) -> Result<Tally> {
 
 fn report(binary: &TestBinary, output: &Output, started: Instant, tally: &mut Tally) {
     let stdout = String::from_utf8_lossy(&output.stdout);
-    println!(
+    outln!(
         "---- {} (done after {:.1} s)",
         binary.label,
         started.elapsed().as_secs_f64()
     );
-    print!("{stdout}");
-    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    out!("{stdout}");
+    err!("{}", String::from_utf8_lossy(&output.stderr));
     tally.success &= output.status.success();
     for line in stdout.lines() {
         let Some(result) = line.strip_prefix("test result: ") else {

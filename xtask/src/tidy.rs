@@ -205,6 +205,43 @@ fn external_programs_run_through_xshell() {
     assert!(wrong.is_empty(), "\n{}\n", wrong.join("\n"));
 }
 
+/// Printing goes through `xtask/src/output.rs`, which survives a closed pipe and a full disk:
+/// Rust's own macros panic there (exit code 101, after the database was changed), and a library
+/// never prints at all.
+#[test]
+fn every_write_to_stdout_and_stderr_goes_through_the_output_module() {
+    let root = project_root();
+    let macros = ["println!", "print!", "eprintln!", "eprint!", "dbg!"];
+    let mut wrong = Vec::new();
+    for file in crates()
+        .iter()
+        .flat_map(|k| rust_files(&root.join(k).join("src")))
+    {
+        let rel = file.strip_prefix(&root).unwrap().display().to_string();
+        if rel == "xtask/src/output.rs" || rel == "xtask/src/tidy.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = code_of(&text);
+        for name in macros {
+            // `eprintln!` contains `println!`: a match counts only at the start of a word.
+            let found = code.match_indices(name).any(|(at, _)| {
+                !code[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            });
+            if found {
+                wrong.push(format!(
+                    "{rel}: uses {name}; write with outln!/errln! (xtask/src/output.rs), or, in a \
+                     library, report through authdb::Notify"
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}\n", wrong.join("\n"));
+}
+
 #[test]
 fn xtask_finds_the_checkout_at_run_time() {
     // A path compiled in is the directory xtask was built in, which with a shared or copied

@@ -18,8 +18,8 @@ impl cli::Torture {
     pub fn run(self, sh: &Shell) -> Result<ExitCode> {
         sh.change_dir(project_root());
         let docker = Docker::connect(sh)?;
-        authdb_server::interrupt::sweep(&docker, &mut |line| println!("{line}"))?;
-        let image = authdb_server::image::choose(&docker, &mut |line| println!("{line}"))?;
+        authdb_server::interrupt::sweep(&docker, &mut |line| outln!("{line}"))?;
+        let image = authdb_server::image::choose(&docker, &mut |line| outln!("{line}"))?;
         let mut args = vec!["test", "-p", "xtask", "--test", "torture", "--no-run"];
         if self.release {
             args.push("--release");
@@ -30,7 +30,7 @@ impl cli::Torture {
             .find(|artifact| artifact.test && artifact.name == "torture")
             .context("cargo built no torture binary")?;
         let jobs = self.jobs.min(self.cases);
-        println!(
+        outln!(
             "torture: {} cases in {jobs} jobs from seed {} against {image}{}",
             self.cases,
             self.seed,
@@ -65,11 +65,11 @@ impl cli::Torture {
                 .lines()
                 .find_map(|line| line.find("torture: ").map(|at| &line[at..]));
             match summary {
-                Some(summary) if output.status.success() => println!("{summary}"),
+                Some(summary) if output.status.success() => outln!("{summary}"),
                 _ => {
                     failed += 1;
-                    print!("{stdout}");
-                    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+                    out!("{stdout}");
+                    err!("{}", String::from_utf8_lossy(&output.stderr));
                 }
             }
         }
@@ -77,7 +77,7 @@ impl cli::Torture {
         if failed > 0 {
             bail!("{failed} of {jobs} jobs found a violation (above, with its smallest case)");
         }
-        println!(
+        outln!(
             "torture: {} cases, 0 violations, in {minutes:.1} min",
             self.cases
         );

@@ -31,24 +31,24 @@ impl cli::Verify {
                     "problems": problems,
                     "report": report,
                 });
-                println!("{body:#}");
+                outln!("{body:#}");
             } else {
                 print_header(&info, &connection);
                 let snapshot_path = migrations.dir.join(SNAPSHOT_FILE);
                 if problems.is_empty() {
                     let count = report.migrations.len();
                     let plural = if count == 1 { "" } else { "s" };
-                    println!(
+                    outln!(
                         "OK: {count} migration{plural} applied and unchanged; the schema matches {} (version {})",
                         snapshot_path.display(),
                         version(report.snapshot_version)
                     );
                 } else {
                     for problem in &problems {
-                        println!("{problem}");
+                        outln!("{problem}");
                     }
                     let plural = if problems.len() == 1 { "" } else { "s" };
-                    println!(
+                    outln!(
                         "{} problem{plural}: the database does not match {}",
                         problems.len(),
                         migrations.dir.display()

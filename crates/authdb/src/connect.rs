@@ -11,11 +11,14 @@ use native_tls::{Certificate, TlsConnector};
 use postgres_native_tls::MakeTlsConnector;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Socket};
+use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage, Socket};
 
 use crate::conninfo::{ConnInfo, Tls};
 use crate::environment::Environment;
 use crate::error::{Error, Result, describe};
+use crate::hosts::{Target, targets};
+use crate::identify;
+use crate::notice::ServerNotices;
 
 /// Finds the URL (flag, then DATABASE_URL, then NEON_DB_URL, from the environment or `.env`),
 /// parses it and connects. `AUTHDB_ALLOW_INSECURE=1` permits `sslmode=disable` to another host;
@@ -91,6 +94,8 @@ pub struct Connection {
     /// The connection goes through a transaction-mode pooler (Neon's `-pooler` endpoints), so
     /// it cannot hold a session: [`Connection::migrate`] refuses a no-transaction migration.
     pub through_pooler: bool,
+    /// What the server said (`RAISE NOTICE`...), until a file's statement claims it.
+    pub notices: ServerNotices,
 }
 
 impl Connection {
@@ -101,11 +106,14 @@ impl Connection {
         migrations: &crate::Migrations,
         options: &crate::MigrateOptions,
     ) -> Result<crate::MigrateReport> {
-        let options = crate::MigrateOptions {
+        let attributed = crate::MigrateOptions {
             through_pooler: options.through_pooler || self.through_pooler,
+            notify: self.notices.attributing(options.notify.clone()),
             ..options.clone()
         };
-        crate::runner::migrate(&mut self.client, migrations, &options).await
+        let report = crate::runner::migrate(&mut self.client, migrations, &attributed).await;
+        self.notices.flush(&options.notify);
+        report
     }
 }
 
@@ -113,11 +121,12 @@ impl Connection {
 /// reset or timed out, a server starting up or full), never a wrong password, a TLS failure or
 /// a host name that does not resolve.
 pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
+    let notices = ServerNotices::default();
     // Without TLS, OpenSSL is never set up: loading the system's CA bundle costs more than the
     // rest of a short command.
     let client = match info.tls {
-        Tls::Disable => connect_with(info, retry, NoTls).await?,
-        _ => connect_with(info, retry, tls_connector(info)?).await?,
+        Tls::Disable => connect_with(info, retry, NoTls, &notices).await?,
+        _ => connect_with(info, retry, tls_connector(info)?, &notices).await?,
     };
     // A simple query: one round trip, where a prepared one takes two. Still part of connecting,
     // so bounded by the same deadline.
@@ -147,14 +156,17 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
         url: info.redacted.clone(),
         server_version,
         through_pooler: info.is_neon_pooler(),
+        notices,
     })
 }
 
-/// Why one attempt failed.
+/// Why one attempt at one host failed.
 enum Failure {
     Driver(tokio_postgres::Error),
-    /// The attempt's deadline passed: no TCP connection, or no complete TLS and startup exchange.
+    /// The host's deadline passed: no TCP connection, or no complete TLS and startup exchange.
     NoAnswer(Duration),
+    /// Something else listens there (see `identify.rs`): no retry can help.
+    NotPostgres(String),
 }
 
 impl Failure {
@@ -163,13 +175,23 @@ impl Failure {
             Failure::Driver(error) => is_transient(error),
             // A compute that is waking up, or a server restarting: worth another attempt.
             Failure::NoAnswer(_) => true,
+            Failure::NotPostgres(_) => false,
         }
     }
 
-    fn into_reason(self, host: &str) -> (String, Option<tokio_postgres::Error>) {
+    fn into_reason(self, target: &Target) -> (String, Option<tokio_postgres::Error>) {
+        let host = target.label.rsplit_once(':').map_or("", |(host, _)| host);
         match self {
             Failure::Driver(error) => (explain(&error, host), Some(error)),
             Failure::NoAnswer(waited) => (no_answer(waited, "within connect_timeout"), None),
+            Failure::NotPostgres(what) => (
+                format!(
+                    "not a PostgreSQL server: {what} listens at {}. Check the host and port of \
+                     the URL (PostgreSQL listens on 5432 unless it was set up otherwise)",
+                    target.label
+                ),
+                None,
+            ),
         }
     }
 }
@@ -183,40 +205,55 @@ fn no_answer(waited: Duration, when: &str) -> String {
     )
 }
 
-async fn connect_with<T>(info: &ConnInfo, retry: Retry, tls: T) -> Result<Client>
+/// Tries every host in turn, each under its own `connect_timeout` as libpq does (a host that
+/// accepts and then stalls costs its own timeout, not the others'), and the whole round again
+/// while a failure is one that waiting can fix, dropping the hosts that cannot.
+async fn connect_with<T>(
+    info: &ConnInfo,
+    retry: Retry,
+    tls: T,
+    notices: &ServerNotices,
+) -> Result<Client>
 where
     T: MakeTlsConnect<Socket> + Clone + Sync + Send + 'static,
     T::Stream: Sync + Send,
     T::TlsConnect: Sync + Send,
     <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
 {
-    // tokio-postgres bounds only the TCP connect by connect_timeout, and tries the hosts one
-    // after the other: an attempt gets that timeout for each host, covering all of it.
-    let hosts = u32::try_from(info.config.get_hosts().len())
-        .unwrap_or(u32::MAX)
-        .max(1);
-    let deadline = info.connect_timeout.saturating_mul(hosts);
     let started = Instant::now();
     let mut backoff = retry.first_backoff;
     let mut attempt = 1;
+    let mut left = targets(&info.config, info.connect_timeout);
+    // Reported in the order they were tried, whatever was retried.
+    let order: Vec<String> = left.iter().map(|t| t.label.clone()).collect();
+    let mut failed: Vec<(Target, Failure)> = Vec::new();
     loop {
-        let failure = match tokio::time::timeout(deadline, info.config.connect(tls.clone())).await {
-            Ok(Ok((client, connection))) => {
-                // The connection task ends when the client is dropped; its errors surface on the
-                // client's next call, so there is nothing to do with them here.
-                tokio::spawn(connection);
-                return Ok(client);
+        let mut transient = Vec::new();
+        for target in left {
+            // What listens at a host is asked once: a retry meets the same listener.
+            let identify = attempt == 1;
+            match connect_host(&target, info.connect_timeout, tls.clone(), notices, identify)
+                .await
+            {
+                Ok(client) => return Ok(client),
+                Err(failure) => {
+                    if failure.is_transient() {
+                        transient.push(target.clone());
+                    }
+                    failed.retain(|(t, _)| t.label != target.label);
+                    failed.push((target, failure));
+                }
             }
-            Ok(Err(error)) => Failure::Driver(error),
-            Err(_) => Failure::NoAnswer(deadline),
-        };
-        if attempt < retry.attempts && failure.is_transient() {
+        }
+        left = transient;
+        if attempt < retry.attempts && !left.is_empty() {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(retry.max_backoff);
             attempt += 1;
             continue;
         }
-        let (reason, source) = failure.into_reason(&info.host());
+        failed.sort_by_key(|(target, _)| order.iter().position(|l| *l == target.label));
+        let (reason, source) = reasons(failed);
         return Err(if attempt > 1 {
             Error::Unreachable {
                 url: info.redacted.clone(),
@@ -233,6 +270,121 @@ where
             }
         });
     }
+}
+
+/// One host, within `timeout` for all of it. When it goes wrong in a way another protocol would
+/// explain, `identify.rs` asks what listens there: after a failure at once, and, for a host that
+/// has not finished after half its time, alongside (a server that greets first, such as SSH's,
+/// otherwise stalls the driver to the deadline). A server that answers in time is never asked,
+/// and with `identify` false (a retry) no host is.
+async fn connect_host<T>(
+    target: &Target,
+    timeout: Duration,
+    tls: T,
+    notices: &ServerNotices,
+    identify: bool,
+) -> Result<Client, Failure>
+where
+    T: MakeTlsConnect<Socket> + Send + 'static,
+    T::Stream: Sync + Send,
+    T::TlsConnect: Sync + Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let started = Instant::now();
+    let listener = target.tcp.as_ref().filter(|_| identify);
+    let identify = |budget: Duration| async move {
+        match listener {
+            Some((host, port)) => identify::not_postgres(host, *port, budget).await,
+            None => None,
+        }
+    };
+    let alongside = async {
+        tokio::time::sleep(timeout / 2).await;
+        identify(timeout / 2).await
+    };
+    let attempt = tokio::time::timeout(timeout, target.config.connect(tls));
+    tokio::select! {
+        connected = attempt => match connected {
+            Ok(Ok((client, connection))) => {
+                tokio::spawn(drive(connection, notices.clone()));
+                Ok(client)
+            }
+            Ok(Err(error)) if may_be_another_protocol(&error) => {
+                let budget = timeout.saturating_sub(started.elapsed());
+                match identify(budget).await {
+                    Some(what) => Err(Failure::NotPostgres(what)),
+                    None => Err(Failure::Driver(error)),
+                }
+            }
+            Ok(Err(error)) => Err(Failure::Driver(error)),
+            Err(_) => Err(Failure::NoAnswer(timeout)),
+        },
+        Some(what) = alongside => Err(Failure::NotPostgres(what)),
+    }
+}
+
+/// Drives the connection until the client is dropped, keeping what the server says in between
+/// (tokio-postgres drops notices otherwise). Its errors surface on the client's next call, so
+/// there is nothing to do with them here.
+async fn drive<S, T>(mut connection: tokio_postgres::Connection<S, T>, notices: ServerNotices)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    while let Some(Ok(message)) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+        if let AsyncMessage::Notice(notice) = message {
+            notices.push(notice);
+        }
+    }
+}
+
+/// The failure of every host, in one sentence, and the driver error to keep as the cause: the
+/// first with a SQLSTATE (a server's refusal says the most), else the last one.
+fn reasons(failed: Vec<(Target, Failure)>) -> (String, Option<tokio_postgres::Error>) {
+    let several = failed.len() > 1;
+    let mut texts = Vec::new();
+    let mut source: Option<tokio_postgres::Error> = None;
+    for (target, failure) in failed {
+        let (text, driver) = failure.into_reason(&target);
+        texts.push(if several {
+            format!("{}: {text}", target.label)
+        } else {
+            text
+        });
+        if let Some(driver) = driver
+            && source.as_ref().is_none_or(|kept| kept.code().is_none())
+        {
+            source = Some(driver);
+        }
+    }
+    let reason = match texts.len() {
+        1 => texts.remove(0),
+        _ => format!("every host failed. {}", texts.join("; ")),
+    };
+    (reason, source)
+}
+
+/// A failure that is not the server refusing (no SQLSTATE) nor nothing listening: what answered
+/// may not be PostgreSQL at all.
+fn may_be_another_protocol(error: &tokio_postgres::Error) -> bool {
+    if error.code().is_some() {
+        return false;
+    }
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            return !matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::HostUnreachable
+                    | ErrorKind::NetworkUnreachable
+                    | ErrorKind::AddrNotAvailable
+                    | ErrorKind::PermissionDenied
+            );
+        }
+        cause = error.source();
+    }
+    true
 }
 
 fn tls_connector(info: &ConnInfo) -> Result<MakeTlsConnector> {
@@ -337,6 +489,10 @@ fn explain(error: &tokio_postgres::Error, host: &str) -> String {
         ". The host name does not resolve: check it for typos".to_string()
     } else if text.contains("Connection refused") {
         ". Nothing listens there: is the server running, and is the port right?".to_string()
+    } else if text.contains("database does not allow writes") {
+        ". target_session_attrs=read-write asks for a server that accepts writes, and this one is \
+         read-only (a standby, or default_transaction_read_only): list the primary among the hosts"
+            .to_string()
     } else if text.contains("no encryption") {
         ". The server accepts only encrypted connections: add sslmode=require (or prefer) to the URL"
             .to_string()

@@ -13,6 +13,19 @@ pub(crate) fn read(path: &Path) -> Result<HashMap<String, String>> {
         path: path.to_path_buf(),
         message,
     };
+    // Not a regular file: a directory cannot be read, and a pipe would be read for ever.
+    let kind = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => None,
+        Ok(meta) if meta.is_dir() => Some("it is a directory, not a file"),
+        Ok(_) => Some("it is not a regular file (a pipe, a socket or a device)"),
+        Err(_) if path.symlink_metadata().is_ok() => Some("it is a link to nothing"),
+        Err(_) => None,
+    };
+    if let Some(kind) = kind {
+        return Err(unreadable(format!(
+            "{kind}; move it out of the way, or give the database URL with --database-url"
+        )));
+    }
     let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut settings = HashMap::new();

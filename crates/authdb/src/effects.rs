@@ -44,14 +44,26 @@ pub enum Action {
     Other { statement: String },
 }
 
-/// The effects of every statement of `script`, in order.
+/// The effects of every statement of `script`, in order, read on the parser's own stack (see
+/// `authdb_folder::sql::on_parser_stack`). A statement too deep to parse (the folder refuses it
+/// anyway) is listed as written.
 pub fn effects(script: &str) -> Vec<Effect> {
+    sql::on_parser_stack(|| effects_here(script))
+}
+
+fn effects_here(script: &str) -> Vec<Effect> {
     let mut found = Vec::new();
     for statement in sql::statements(script) {
         let text = &script[statement.range.clone()];
         let line = position::at_byte(script, statement.range.start).0;
-        let parsed = SourceFile::parse(text).tree();
-        let mut actions: Vec<Action> = parsed.stmts().flat_map(|s| actions(&s)).collect();
+        let mut actions: Vec<Action> = match statement.too_deep {
+            None => SourceFile::parse(text)
+                .tree()
+                .stmts()
+                .flat_map(|s| actions(&s))
+                .collect(),
+            Some(_) => Vec::new(),
+        };
         if actions.is_empty() {
             actions.push(Action::Other {
                 statement: summary(text),

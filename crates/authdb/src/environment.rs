@@ -88,10 +88,12 @@ impl Environment {
         if let Some(dotenv) = self.dotenv.get() {
             return Ok(dotenv);
         }
+        // The nearest `.env` that is there in any form: a directory, a pipe or a dangling link
+        // named `.env` is an error naming it, never skipped for a parent's file.
         let path = self.dir.as_deref().and_then(|dir| {
             dir.ancestors()
                 .map(|d| d.join(".env"))
-                .find(|p| p.is_file())
+                .find(|p| p.symlink_metadata().is_ok())
         });
         let dotenv = match path {
             Some(path) => DotEnv {
@@ -152,6 +154,45 @@ mod tests {
                 .ends_with(".env:1: cannot parse this line of the .env file: expected KEY=value"),
             "{message}"
         );
+    }
+
+    /// A `.env` directory was skipped in silence (and a parent's file read instead); a pipe
+    /// would have been read for ever.
+    #[test]
+    fn a_dotenv_that_is_not_a_file_is_an_error_naming_it() {
+        let parent = tempfile::tempdir().unwrap();
+        std::fs::write(
+            parent.path().join(".env"),
+            "DATABASE_URL=postgres://parent/db\n",
+        )
+        .unwrap();
+        let dir = parent.path().join("project");
+        std::fs::create_dir_all(dir.join(".env")).unwrap();
+        let message = Environment::load(&dir)
+            .database_url(None)
+            .unwrap_err()
+            .to_string();
+        let path = dir.join(".env");
+        assert_eq!(
+            message,
+            format!(
+                "{}: cannot read the .env file: it is a directory, not a file; move it out of the \
+                 way, or give the database URL with --database-url",
+                path.display()
+            )
+        );
+        std::fs::remove_dir(&path).unwrap();
+        std::os::unix::fs::symlink(dir.join("nowhere"), &path).unwrap();
+        let message = Environment::load(&dir).get("X").unwrap_err().to_string();
+        assert!(message.contains("it is a link to nothing"), "{message}");
+        std::fs::remove_file(&path).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(fifo.success());
+        let message = Environment::load(&dir).get("X").unwrap_err().to_string();
+        assert!(message.contains("it is not a regular file"), "{message}");
     }
 
     #[test]

@@ -95,17 +95,37 @@ pub enum Error {
         actual: String,
     },
     #[error(
-        "version {version} in the database is {recorded}, a different migration from {} (another \
-         branch's, applied here before yours was numbered): its file is not in this folder, so \
-         nothing runs. Roll it back with that branch's down file (check the branch out and run \
-         `cargo xtask rollback --to {}`), or, for a local database, start over with `cargo xtask dev \
-         --reset`; then renumber yours after the last version if both must stay",
+        "version {version} in the database is {recorded}, another migration than {} (their names \
+         and their checksums differ), most likely another branch's, applied here first. Nothing \
+         runs. If both must stay, give the next free number to the one that no shared database \
+         (production) has applied yet, and bring the other's files into this folder (merge its \
+         branch). If {recorded} should not be in this database, revert it with its own down file, \
+         from the branch that has it: `cargo xtask rollback --to {}` shows what it would drop \
+         and asks first (a local database can instead start over with `cargo xtask dev --reset`)",
         path.display(), version - 1
     )]
     DifferentMigration {
         version: i64,
         recorded: String,
         path: PathBuf,
+    },
+    #[error(
+        "{}: version {version} was applied as {recorded}, and this file has the same content (its \
+         checksum is unchanged): it was renamed, nothing else. Nothing runs, and nothing needs \
+         rolling back. Rename it back (`git mv {} {}` and `git mv {} {}`), or record the new \
+         name: `UPDATE public.authdb_schema_migrations SET name = '{}' WHERE version = {version} \
+         AND name = '{}'`",
+        path.display(),
+        path.display(), path.with_file_name(format!("{recorded}.sql")).display(),
+        down.display(), down.with_file_name(format!("{recorded}.down.sql")).display(),
+        stem(path), recorded.replace('\'', "''")
+    )]
+    RenamedMigration {
+        version: i64,
+        /// The name the database recorded.
+        recorded: String,
+        path: PathBuf,
+        down: PathBuf,
     },
     #[error(
         "version {version} ({name}) is recorded as applied in the database but {} has no file for it: \
@@ -140,11 +160,26 @@ pub enum Error {
         reason: String,
     },
     #[error(
-        "{}: this migration is pending but version {applied} is already applied, so it would run out \
-         of order: renumber it above {applied}",
-        path.display()
+        "{}: {} not recorded in public.authdb_schema_migrations, but later versions are \
+         (up to {latest}): a gap in the recorded history (a row deleted by hand, or the database \
+         changed by another tool), not a new migration, since migrate applies the folder in order. \
+         Nothing runs: running {} now could apply {} a second time, and so would renumbering {}. \
+         `cargo xtask verify` compares the schema with the snapshot: if they match, only the \
+         record is missing; restore the row from a backup, or empty the table (`DELETE FROM \
+         public.authdb_schema_migrations`) and run `cargo xtask baseline`, which records every \
+         migration again once it has checked that the schema equals the snapshot",
+        path.display(),
+        subject(versions),
+        them(versions),
+        them(versions),
+        them(versions),
     )]
-    OutOfOrder { path: PathBuf, applied: i64 },
+    HistoryGap {
+        /// The first unrecorded file.
+        path: PathBuf,
+        versions: Vec<i64>,
+        latest: i64,
+    },
     #[error(
         "{}: a no-transaction migration cannot run through a transaction-mode pooler (the lock \
          that keeps other migrators out needs a session of its own). Nothing was applied: run \
@@ -155,8 +190,9 @@ pub enum Error {
     #[error("--to {version}: there is no migration with that version in {}", dir.display())]
     UnknownVersion { version: i64, dir: PathBuf },
     #[error(
-        "--to {version} is below the applied version {applied}: migrate only moves forward; use \
-         rollback to go back"
+        "--to {version} is below the applied version {applied}: migrate only moves forward. To go \
+         back to version {version}, `cargo xtask rollback --to {version}` lists what the down \
+         files would drop and asks first"
     )]
     UpToBehind { version: i64, applied: i64 },
 
@@ -181,6 +217,29 @@ pub enum Error {
     )]
     RollbackToNotBelow { to: i64, latest: i64 },
     #[error(
+        "{location}: {}. Rolling back {total} migrations in one transaction takes more \
+         locks than the server lets one transaction hold (max_locks_per_transaction): {done} \
+         down files ran before this one. Nothing was rolled back: the whole rollback was undone, \
+         and the database is as it was. Roll back in steps of at most {} migrations, each its \
+         own transaction: {} (or raise max_locks_per_transaction on the server)",
+        message.trim_end_matches('.'),
+        rollback_step(*done),
+        steps(targets)
+    )]
+    RollbackTooLarge {
+        location: String,
+        /// PostgreSQL's message, SQLSTATE and hint.
+        message: String,
+        total: usize,
+        /// Down files that ran before the one that failed.
+        done: usize,
+        /// The `--to` of each step, in order (boxed: every `Result` of the library carries
+        /// this enum's size).
+        targets: Box<[i64]>,
+        #[source]
+        source: Option<tokio_postgres::Error>,
+    },
+    #[error(
         "the database changed between the plan and the rollback (another migrate or rollback ran): \
          nothing was rolled back; run the rollback again to see the new plan"
     )]
@@ -193,6 +252,18 @@ pub enum Error {
          really meant for test data"
     )]
     SeedRemote { url: String },
+    #[error(
+        "cannot seed: the database has no table {} (it is at version {}{}): run `cargo xtask \
+         migrate` first",
+        missing.join(", "),
+        version.map_or("none".to_string(), |v| v.to_string()),
+        latest.map_or(String::new(), |v| format!("; the migrations go up to version {v}"))
+    )]
+    SeedUnmigrated {
+        missing: Vec<String>,
+        version: Option<i64>,
+        latest: Option<i64>,
+    },
     #[error("cannot seed {users} synthetic users: the number must be from 1 to {max}")]
     SeedUsers { users: u64, max: u64 },
 
@@ -344,6 +415,52 @@ fn folder_problems(dir: &std::path::Path, problems: &[authdb_folder::Problem]) -
             listed.join("; ")
         ),
     }
+}
+
+/// `001_create_users` of `migrations/001_create_users.sql`.
+fn stem(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// "version 3 is", "versions 3 and 5 are", "versions 3, 5 and 6 are".
+fn subject(versions: &[i64]) -> String {
+    let text: Vec<String> = versions.iter().map(i64::to_string).collect();
+    match text.split_last() {
+        Some((last, [])) => format!("version {last} is"),
+        Some((last, rest)) => format!("versions {} and {last} are", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// How many migrations one step of a rollback that ran out of locks after `done` down files
+/// reverts: half as many, so that each step stays well inside the lock table.
+pub(crate) fn rollback_step(done: usize) -> usize {
+    (done / 2).max(1)
+}
+
+/// "`cargo xtask rollback --to 250`, then `--to 200`, ..., then `--to 0`": every step when
+/// there are few, else the first three and the last.
+fn steps(targets: &[i64]) -> String {
+    let to = |v: &i64| format!("`--to {v}`");
+    let mut shown: Vec<String> = match targets.len() {
+        0..=5 => targets.iter().map(to).collect(),
+        _ => {
+            let mut first: Vec<String> = targets[..3].iter().map(to).collect();
+            first.push(format!("... ({} steps in all)", targets.len()));
+            first.extend(targets.last().map(to));
+            first
+        }
+    };
+    if let Some(first) = shown.first_mut() {
+        *first = format!("`cargo xtask rollback {}", first.trim_start_matches('`'));
+    }
+    shown.join(", then ")
+}
+
+fn them(versions: &[i64]) -> &'static str {
+    if versions.len() == 1 { "it" } else { "them" }
 }
 
 /// The outcome of a failed run that was one transaction.

@@ -3,7 +3,7 @@
 //! caller passes nothing.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Something worth telling the user while an operation is under way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,15 @@ pub enum Notice {
         path: std::path::PathBuf,
         line: usize,
     },
+    /// The server said something while that statement ran (`RAISE NOTICE`, `RAISE WARNING`, a
+    /// deprecation): what psql shows, with the file and line it came from.
+    Server {
+        path: std::path::PathBuf,
+        line: usize,
+        /// `NOTICE`, `WARNING`, `INFO`, ...
+        severity: String,
+        message: String,
+    },
 }
 
 impl fmt::Display for Notice {
@@ -41,6 +50,12 @@ impl fmt::Display for Notice {
             Notice::StatementDone { path, line } => {
                 write!(f, "finished {}:{line}", path.display())
             }
+            Notice::Server {
+                path,
+                line,
+                severity,
+                message,
+            } => write!(f, "{}:{line}: {severity}: {message}", path.display()),
         }
     }
 }
@@ -71,5 +86,79 @@ impl fmt::Debug for Notify {
         } else {
             "Notify(none)"
         })
+    }
+}
+
+/// What the server says between statements' answers, kept by the task that drives a connection
+/// until a [`Notify`] made by [`ServerNotices::attributing`] hands it on with its file and line.
+/// tokio-postgres drops notices unless the connection is polled for them.
+#[derive(Clone, Default)]
+pub struct ServerNotices(Arc<Mutex<Heard>>);
+
+#[derive(Default)]
+struct Heard {
+    /// Notices not yet handed on, at most [`KEPT`].
+    pending: Vec<tokio_postgres::error::DbError>,
+    /// The statement running now, if it is a file's.
+    at: Option<(std::path::PathBuf, usize)>,
+}
+
+/// More notices than this between two statements are dropped: a loop that raises a notice per
+/// row must not fill the memory.
+const KEPT: usize = 1_000;
+
+impl ServerNotices {
+    pub(crate) fn push(&self, notice: tokio_postgres::error::DbError) {
+        let mut heard = self.lock();
+        if heard.pending.len() < KEPT {
+            heard.pending.push(notice);
+        }
+    }
+
+    /// `inner`, which also hears every server notice raised while a file's statement runs, as a
+    /// [`Notice::Server`] with that file and line. What the server says outside them (authdb's
+    /// own statements, `CREATE TABLE IF NOT EXISTS` of the tracking table) is not a file's and
+    /// is dropped.
+    pub fn attributing(&self, inner: Notify) -> Notify {
+        let notices = self.clone();
+        Notify::new(move |notice| {
+            match notice {
+                Notice::Statement { path, line } => {
+                    let mut heard = notices.lock();
+                    heard.pending.clear();
+                    heard.at = Some((path.clone(), *line));
+                }
+                Notice::StatementDone { .. } => notices.hand_on(&inner),
+                _ => {}
+            }
+            inner.send(notice);
+        })
+    }
+
+    /// Hands on what the statement that failed said before it failed (no `StatementDone` comes).
+    pub fn flush(&self, inner: &Notify) {
+        self.hand_on(inner);
+    }
+
+    fn hand_on(&self, inner: &Notify) {
+        let (pending, at) = {
+            let mut heard = self.lock();
+            (std::mem::take(&mut heard.pending), heard.at.take())
+        };
+        let Some((path, line)) = at else { return };
+        for notice in pending {
+            inner.send(&Notice::Server {
+                path: path.clone(),
+                line,
+                severity: notice.severity().to_string(),
+                message: notice.message().to_string(),
+            });
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Heard> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

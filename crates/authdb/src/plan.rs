@@ -22,11 +22,16 @@ pub enum State {
     /// Applied, but the file is gone.
     Missing,
     /// The database applied another migration under this version (from another branch): a
-    /// different name, not an edit.
+    /// different name and a different checksum, not an edit.
     Different,
     /// A no-transaction migration an earlier run started and did not see finish; the next
     /// migrate decides from the catalog (see [`crate::unfinished`]).
     Unfinished,
+    /// Applied under another name, with the same checksum: the file was renamed, nothing else.
+    Renamed,
+    /// Not recorded, though a later version is: a gap in the recorded history, not a pending
+    /// migration (migrate applies in order, so it cannot be new).
+    Unrecorded,
 }
 
 impl std::fmt::Display for State {
@@ -38,6 +43,8 @@ impl std::fmt::Display for State {
             State::Missing => "missing",
             State::Different => "different",
             State::Unfinished => "unfinished",
+            State::Renamed => "renamed",
+            State::Unrecorded => "unrecorded",
         })
     }
 }
@@ -60,16 +67,20 @@ pub struct Entry {
 
 /// Every version known to the folder or the database, in order.
 pub fn compare(migrations: &Migrations, applied: &[AppliedMigration]) -> Vec<Entry> {
+    let latest = applied.iter().map(|a| a.version).max();
     let mut entries: Vec<Entry> = migrations
         .list
         .iter()
         .map(|m| {
             let record = applied.iter().find(|a| a.version == m.version);
+            let same_text = |a: &AppliedMigration| a.checksum == m.checksum.to_hex();
             let state = match record {
+                None if latest.is_some_and(|latest| m.version < latest) => State::Unrecorded,
                 None => State::Pending,
+                Some(a) if a.name != m.stem && same_text(a) => State::Renamed,
                 Some(a) if a.name != m.stem => State::Different,
                 Some(a) if !a.finished => State::Unfinished,
-                Some(a) if a.checksum == m.checksum.to_hex() => State::Applied,
+                Some(a) if same_text(a) => State::Applied,
                 Some(_) => State::Modified,
             };
             Entry {
@@ -98,8 +109,9 @@ pub fn compare(migrations: &Migrations, applied: &[AppliedMigration]) -> Vec<Ent
     entries
 }
 
-/// Refuses a database whose history disagrees with the folder: a modified or missing migration
-/// means the files no longer describe what the database holds.
+/// Refuses a database whose history disagrees with the folder: a modified, missing, renamed or
+/// different migration, or a gap, means the files no longer describe what the database holds.
+/// Each refusal's advice is only what these facts justify (README, "When migrate refuses").
 pub fn check_history(migrations: &Migrations, applied: &[AppliedMigration]) -> Result<()> {
     for a in applied {
         if !a.finished {
@@ -120,6 +132,14 @@ pub fn check_history(migrations: &Migrations, applied: &[AppliedMigration]) -> R
                     dir: migrations.dir.clone(),
                 });
             }
+            Some(m) if m.stem != a.name && m.checksum.to_hex() == a.checksum => {
+                return Err(Error::RenamedMigration {
+                    version: a.version,
+                    recorded: a.name.clone(),
+                    path: m.path.clone(),
+                    down: m.down.path.clone(),
+                });
+            }
             Some(m) if m.stem != a.name => {
                 return Err(Error::DifferentMigration {
                     version: a.version,
@@ -138,7 +158,29 @@ pub fn check_history(migrations: &Migrations, applied: &[AppliedMigration]) -> R
             Some(_) => {}
         }
     }
+    if let Some(gap) = gap(migrations, applied) {
+        return Err(gap);
+    }
     Ok(())
+}
+
+/// Versions of the folder that are not recorded while a later one is. The folder's versions have
+/// no gaps and migrate applies them in order, so this is a hole in the record (a row deleted by
+/// hand, or a database changed by another tool), never a new file: running it now could apply
+/// it a second time, and renumbering it would.
+fn gap(migrations: &Migrations, applied: &[AppliedMigration]) -> Option<Error> {
+    let latest = applied.iter().map(|a| a.version).max()?;
+    let unrecorded: Vec<&Migration> = migrations
+        .list
+        .iter()
+        .filter(|m| m.version < latest && !applied.iter().any(|a| a.version == m.version))
+        .collect();
+    let first = unrecorded.first()?;
+    Some(Error::HistoryGap {
+        path: first.path.clone(),
+        versions: unrecorded.iter().map(|m| m.version).collect(),
+        latest,
+    })
 }
 
 /// The migrations a run applies, in order: every pending one up to `up_to` (inclusive).
@@ -163,21 +205,15 @@ pub fn pending<'a>(
             });
         }
     }
-    let pending: Vec<&Migration> = migrations
+    if let Some(gap) = gap(migrations, applied) {
+        return Err(gap);
+    }
+    Ok(migrations
         .list
         .iter()
         .filter(|m| !applied.iter().any(|a| a.version == m.version))
         .filter(|m| up_to.is_none_or(|v| m.version <= v))
-        .collect();
-    if let (Some(first), Some(latest)) = (pending.first(), latest_applied)
-        && first.version < latest
-    {
-        return Err(Error::OutOfOrder {
-            path: first.path.clone(),
-            applied: latest,
-        });
-    }
-    Ok(pending)
+        .collect())
 }
 
 /// The first 12 hex digits: enough to tell checksums apart in a message.
@@ -257,15 +293,74 @@ mod tests {
         assert!(err.contains("below the applied version 2"), "{err}");
     }
 
+    /// A version the folder has below a recorded one is a hole in the record, never a new file:
+    /// the advice is verify and baseline, and never renumbering (which would run it again).
     #[test]
-    fn refuses_a_new_file_numbered_below_the_applied_ones() {
-        let f = folder(&[1, 2, 3]);
-        let done = applied(&f, &[1, 3]);
-        let err = pending(&f, &done, None).unwrap_err().to_string();
+    fn a_gap_in_the_recorded_history_is_named_as_such() {
+        let f = folder(&[1, 2, 3, 4]);
+        let done = applied(&f, &[1, 3, 4]);
+        for err in [
+            check_history(&f, &done).unwrap_err().to_string(),
+            pending(&f, &done, None).unwrap_err().to_string(),
+        ] {
+            assert!(
+                err.starts_with(
+                    "migrations/002_m2.sql: version 2 is not recorded in \
+                     public.authdb_schema_migrations, but later versions are (up to 4): a gap in \
+                     the recorded history"
+                ),
+                "{err}"
+            );
+            assert!(err.contains("`cargo xtask verify`"), "{err}");
+            assert!(err.contains("`cargo xtask baseline`"), "{err}");
+            assert!(!err.contains("renumber it"), "{err}");
+        }
+        let err = check_history(&f, &applied(&f, &[4]))
+            .unwrap_err()
+            .to_string();
         assert!(
-            err.contains("migrations/002_m2.sql") && err.contains("version 3"),
+            err.contains("versions 1, 2 and 3 are not recorded"),
             "{err}"
         );
+        let states: Vec<State> = compare(&f, &done).iter().map(|e| e.state).collect();
+        assert_eq!(
+            states,
+            [
+                State::Applied,
+                State::Unrecorded,
+                State::Applied,
+                State::Applied
+            ]
+        );
+        // Pending files after the last recorded one are no gap.
+        check_history(&f, &applied(&f, &[1, 2])).unwrap();
+    }
+
+    /// The same checksum under another name is a rename: nothing to roll back, and the two ways
+    /// out named exactly.
+    #[test]
+    fn a_renamed_file_is_recognised_by_its_unchanged_checksum() {
+        let f = folder(&[1, 2]);
+        let mut done = applied(&f, &[1, 2]);
+        done[1].name = "002_old_name".into();
+        let err = check_history(&f, &done).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "migrations/002_m2.sql: version 2 was applied as 002_old_name, and this file has the \
+             same content (its checksum is unchanged): it was renamed, nothing else. Nothing runs, \
+             and nothing needs rolling back. Rename it back (`git mv migrations/002_m2.sql \
+             migrations/002_old_name.sql` and `git mv migrations/002_m2.down.sql \
+             migrations/002_old_name.down.sql`), or record the new name: `UPDATE \
+             public.authdb_schema_migrations SET name = '002_m2' WHERE version = 2 AND name = \
+             '002_old_name'`"
+        );
+        let entries = compare(&f, &done);
+        assert_eq!(entries[1].state, State::Renamed);
+        assert_eq!(entries[1].recorded_as.as_deref(), Some("002_old_name"));
+        // A name typed by hand into the table cannot break out of the SQL it is quoted in.
+        done[1].name = "x' OR true --".into();
+        let err = check_history(&f, &done).unwrap_err().to_string();
+        assert!(err.ends_with("AND name = 'x'' OR true --'`"), "{err}");
     }
 
     #[test]
@@ -298,9 +393,13 @@ mod tests {
         let err = check_history(&f, &done).unwrap_err().to_string();
         assert!(
             err.starts_with(
-                "version 2 in the database is 002_add_nickname, a different migration from \
+                "version 2 in the database is 002_add_nickname, another migration than \
                  migrations/002_m2.sql"
             ),
+            "{err}"
+        );
+        assert!(
+            err.contains("`cargo xtask rollback --to 1` shows what it would drop"),
             "{err}"
         );
         assert!(err.contains("cargo xtask dev --reset"), "{err}");

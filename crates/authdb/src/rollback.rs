@@ -374,7 +374,7 @@ async fn revert_in_transaction(
         tracking::create(client).await?;
         crate::lock::hold_for_session(client).await?;
     }
-    let result = revert_steps(client, options, &reverts, settled.as_ref()).await;
+    let result = revert_steps(client, options, plan, &reverts, settled.as_ref()).await;
     if split {
         crate::lock::release_session(client).await;
     }
@@ -386,6 +386,7 @@ async fn revert_in_transaction(
 async fn revert_steps(
     client: &Client,
     options: &RollbackOptions,
+    plan: &RollbackPlan,
     reverts: &[&Migration],
     settled: Option<&Recovery>,
 ) -> Result<Vec<Revert>> {
@@ -405,7 +406,9 @@ async fn revert_steps(
             transaction = Some(transaction_id(client).await?);
         }
         if !down.no_transaction {
-            let result = run_script(client, &down.path, &down.sql, timeouts, &options.notify).await;
+            let result = run_script(client, &down.path, &down.sql, timeouts, &options.notify)
+                .await
+                .map_err(|error| too_large(error, steps.len(), plan));
             let result = match result {
                 Ok(elapsed) => tracking::remove(
                     client,
@@ -454,6 +457,42 @@ async fn revert_steps(
         end(client, "COMMIT").await?;
     }
     Ok(steps)
+}
+
+/// A rollback that ran out of the server's lock table (`out of shared memory`, SQLSTATE 53200:
+/// every object a down file drops stays locked to the COMMIT, and `max_locks_per_transaction`
+/// bounds them): the same rollback in steps, each half the size that failed, each its own
+/// transaction. Any other error is returned as it is.
+fn too_large(error: Error, done: usize, plan: &RollbackPlan) -> Error {
+    if error.sqlstate() != Some("53200") {
+        return error;
+    }
+    let Error::MigrationFailed {
+        location,
+        message,
+        source,
+        ..
+    } = error
+    else {
+        return error;
+    };
+    let step = crate::error::rollback_step(done);
+    let mut targets: Vec<i64> = plan
+        .steps
+        .iter()
+        .skip(step)
+        .step_by(step)
+        .map(|s| s.version)
+        .collect();
+    targets.push(plan.to_version.unwrap_or(0));
+    Error::RollbackTooLarge {
+        location,
+        message,
+        total: plan.steps.len(),
+        done,
+        targets: targets.into(),
+        source,
+    }
 }
 
 /// Settles the unfinished row of an earlier interrupted run before reverting: recorded as

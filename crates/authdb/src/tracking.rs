@@ -177,7 +177,7 @@ pub async fn record(
                 ],
             )
             .await
-            .map_err(database(what.clone()))
+            .map_err(|error| crate::recording::failed(migration, error))
     };
     let inserted = bounded(&what, Some(STEP_DEADLINE), run).await?;
     if inserted == 1 {

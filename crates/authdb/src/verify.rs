@@ -58,6 +58,14 @@ impl VerifyReport {
                         "unfinished: a no-transaction migration was started and not seen to \
                          finish; `cargo xtask migrate` finds out whether it took effect"
                     }
+                    State::Renamed => {
+                        "renamed: applied under another name, with the same content; see `cargo \
+                         xtask status`"
+                    }
+                    State::Unrecorded => {
+                        "unrecorded: a gap in the recorded history (later versions are \
+                         recorded); see `cargo xtask status`"
+                    }
                 };
                 Some(format!("migration {}: {advice}", entry.name))
             })

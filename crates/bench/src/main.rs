@@ -9,6 +9,7 @@ mod row_by_row;
 mod scenarios;
 mod server;
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -45,14 +46,14 @@ async fn main() -> Result<()> {
     // The heavy scenarios run fewer times: each run takes seconds.
     let heavy = runs.clamp(1, 3);
     let mut rows = Vec::new();
-    eprintln!("bench: peak memory");
+    progress("bench: peak memory");
     rows.push(scenarios::peak_memory(&mut s).await?);
-    eprintln!("bench: fresh migrate vs psql");
+    progress("bench: fresh migrate vs psql");
     rows.push(scenarios::migrate_fresh(&mut s, runs).await?);
     // Before the seed fills the server with dirty pages: a test suite clones small databases.
-    eprintln!("bench: fresh test database vs new container");
+    progress("bench: fresh test database vs new container");
     rows.push(scenarios::fresh_test_database(&mut s, runs, &args.image).await?);
-    eprintln!("bench: up-to-date migrate, status, verify");
+    progress("bench: up-to-date migrate, status, verify");
     let floor = scenarios::connection_floor(&s, runs)?;
     let read_only = scenarios::read_only_commands(&s, runs, &floor)?;
     let seed_verify = read_only
@@ -60,17 +61,17 @@ async fn main() -> Result<()> {
         .map(|r| r.sample())
         .expect("verify is measured");
     rows.extend(read_only);
-    eprintln!("bench: verify on 200 tables");
+    progress("bench: verify on 200 tables");
     rows.push(scenarios::verify_wide(&mut s, runs, &seed_verify).await?);
-    eprintln!("bench: 100 and 1,000 migrations");
+    progress("bench: 100 and 1,000 migrations");
     rows.push(scenarios::many_migrations(&mut s, heavy).await?);
-    eprintln!("bench: seed");
+    progress("bench: seed");
     rows.push(scenarios::seed(&mut s, heavy).await?);
-    eprintln!("bench: seed memory, 100,000 and 1,000,000 users");
+    progress("bench: seed memory, 100,000 and 1,000,000 users");
     rows.push(scenarios::seed_memory(&mut s).await?);
-    eprintln!("bench: lint");
+    progress("bench: lint");
     rows.extend(scenarios::lint(&s, runs)?);
-    eprintln!("bench: lint's memory on a 50 MB migration");
+    progress("bench: lint's memory on a 50 MB migration");
     rows.push(scenarios::lint_memory(&s)?);
 
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -87,10 +88,16 @@ async fn main() -> Result<()> {
     );
     let table = report::markdown(&rows, &header);
     std::fs::write(&args.out, &table)?;
-    println!("{table}");
+    let _ = writeln!(std::io::stdout(), "{table}");
     let missed = rows.iter().filter(|r| r.met() == Some(false)).count();
     if missed > 0 {
-        eprintln!("bench: {missed} goal(s) missed");
+        progress(&format!("bench: {missed} goal(s) missed"));
     }
     Ok(())
+}
+
+/// A line on stderr for whoever watches. A closed pipe or a full disk loses the line (and the
+/// copy of the table on stdout), never the run: the results are in bench/RESULTS.md either way.
+fn progress(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }

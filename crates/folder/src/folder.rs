@@ -43,6 +43,8 @@ pub struct Folder {
 #[derive(Debug)]
 pub enum ReadError {
     Missing(PathBuf),
+    /// Something that is not a directory: a file, a pipe.
+    NotAFolder(PathBuf),
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -57,6 +59,12 @@ impl fmt::Display for ReadError {
                 "migrations folder {} does not exist: create it, or pass --migrations DIR",
                 dir.display()
             ),
+            ReadError::NotAFolder(path) => write!(
+                f,
+                "migrations folder {} is a file, not a folder: pass the folder that holds the \
+                 migrations (--migrations DIR)",
+                path.display()
+            ),
             ReadError::Io { path, source } => {
                 write!(f, "{}: cannot read: {source}", path.display())
             }
@@ -68,7 +76,7 @@ impl std::error::Error for ReadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ReadError::Io { source, .. } => Some(source),
-            ReadError::Missing(_) => None,
+            ReadError::Missing(_) | ReadError::NotAFolder(_) => None,
         }
     }
 }
@@ -76,7 +84,10 @@ impl std::error::Error for ReadError {
 impl Folder {
     pub fn read(dir: &Path) -> Result<Folder, ReadError> {
         if !dir.is_dir() {
-            return Err(ReadError::Missing(dir.to_path_buf()));
+            return Err(match dir.exists() {
+                true => ReadError::NotAFolder(dir.to_path_buf()),
+                false => ReadError::Missing(dir.to_path_buf()),
+            });
         }
         let io = |path: &Path| {
             let path = path.to_path_buf();
@@ -88,7 +99,7 @@ impl Folder {
             let entry = entry.map_err(io(dir))?;
             let path = entry.path();
             let file_name = entry.file_name().to_string_lossy().into_owned();
-            if file_name.starts_with('.') || crate::COMPANIONS.contains(&file_name.as_str()) {
+            if file_name.starts_with('.') {
                 continue;
             }
             // Not followed: a symbolic link is refused, so the checksummed text is the reviewed one.
@@ -99,6 +110,14 @@ impl Folder {
                 col: 1,
                 kind: ProblemKind::StrayFile { what },
             };
+            if crate::COMPANIONS.contains(&file_name.as_str()) {
+                // Read by lint, verify and snapshot: a directory cannot be, and a pipe would be
+                // read for ever.
+                if !kind.is_file() && !kind.is_symlink() {
+                    problems.push(stray("not a regular file, where a companion file belongs"));
+                }
+                continue;
+            }
             if kind.is_symlink() {
                 problems.push(stray("a symbolic link (migrations are regular files)"));
                 continue;
@@ -198,6 +217,10 @@ fn read_file(
         count += 1;
         if count == 2 {
             second = Some(statement.range.start);
+        }
+        if let Some(offset) = statement.too_deep {
+            let (line, col) = position::at_byte(&text, offset);
+            problems.push(at(line, col, ProblemKind::TooDeep));
         }
         if let Kind::TransactionControl(keywords) = statement.kind {
             let (line, col) = position::at_byte(&text, statement.range.start);

@@ -4,6 +4,11 @@
 
 use std::fmt;
 
+/// The longest file name, in bytes: NAME_MAX of Linux and macOS file systems, and Windows' limit
+/// in UTF-16 units (the same for these ASCII names). A migration made on one system must check
+/// out on the others, so it is the limit everywhere.
+pub const MAX_FILE_NAME: usize = 255;
+
 /// A migration file's name, split into what it says. Orders by version, the up file first.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileName {
@@ -19,6 +24,12 @@ impl FileName {
     /// Reads a file name; `Err` says what is wrong with it, for a `.sql` file that is not a
     /// migration name.
     pub fn parse(file_name: &str) -> Result<FileName, &'static str> {
+        if file_name.len() > MAX_FILE_NAME {
+            return Err(
+                "the file name is longer than 255 bytes, the limit of Linux, macOS and Windows file \
+                 systems (the down file adds `.down.sql` to the number and name): shorten the name",
+            );
+        }
         let stem = file_name
             .strip_suffix(".sql")
             .ok_or("a migration ends in .sql (its undo in .down.sql)")?;
@@ -127,6 +138,10 @@ mod tests {
             ("001_name.SQL", "ends in .sql"),
             ("001_name.up.sql", "lowercase"),
             ("99999999999999999999_overflow.sql", "too large"),
+            (
+                &format!("001_{}.down.sql", "x".repeat(243)),
+                "longer than 255 bytes",
+            ),
         ] {
             let error = FileName::parse(bad).unwrap_err();
             assert!(error.contains(reason), "{bad}: {error}");

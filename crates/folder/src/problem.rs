@@ -54,6 +54,8 @@ pub enum ProblemKind {
     NoTransactionStatements {
         count: usize,
     },
+    /// A statement nested deeper than [`crate::sql::MAX_DEPTH`]: it is never parsed.
+    TooDeep,
 }
 
 impl ProblemKind {
@@ -71,6 +73,7 @@ impl ProblemKind {
             ProblemKind::OrphanDownFile { .. } => "orphan-down-file",
             ProblemKind::TransactionControl { .. } => "transaction-control",
             ProblemKind::NoTransactionStatements { .. } => "no-transaction-statements",
+            ProblemKind::TooDeep => "too-deep",
         }
     }
 
@@ -87,6 +90,7 @@ impl ProblemKind {
         "orphan-down-file",
         "transaction-control",
         "no-transaction-statements",
+        "too-deep",
     ];
 
     /// What is wrong, why it matters, and what to do, in one sentence.
@@ -121,7 +125,8 @@ impl ProblemKind {
             }
             ProblemKind::DuplicateVersion { other } => format!(
                 "version also used by {other}: two files with one version run in an order nobody \
-                 chose; renumber the newer one after the last version"
+                 chose; renumber the one that no shared database has applied yet after the last \
+                 version (renumbering an applied one would run it twice)"
             ),
             ProblemKind::VersionGap { previous, version } => {
                 let missing = if *version == previous + 2 {
@@ -152,6 +157,13 @@ impl ProblemKind {
                 "this no-transaction file holds {count} statements: a file run outside a \
                  transaction cannot be undone half-way, and PostgreSQL runs several statements \
                  of one query in a transaction anyway; put each statement in a file of its own"
+            ),
+            ProblemKind::TooDeep => format!(
+                "the statement nests deeper than {} from here (each open parenthesis or bracket \
+                 counts one, and so does each token since the last comma at every open level), \
+                 deeper than authdb's SQL parser reads: no migration needs this; split the \
+                 expression (a long `a OR b OR ...` chain is `x IN (...)` or `x = ANY (...)`)",
+                crate::sql::MAX_DEPTH
             ),
         }
     }

@@ -44,6 +44,42 @@ pub fn tokens(sql: &str) -> impl Iterator<Item = Token> + '_ {
     })
 }
 
+/// How deep a statement may nest: squawk's parser recurses into every nested expression and the
+/// syntax tree it builds is dropped recursively, so a statement nested 20,000 parentheses deep
+/// (or `NOT NOT ... x`, or `a OR b OR ...` 20,000 times) overflowed the stack and aborted lint
+/// and rollback's plan. The depth is counted on the lexer's tokens, before anything parses: every
+/// open parenthesis or bracket counts one, and so does every token since the last comma or
+/// semicolon at each open level (list items are siblings in the tree, never nested). A deeper
+/// statement is refused as a folder problem (`too-deep`), with its `file:line:col`. 4,000 keeps
+/// lint's own work on the deepest accepted statement to a few seconds (squawk's rules walk a deep
+/// tree in quadratic time) and still accepts a 900-term `x = 1 OR x = 2 OR ...` chain.
+pub const MAX_DEPTH: usize = 4_000;
+
+/// The stack squawk's parser gets (see [`on_parser_stack`]). Every kind of statement within
+/// [`MAX_DEPTH`] parses and lints in 16 MiB in a debug build (`crates/lint/tests/depth.rs`
+/// generates each kind at the limit; the deepest, `NOT NOT ... x`, needs more than 4 MiB): 64
+/// MiB leaves four times that. A thread's default 2 MiB holds fewer than 1,000 parentheses, and
+/// a generated `CHECK (a OR b OR ...)` of a few hundred terms is a tree that deep too, so no guard
+/// alone could both protect the default stack and accept real migrations. The memory is
+/// reserved, not used.
+pub const PARSER_STACK: usize = 64 << 20;
+
+/// Runs `parse` on a thread with [`PARSER_STACK`] of stack: every caller of squawk's parser
+/// (lint, rollback's plan) parses there, whatever stack its own thread has. A statement within
+/// [`MAX_DEPTH`] then always fits.
+pub fn on_parser_stack<T: Send>(parse: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let parser = std::thread::Builder::new()
+            .name("sql-parser".into())
+            .stack_size(PARSER_STACK)
+            .spawn_scoped(scope, parse)
+            .expect("a thread whose stack is reserved, not used: it starts wherever threads do");
+        parser
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 /// One statement of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
@@ -53,6 +89,9 @@ pub struct Statement {
     /// comments above a statement belong to it.
     pub span: Range<usize>,
     pub kind: Kind,
+    /// Where the statement first nests deeper than [`MAX_DEPTH`] (a byte offset); such a
+    /// statement must never reach the parser.
+    pub too_deep: Option<usize>,
 }
 
 /// What a statement is, as far as running it in a transaction is concerned.
@@ -114,6 +153,7 @@ impl Iterator for Statements<'_> {
                 kind: classify(&splitter.leading),
                 span: span_start..range.end,
                 range,
+                too_deep: splitter.depth.too_deep,
             });
         }
     }
@@ -130,6 +170,52 @@ struct Splitter {
     routine: Option<bool>,
     paren_depth: usize,
     begin_depth: usize,
+    depth: Depth,
+}
+
+/// The count of [`MAX_DEPTH`], token by token.
+#[derive(Default)]
+struct Depth {
+    /// Tokens since the last comma or semicolon at each open bracket level, outermost first
+    /// (the statement's own level is implicit while nothing is open).
+    levels: Vec<usize>,
+    /// The statement's own level.
+    outer: usize,
+    /// The sum of `levels` and `outer`, plus one for each open level.
+    now: usize,
+    too_deep: Option<usize>,
+}
+
+impl Depth {
+    fn see(&mut self, token: Token) {
+        match token.kind {
+            TokenKind::OpenParen | TokenKind::OpenBracket => {
+                self.count();
+                self.levels.push(0);
+                self.now += 1;
+            }
+            TokenKind::CloseParen | TokenKind::CloseBracket => {
+                if let Some(inner) = self.levels.pop() {
+                    self.now -= inner + 1;
+                }
+                self.count();
+            }
+            TokenKind::Comma | TokenKind::Semi => {
+                let level = self.levels.last_mut().unwrap_or(&mut self.outer);
+                self.now -= *level;
+                *level = 0;
+            }
+            _ => self.count(),
+        }
+        if self.now > MAX_DEPTH && self.too_deep.is_none() {
+            self.too_deep = Some(token.start);
+        }
+    }
+
+    fn count(&mut self) {
+        *self.levels.last_mut().unwrap_or(&mut self.outer) += 1;
+        self.now += 1;
+    }
 }
 
 impl Splitter {
@@ -138,6 +224,7 @@ impl Splitter {
     }
 
     fn see(&mut self, sql: &str, token: Token) {
+        self.depth.see(token);
         match token.kind {
             TokenKind::OpenParen => self.paren_depth += 1,
             TokenKind::CloseParen => self.paren_depth = self.paren_depth.saturating_sub(1),
@@ -312,6 +399,39 @@ mod tests {
                 "ROLLBACK PREPARED"
             ]
         );
+    }
+
+    fn depth(sql: &str) -> Option<usize> {
+        statements(sql).next().and_then(|s| s.too_deep)
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_found_where_it_starts() {
+        // Each parenthesis counts twice: as a token of its level, and as a level.
+        let half = MAX_DEPTH / 2;
+        let at_limit = format!("SELECT {}1{}", "(".repeat(half - 1), ")".repeat(half - 1));
+        assert_eq!(depth(&at_limit), None);
+        let over = format!("SELECT {}1{}", "(".repeat(half), ")".repeat(half));
+        // The last parenthesis: "SELECT " is 7 bytes, each earlier one a byte.
+        assert_eq!(depth(&over), Some(7 + half - 1));
+        let chain = format!("SELECT true{}", " OR true".repeat(half));
+        assert!(depth(&chain).is_some());
+        let nots = format!("SELECT {}true", "NOT ".repeat(MAX_DEPTH));
+        assert!(depth(&nots).is_some());
+    }
+
+    #[test]
+    fn lists_are_wide_not_deep() {
+        let row = "(1, 'a', ARRAY['x', 'y'], now())";
+        let insert = format!("INSERT INTO t VALUES {}", vec![row; 100_000].join(", "));
+        assert_eq!(depth(&insert), None);
+        let body = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC ".to_string()
+            + &"SELECT 1 + 1 + 1; ".repeat(MAX_DEPTH)
+            + "END";
+        assert_eq!(depth(&body), None);
+        // Brackets closed again count as their two tokens only.
+        let many = format!("SELECT {}", "f((1)) + ".repeat(MAX_DEPTH / 4 - 1) + "1");
+        assert!(depth(&many).is_none(), "{:?}", depth(&many));
     }
 
     #[test]

@@ -30,8 +30,9 @@ impl Folder {
             .unwrap_or(0)
             .max(3);
         let stem = format!("{version:0width$}_{name}");
-        // The grammar is the loader's: what `new` writes always parses.
-        let parsed = FileName::parse(&format!("{stem}.sql"))?;
+        // The grammar is the loader's: what `new` writes always parses. The down file's name is
+        // the longer one: if it fits the file system, both do, and neither is written otherwise.
+        let parsed = FileName::parse(&format!("{stem}.down.sql"))?;
         debug_assert_eq!(parsed.stem(), stem);
         Ok(NewMigration {
             up: self.dir.join(format!("{stem}.sql")),
@@ -69,17 +70,32 @@ pub fn is_template(name: &FileName, text: &str) -> bool {
 }
 
 impl NewMigration {
-    /// Writes both files, refusing to replace a file that is already there.
+    /// Writes both files or neither, refusing to replace a file that is already there: when the
+    /// second cannot be written, the first is removed again, so a failed `new` leaves no half
+    /// migration behind (and a retry no second up file).
     pub fn create(&self) -> std::io::Result<()> {
-        use std::io::Write;
-        for (path, text) in [(&self.up, &self.up_text), (&self.down, &self.down_text)] {
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-            file.write_all(text.as_bytes())?;
-        }
-        Ok(())
+        write_new(&self.up, &self.up_text)?;
+        write_new(&self.down, &self.down_text).inspect_err(|_| {
+            let _ = std::fs::remove_file(&self.up);
+        })
     }
+}
+
+/// Creates `path` with `text`, never replacing a file; a file it created is removed again when
+/// writing it fails, so only a complete file stays.
+fn write_new(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let named =
+        |e: std::io::Error| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(named)?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| {
+            let _ = std::fs::remove_file(path);
+            named(e)
+        })
 }

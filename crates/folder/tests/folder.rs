@@ -225,6 +225,23 @@ fn new_numbers_pads_and_its_template_is_refused_until_written() {
     }
 }
 
+/// `--migrations` naming a file said "does not exist".
+#[test]
+fn a_file_where_the_folder_should_be_is_named_as_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("001_x.sql");
+    std::fs::write(&file, UP).unwrap();
+    let message = Folder::read(&file).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        format!(
+            "migrations folder {} is a file, not a folder: pass the folder that holds the \
+             migrations (--migrations DIR)",
+            file.display()
+        )
+    );
+}
+
 #[test]
 fn a_missing_folder_says_how_to_point_at_one() {
     let message = Folder::read(Path::new("/nonexistent/migrations"))

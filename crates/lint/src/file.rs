@@ -22,6 +22,9 @@ pub fn check(path: &Path, text: &str, kind: FileKind, run: &mut Run) -> Vec<Find
     } = Directives::read(text, kind.no_transaction);
     let mut found = Vec::new();
     for statement in sql::statements(text) {
+        if statement.too_deep.is_some() {
+            continue; // a folder problem already, and never parsed
+        }
         statement::check(text, &statement, kind, run, &mut found);
         for mark in found.drain(..) {
             let allow = allows

@@ -11,6 +11,9 @@ use crate::rule::Rule;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// In JSON, relative to the migrations folder (every file lint reads is directly in it),
+    /// which the report gives once as `folder`.
+    #[serde(serialize_with = "in_folder")]
     pub file: PathBuf,
     /// 1-based, counted in lines of the file.
     pub line: usize,
@@ -94,4 +97,12 @@ impl Mark {
 
 fn rule_id<S: serde::Serializer>(rule: &Rule, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(rule.id())
+}
+
+fn in_folder<S: serde::Serializer>(
+    path: &std::path::Path,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let name = path.file_name().map_or(path, std::path::Path::new);
+    name.serialize(serializer)
 }

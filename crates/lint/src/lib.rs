@@ -54,7 +54,12 @@ pub struct Report {
     pub unrecorded: Vec<String>,
 }
 
+/// Lints `dir`; squawk's parser runs on its own stack (see `authdb_folder::sql::on_parser_stack`).
 pub fn lint(dir: &Path, options: Options) -> Result<Report> {
+    authdb_folder::sql::on_parser_stack(|| lint_here(dir, options))
+}
+
+fn lint_here(dir: &Path, options: Options) -> Result<Report> {
     let folder = Folder::read(dir)?;
     let mut findings: Vec<Finding> = folder.problems.iter().map(Finding::problem).collect();
     let lock_path = dir.join(LOCK_FILE);
@@ -204,6 +209,15 @@ fn new_file<'a>(lock: Option<&Lock>, file: &'a SqlFile, down: bool) -> Option<(&
 
 /// The lock's text; `None` when there is no lock yet.
 fn read_lock(path: &Path) -> Result<Option<String>> {
+    // A pipe would be read for ever (the folder reports it as a problem too).
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other("not a regular file"),
+        });
+    }
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

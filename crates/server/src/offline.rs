@@ -104,6 +104,7 @@ pub fn build(docker: &Docker, recipe: &Recipe, say: &mut dyn FnMut(&str)) -> Res
             --customize-hook={upload} --customize-hook={chmod}
             {suite} {rootfs}"
     )
+    .quiet()
     .run();
     if let Err(error) = built {
         let _ = std::fs::remove_dir_all(&work);

@@ -19,12 +19,14 @@ use tokio_postgres::{Client, NoTls};
 
 pub use container::image;
 pub use fixture::Fixture;
+pub use impostor::Impostor;
 pub use silent::SilentServer;
 pub use state::fingerprint;
 
 mod cleanup;
 pub mod container;
 pub mod fixture;
+mod impostor;
 pub mod legacy;
 pub mod pooler;
 mod silent;
@@ -57,8 +59,15 @@ pub fn server() -> &'static Server {
 }
 
 fn start() -> Server {
+    start_with("test", &[])
+}
+
+/// Another server of this test binary, with `settings` (`max_locks_per_transaction=10`), for a
+/// test about a server setting that must not disturb the other tests' server. Call it from a
+/// plain thread, never inside a test's runtime (see [`server`]); it is removed at exit.
+pub fn start_with(purpose: &str, settings: &[&str]) -> Server {
     let image = image();
-    let container = container::postgres("test", &[])
+    let container = container::postgres(purpose, settings)
         .start()
         .unwrap_or_else(|e| {
             panic!(

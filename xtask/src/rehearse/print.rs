@@ -8,24 +8,24 @@ use crate::human::duration;
 pub fn print_report(report: &Rehearsal, users: u64, server_version: &str, image: &str) {
     let probe = &report.probe;
     let overhead = &report.sampler_overhead;
-    println!(
+    outln!(
         "rehearsed on {users} synthetic users (PostgreSQL {server_version}, {image}); probe: {} \
          workers (one per kind of query), a query every {} each; locks sampled every {}",
         probe.workers,
         duration(probe.interval_ms),
         duration(probe.sample_interval_ms)
     );
-    println!(
+    outln!(
         "baseline {}: probe p50 {:.2} ms with the sampler off, {:.2} ms with it on",
         duration(probe.baseline_ms),
         overhead.p50_off_ms,
         overhead.p50_on_ms
     );
     for step in &report.steps {
-        println!();
+        outln!();
         print_step(step, report);
     }
-    println!();
+    outln!();
 }
 
 fn print_step(step: &StepReport, report: &Rehearsal) {
@@ -37,9 +37,9 @@ fn print_step(step: &StepReport, report: &Rehearsal) {
     } else {
         String::new()
     };
-    println!("{}: {}{paused}", step.name, duration(step.duration_ms));
+    outln!("{}: {}{paused}", step.name, duration(step.duration_ms));
     if let Some(error) = &step.error {
-        println!("  failed: {error}");
+        outln!("  failed: {error}");
     }
     for lock in &step.locks {
         let held = if lock.held_ms > 0.0 {
@@ -56,14 +56,20 @@ fn print_step(step: &StepReport, report: &Rehearsal) {
             .taken_by
             .as_ref()
             .map_or(String::new(), |place| format!(" by {place}"));
-        println!("  lock {} on {}, {held}{waited}{by}", lock.mode, lock.table);
+        outln!("  lock {} on {}, {held}{waited}{by}", lock.mode, lock.table);
     }
-    println!(
+    outln!(
         "  {:<17} {:>5} {:>9} {:>9} {:>9}   {:>17} {:>8}",
-        "query", "n", "p50", "p99", "max", "baseline p50/p99", "blocked"
+        "query",
+        "n",
+        "p50",
+        "p99",
+        "max",
+        "baseline p50/p99",
+        "blocked"
     );
     for (during, before) in step.latency.iter().zip(&report.baseline) {
-        println!(
+        outln!(
             "  {:<17} {:>5} {:>9} {:>9} {:>9}   {:>17} {:>8}",
             during.kind.name(),
             during.queries,
@@ -75,13 +81,13 @@ fn print_step(step: &StepReport, report: &Rehearsal) {
         );
     }
     match &step.blamed {
-        None if step.blocked == 0 => println!("  blocked: nothing"),
-        None => println!(
+        None if step.blocked == 0 => outln!("  blocked: nothing"),
+        None => outln!(
             "  blocked: {} queries, the longest {}",
             step.blocked,
             duration(step.longest_block_ms)
         ),
-        Some(blame) => println!(
+        Some(blame) => outln!(
             "  blocked: {} queries, the longest {}, by {}: {}{}",
             step.blocked,
             duration(step.longest_block_ms),
@@ -102,7 +108,7 @@ fn lock_of(blame: &rehearse::Blame) -> String {
 pub fn print_verdict(report: &Rehearsal, advice: &[(rehearse::Place, String)]) {
     let limit = duration(report.max_block_ms);
     if report.passed {
-        println!("PASS: no probe query was blocked longer than {limit}, and none failed");
+        outln!("PASS: no probe query was blocked longer than {limit}, and none failed");
         return;
     }
     for problem in &report.problems {
@@ -117,7 +123,7 @@ pub fn print_verdict(report: &Rehearsal, advice: &[(rehearse::Place, String)]) {
                 let at = blamed.as_ref().map_or(String::new(), |b| {
                     format!(" at {}: {}{}", b.place, b.place.sql, lock_of(b))
                 });
-                println!(
+                outln!(
                     "FAIL: {step} blocked {} for up to {} ({queries} over {limit}){at}",
                     kind.name(),
                     duration(*longest_ms)
@@ -126,8 +132,8 @@ pub fn print_verdict(report: &Rehearsal, advice: &[(rehearse::Place, String)]) {
                     .as_ref()
                     .and_then(|b| advice.iter().find(|(place, _)| place == &b.place));
                 match fix {
-                    Some((_, text)) => println!("  fix ({text})"),
-                    None => println!(
+                    Some((_, text)) => outln!("  fix ({text})"),
+                    None => outln!(
                         "  fix: hold that lock for less time: split the statement, use a \
                          non-blocking form (CONCURRENTLY, NOT VALID then VALIDATE), or run it \
                          in a maintenance window"
@@ -139,12 +145,12 @@ pub fn print_verdict(report: &Rehearsal, advice: &[(rehearse::Place, String)]) {
                 kind,
                 count,
                 error,
-            } => println!(
+            } => outln!(
                 "FAIL: {count} {} queries failed during {step}: {error}",
                 kind.name()
             ),
             Problem::MigrationFailed { step, error } => {
-                println!("FAIL: {step} failed: {error}")
+                outln!("FAIL: {step} failed: {error}")
             }
         }
     }

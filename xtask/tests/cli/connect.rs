@@ -61,5 +61,7 @@ fn a_silent_server_makes_the_command_give_up_within_the_documented_bound() {
     assert!(!stderr.contains("Sh0uldNotShow"), "{stderr}");
     // 7.5 s; the slack is for a loaded machine. The measured times are in the README.
     assert!(took < bound + Duration::from_secs(5), "took {took:?}");
-    assert_eq!(silent.accepted(), 4);
+    // The 4 attempts, and one look at what listens there (a greeting would name another
+    // protocol), taken once.
+    assert_eq!(silent.accepted(), 5);
 }

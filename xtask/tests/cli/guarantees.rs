@@ -194,7 +194,7 @@ async fn another_branch_s_migration_under_our_version_is_named_not_called_modifi
     let (code, stdout, stderr) = run(&["migrate", "--database-url", &db.url, "--migrations", dir]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     let expected = format!(
-        "version 2 in the database is 002_add_nickname, a different migration from {}/002_add_locale.sql",
+        "version 2 in the database is 002_add_nickname, another migration than {}/002_add_locale.sql",
         dir
     );
     assert!(stderr.contains(&expected), "{stderr}");

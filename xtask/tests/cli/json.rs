@@ -208,3 +208,183 @@ fn snapshot_and_lint_fail_as_json_too() {
         assert!(error.contains("does not exist"), "{command}: {error}");
     }
 }
+
+/// Every command that takes `--json`, and every kind of runtime error it can meet (the folder,
+/// `.env`, the URL, connecting, the server's refusal, usage): exactly one JSON object on stdout,
+/// whose `error` is the paragraph on stderr. adopt printed nothing on stdout for any of them.
+#[tokio::test]
+async fn every_command_prints_one_error_object_for_every_kind_of_error() {
+    let db = testdb::empty_database().await;
+    let server = testdb::server();
+    let wrong_password = format!(
+        "postgres://postgres:not-{PASSWORD}@{}:{}/{}",
+        server.host, server.port, db.name
+    );
+    let repo = testdb::migrations_dir();
+    let dir = repo.to_str().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let missing = cwd.path().join("no-such-folder");
+    let missing = missing.to_str().unwrap();
+    // A working directory whose .env cannot be read, for the commands that look there.
+    let broken_env = tempfile::tempdir().unwrap();
+    std::fs::write(broken_env.path().join(".env"), "DATABASE_URL\n").unwrap();
+
+    let database_commands = [
+        "migrate", "status", "verify", "rollback", "baseline", "adopt",
+    ];
+    let mut cases: Vec<(Vec<String>, &std::path::Path, i32, &str)> = Vec::new();
+    let owned = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    for command in database_commands {
+        cases.push((
+            owned(&[command, "--database-url", &db.url, "--migrations", missing]),
+            cwd.path(),
+            1,
+            "does not exist",
+        ));
+        cases.push((
+            owned(&[
+                command,
+                "--database-url",
+                "postgres://u:p@h:port/db",
+                "--migrations",
+                dir,
+            ]),
+            cwd.path(),
+            1,
+            "invalid value for option `port`",
+        ));
+        // Retried for 3.5 s before it is reported: twice is enough to show the kind.
+        if ["adopt", "status"].contains(&command) {
+            cases.push((
+                owned(&[
+                    command,
+                    "--database-url",
+                    "postgres://u:p@127.0.0.1:1/db",
+                    "--migrations",
+                    dir,
+                ]),
+                cwd.path(),
+                1,
+                "Nothing listens there",
+            ));
+        }
+        cases.push((
+            owned(&[
+                command,
+                "--database-url",
+                &wrong_password,
+                "--migrations",
+                dir,
+            ]),
+            cwd.path(),
+            1,
+            "password authentication failed",
+        ));
+        cases.push((
+            owned(&[command, "--migrations", dir]),
+            broken_env.path(),
+            1,
+            ".env:1: cannot parse this line",
+        ));
+        cases.push((
+            owned(&[command, "--no-such-flag"]),
+            cwd.path(),
+            2,
+            "--no-such-flag",
+        ));
+    }
+    cases.push((
+        owned(&["seed", "--database-url", &wrong_password]),
+        cwd.path(),
+        1,
+        "password authentication failed",
+    ));
+    cases.push((owned(&["seed"]), broken_env.path(), 1, ".env:1"));
+    for command in ["new", "lint", "snapshot", "rehearse"] {
+        cases.push((
+            owned(&[command, "--migrations", missing]),
+            cwd.path(),
+            if command == "new" { 2 } else { 1 },
+            if command == "new" {
+                "required"
+            } else {
+                "does not exist"
+            },
+        ));
+        cases.push((
+            owned(&[command, "--no-such-flag"]),
+            cwd.path(),
+            2,
+            "--no-such-flag",
+        ));
+    }
+    cases.push((
+        owned(&["new", "ok_name", "--migrations", missing]),
+        cwd.path(),
+        1,
+        "does not exist",
+    ));
+
+    for (args, cwd, expected_code, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, body, stderr) = json(cwd, &args);
+        assert_eq!(code, Some(expected_code), "{args:?}: {body} {stderr}");
+        assert_eq!(body["ok"], false, "{args:?}: {body}");
+        let error = body["error"].as_str().unwrap_or_default();
+        assert!(error.contains(expected), "{args:?}: {error}");
+        assert!(
+            !body.to_string().contains(&format!("not-{PASSWORD}")),
+            "{body}"
+        );
+        if expected_code == 1 {
+            assert_eq!(stderr.trim_end(), format!("error: {error}"), "{args:?}");
+        }
+    }
+}
+
+/// 20,000 parentheses in a down file aborted lint and `rollback --dry-run` with a stack overflow
+/// (exit 134, no JSON). It is a folder problem now, with its place, before anything parses.
+#[test]
+fn a_statement_too_deep_to_parse_is_an_error_object_not_an_abort() {
+    let cwd = tempfile::tempdir().unwrap();
+    let deep = format!("SELECT {}1{};\n", "(".repeat(20_000), ")".repeat(20_000));
+    let fixture = Fixture::new().migration("deep", "CREATE TABLE t (id int);\n", &deep);
+    let dir = fixture.path().to_str().unwrap();
+    let url = "postgres://u:p@127.0.0.1:1/db";
+    for args in [
+        vec!["lint", "--migrations", dir],
+        vec![
+            "rollback",
+            "--dry-run",
+            "--database-url",
+            url,
+            "--migrations",
+            dir,
+        ],
+        vec![
+            "migrate",
+            "--dry-run",
+            "--database-url",
+            url,
+            "--migrations",
+            dir,
+        ],
+    ] {
+        let (code, body, stderr) = json(cwd.path(), &args);
+        assert_eq!(code, Some(1), "{args:?}: {stderr}");
+        // "SELECT " and 1,999 parentheses are within the limit; the 2,000th is not.
+        let found = match body["findings"].as_array() {
+            Some(findings) => findings.iter().any(|f| {
+                f["rule"] == "too-deep"
+                    && f["file"] == "001_deep.down.sql"
+                    && f["line"] == 1
+                    && f["col"] == 2007
+            }),
+            None => body["error"]
+                .as_str()
+                .unwrap()
+                .contains("001_deep.down.sql:1:2007: too-deep"),
+        };
+        assert!(found, "{args:?}: {body}");
+    }
+}

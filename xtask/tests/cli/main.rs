@@ -3,12 +3,17 @@
 //! One container for this binary (see the `testdb` crate), one database per test.
 
 mod adopt;
+mod advice;
 mod bad_input;
 mod connect;
 mod containers;
 mod crash;
 mod guarantees;
+mod hostile;
 mod json;
+mod messages;
+mod new;
+mod output;
 mod pooler;
 mod processes;
 mod rehearse;
@@ -35,6 +40,28 @@ pub fn xtask(cwd: &Path) -> Command {
         .env_remove("AUTHDB_LOCK_WAIT")
         .env_remove("AUTHDB_ALLOW_INSECURE");
     command
+}
+
+/// Runs xtask with `args` from an empty directory, without a terminal: exit code, stdout, stderr.
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let cwd = tempfile::tempdir().unwrap();
+    let output = xtask(cwd.path())
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    (output.status.code().unwrap_or(-1), stdout, stderr)
+}
+
+/// [`run`] with `--database-url URL --migrations DIR` after `args`.
+pub fn run_on(url: &str, dir: &str, args: &[&str]) -> (i32, String, String) {
+    let all: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["--database-url", url, "--migrations", dir])
+        .collect();
+    run(&all)
 }
 
 pub fn text(output: &Output) -> (String, String) {

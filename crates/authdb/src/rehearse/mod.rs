@@ -225,7 +225,7 @@ pub async fn rehearse(
                 timeline.done();
                 timeline.paused(control.barrier(BARRIER_LIMIT));
             }
-            Notice::WaitingForLock { .. } | Notice::LockRetry(_) => {}
+            Notice::WaitingForLock { .. } | Notice::LockRetry(_) | Notice::Server { .. } => {}
         })
     };
     let mut runs = Vec::new();

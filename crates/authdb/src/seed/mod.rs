@@ -64,6 +64,37 @@ pub async fn open(
     Ok((info, connection))
 }
 
+/// Refuses a database that lacks a table the seeds write (an unmigrated one), naming the tables,
+/// the version the database is at, and `latest`, the version the caller's folder goes up to if
+/// it knows: "relation does not exist" from the first INSERT said none of it.
+pub async fn check_migrated(client: &tokio_postgres::Client, latest: Option<i64>) -> Result<()> {
+    let tables: Vec<&str> = SyntheticTable::ALL.iter().map(|t| t.name()).collect();
+    let rows = client
+        .query(
+            "SELECT t FROM unnest($1::text[]) WITH ORDINALITY AS u(t, i) \
+             WHERE to_regclass(quote_ident(t)) IS NULL ORDER BY i",
+            &[&tables],
+        )
+        .await
+        .map_err(crate::error::database(
+            "checking that the seeds' tables exist",
+        ))?;
+    let missing: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let version = crate::tracking::read(client)
+        .await?
+        .iter()
+        .map(|a| a.version)
+        .max();
+    Err(Error::SeedUnmigrated {
+        missing,
+        version,
+        latest,
+    })
+}
+
 /// Refuses a non-loopback database unless `allow_remote`.
 pub fn check_local(info: &ConnInfo, allow_remote: bool) -> Result<()> {
     if info.loopback || allow_remote {

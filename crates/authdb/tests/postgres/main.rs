@@ -7,6 +7,7 @@ mod baseline;
 mod concurrency;
 mod connect;
 mod email;
+mod failover;
 mod migrate;
 mod repository;
 mod retry;
