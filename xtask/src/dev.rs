@@ -51,7 +51,8 @@ impl cli::Dev {
                     };
                     outln!(
                         "port {} on 127.0.0.1 is {by}: this checkout's takes {} (--port chooses)",
-                        taken.port, server.port
+                        taken.port,
+                        server.port
                     );
                 }
                 outln!("created {name} from {}", server.image);

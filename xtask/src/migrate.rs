@@ -66,7 +66,8 @@ fn print_report(report: &MigrateReport) {
         };
         outln!(
             "{} was started by an earlier run and not seen to finish: {}; {what}",
-            recovery.name, recovery.reason
+            recovery.name,
+            recovery.reason
         );
     }
     let width = report.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);

@@ -136,7 +136,8 @@ fn print_plan(plan: &RollbackPlan) {
         };
         outln!(
             "  {} was left unfinished by an interrupted run: {}; {what}",
-            settled.name, settled.reason
+            settled.name,
+            settled.reason
         );
     }
     for step in &plan.steps {

@@ -74,7 +74,9 @@ impl cli::Status {
                     outln!(
                         "invalid index {} on {}: it costs every write and serves no query; drop \
                          it with `{};`",
-                        invalid.index, invalid.table, invalid.drop
+                        invalid.index,
+                        invalid.table,
+                        invalid.drop
                     );
                 }
                 if let Some(refusal) = &status.refusal {

@@ -232,8 +232,14 @@ where
         for target in left {
             // What listens at a host is asked once: a retry meets the same listener.
             let identify = attempt == 1;
-            match connect_host(&target, info.connect_timeout, tls.clone(), notices, identify)
-                .await
+            match connect_host(
+                &target,
+                info.connect_timeout,
+                tls.clone(),
+                notices,
+                identify,
+            )
+            .await
             {
                 Ok(client) => return Ok(client),
                 Err(failure) => {
