@@ -219,6 +219,22 @@ pub struct Migrate {
     pub json: bool,
 }
 
+/// `rehearse --hold-lock users:10s`.
+fn hold_lock(text: &str) -> Result<authdb::rehearse::Hold, String> {
+    let (table, duration) = text
+        .split_once(':')
+        .ok_or("expected TABLE:DURATION, e.g. users:10s")?;
+    let duration = duration
+        .parse::<Limit>()
+        .map_err(|e| e.to_string())?
+        .duration()
+        .ok_or("the hold needs an end: a duration, not 0 or off")?;
+    Ok(authdb::rehearse::Hold {
+        table: table.to_string(),
+        duration,
+    })
+}
+
 /// `migrate --unfinished`.
 fn unfinished_answer(text: &str) -> Result<authdb::unfinished::Answer, String> {
     match text {
@@ -606,8 +622,14 @@ pub struct Rehearse {
     /// Rehearse `adopt --apply` instead, on a database built from this SQL file (the old script's schema).
     #[arg(long, value_name = "FILE")]
     pub adopt_legacy: Option<PathBuf>,
+    /// A service transaction locks a row of TABLE for DURATION as the migrations start (users:10s):
+    /// what a deploy meets when a request runs long, and how the lock retries wait it out.
+    #[arg(long, value_name = "TABLE:DURATION", value_parser = hold_lock)]
+    pub hold_lock: Option<authdb::rehearse::Hold>,
     #[command(flatten)]
     pub timeouts: Timeouts,
+    #[command(flatten)]
+    pub retries: LockRetries,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,

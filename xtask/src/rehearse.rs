@@ -48,6 +48,9 @@ impl cli::Rehearse {
             lock_timeout: self.timeouts.lock(),
             statement_timeout: self.timeouts.statement(),
             lock_wait: self.timeouts.lock_wait(),
+            lock_retries: self.retries.lock_retries,
+            lock_retry_time: self.retries.lock_retry_time.duration(),
+            hold: self.hold_lock.clone(),
             ..RehearseOptions::default()
         };
         let lint = LintFacts::of(&dir)?;
@@ -312,6 +315,14 @@ impl Display {
                 Event::Baseline { sampler: true } => "baseline, sampler on".to_string(),
                 Event::Applying { step } => format!("applying {step}"),
                 Event::Statement { path, line } => format!("running {}:{line}", path.display()),
+                Event::Holding { table, duration } => format!(
+                    "a service transaction holds a row of {table} for {} s",
+                    duration.as_secs_f64()
+                ),
+                Event::Retry(retry) => format!(
+                    "{}: gave up waiting {} ms for a lock (attempt {}), trying again",
+                    retry.location, retry.lock_timeout_ms, retry.attempt
+                ),
                 Event::Applied {
                     step, duration_ms, ..
                 } => {

@@ -6,6 +6,12 @@
 //! that waits, and a jittered pause between attempts lets the holder finish. Each attempt starts
 //! from the database as it is: the group that failed was rolled back whole, and a no-transaction
 //! file's row stays unfinished for the next attempt to settle (`crate::unfinished`).
+//!
+//! The schedule follows GitLab's: the waits stay short and grow slowly (each sign-in queued behind
+//! a waiting migration waits at most that long), the pauses grow fast (the holder gets time to
+//! finish). Measured with `cargo xtask rehearse --hold-lock users:10s`: a service transaction
+//! holding a lock on `users` for 10 s is waited out in the sixth attempt, and no sign-in waits
+//! longer than the 400 ms of the longest attempt before it (docs/rehearse.md).
 
 use std::time::Duration;
 
@@ -14,8 +20,8 @@ use tokio_postgres::Client;
 
 use crate::error::Error;
 
-/// Retries by default: with the growth below, ten retries wait for a lock about 31 s in all,
-/// spread over about a minute and a half.
+/// Retries by default: with the schedule below, ten retries wait for a lock 9.4 s in all, spread
+/// over about a minute (the pauses: 0.5, 1, 2, 4, 8, then 10 s).
 pub const DEFAULT_LOCK_RETRIES: u32 = 10;
 /// Retrying stops once this long has passed since the first attempt, by default.
 pub const DEFAULT_LOCK_RETRY_TIME: Duration = Duration::from_secs(180);
@@ -24,7 +30,7 @@ pub const DEFAULT_LOCK_RETRY_TIME: Duration = Duration::from_secs(180);
 /// this long, which a user does not notice.
 const FIRST_LOCK_TIMEOUT: Duration = Duration::from_millis(100);
 const FIRST_PAUSE: Duration = Duration::from_millis(500);
-const LONGEST_PAUSE: Duration = Duration::from_secs(5);
+const LONGEST_PAUSE: Duration = Duration::from_secs(10);
 
 /// One retry, as told on stderr and counted in `--json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,7 +47,8 @@ pub struct Retry {
     pub pause_ms: u64,
 }
 
-/// The lock timeout of attempt `attempt` (from 0): 100 ms doubling up to `configured`. Without
+/// The lock timeout of attempt `attempt` (from 0): 100 ms, doubling every second attempt (100,
+/// 100, 200, 200, 400, 400, 800...), up to `configured`. Without
 /// retries, or without a configured limit (the user chose to wait as long as it takes), the
 /// configured one from the start.
 pub(crate) fn lock_timeout(
@@ -53,15 +60,15 @@ pub(crate) fn lock_timeout(
     if retries == 0 {
         return Some(configured);
     }
-    let grown = FIRST_LOCK_TIMEOUT.saturating_mul(1u32 << attempt.min(20));
+    let grown = FIRST_LOCK_TIMEOUT.saturating_mul(1u32 << (attempt / 2).min(20));
     Some(grown.min(configured))
 }
 
-/// The pause after attempt `attempt` (from 0): half a second growing by half each time, up to 5
-/// s, jittered by a quarter either way so that waiting migrators do not move in step.
+/// The pause after attempt `attempt` (from 0): half a second doubling each time, up to 10 s,
+/// jittered by a quarter either way so that waiting migrators do not move in step.
 pub(crate) fn pause(attempt: u32) -> Duration {
     let nominal = FIRST_PAUSE
-        .mul_f64(1.5f64.powi(attempt.min(20) as i32))
+        .saturating_mul(1u32 << attempt.min(20))
         .min(LONGEST_PAUSE);
     nominal.mul_f64(0.75 + fastrand::f64() / 2.0)
 }
@@ -119,12 +126,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn attempts_wait_100_ms_doubling_up_to_the_configured_timeout() {
+    fn attempts_wait_100_ms_doubling_every_second_attempt_up_to_the_configured_timeout() {
         let five = Some(Duration::from_secs(5));
-        let waits: Vec<u128> = (0..8)
+        let waits: Vec<u128> = (0..14)
             .map(|k| lock_timeout(k, five, 10).unwrap().as_millis())
             .collect();
-        assert_eq!(waits, [100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+        assert_eq!(
+            waits,
+            [
+                100, 100, 200, 200, 400, 400, 800, 800, 1600, 1600, 3200, 3200, 5000, 5000
+            ]
+        );
         assert_eq!(
             lock_timeout(0, five, 0),
             five,
@@ -138,13 +150,13 @@ mod tests {
                     .as_millis()
             })
             .sum();
-        assert_eq!(total, 31_300, "the documented 31 s of waiting");
+        assert_eq!(total, 9_400, "the documented 9.4 s of waiting");
     }
 
     #[test]
-    fn pauses_grow_to_five_seconds_within_a_quarter() {
+    fn pauses_double_to_ten_seconds_within_a_quarter() {
         for k in 0..30 {
-            let nominal = FIRST_PAUSE.mul_f64(1.5f64.powi(k)).min(LONGEST_PAUSE);
+            let nominal = FIRST_PAUSE.mul_f64(2f64.powi(k)).min(LONGEST_PAUSE);
             let p = pause(k as u32);
             assert!(
                 p >= nominal.mul_f64(0.75) && p <= nominal.mul_f64(1.25),

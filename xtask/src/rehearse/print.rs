@@ -41,6 +41,17 @@ fn print_step(step: &StepReport, report: &Rehearsal) {
     if let Some(error) = &step.error {
         outln!("  failed: {error}");
     }
+    for retry in &step.retries {
+        outln!(
+            "  attempt {} gave up waiting {} for a lock held by {} ({}); rolled back, tried \
+             again after {}",
+            retry.attempt,
+            duration(retry.lock_timeout_ms as f64),
+            retry.held_by,
+            retry.location,
+            duration(retry.pause_ms as f64)
+        );
+    }
     for lock in &step.locks {
         let held = if lock.held_ms > 0.0 {
             format!("held {}", duration(lock.held_ms))

@@ -39,7 +39,8 @@ pub async fn quiet(h: &Harness) -> Result<(), String> {
     let sql = format!(
         "SELECT (SELECT count(*) FROM pg_stat_activity
                   WHERE datname = current_database() AND pid <> pg_backend_pid() {idle}),
-                (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory')"
+                (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
     );
     let sql = sql.as_str();
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -24,6 +24,8 @@ pub(crate) struct StepRun {
     /// How long the rehearsal held the migrator to look at its locks.
     pub paused: Duration,
     pub error: Option<String>,
+    /// The attempts that gave up waiting for a lock and were tried again.
+    pub retries: Vec<crate::retry::Retry>,
 }
 
 /// A stretch of the baseline, with the sampler on or off.
@@ -249,6 +251,7 @@ fn step(observed: &Observed, step: &StepRun, blocks: &HashMap<usize, &Block>) ->
         duration_ms: millis(step.ended - step.started),
         paused_ms: millis(step.paused),
         error: step.error.clone(),
+        retries: step.retries.clone(),
         locks,
         latency: latencies(queries, &during, blocks),
         blocked: blocks.len(),
@@ -411,6 +414,7 @@ mod tests {
                 settled: at(400),
                 paused: Duration::ZERO,
                 error: None,
+                retries: Vec::new(),
             }],
             queries,
             samples,

@@ -11,10 +11,12 @@
 //! differ only by the machine's noise.
 
 mod analysis;
+mod hold;
 mod lock_mode;
 mod locks;
 pub mod probe;
 pub mod report;
+pub use hold::Hold;
 mod sampler;
 pub mod setup;
 pub mod timeline;
@@ -72,6 +74,12 @@ pub struct RehearseOptions {
     pub lock_timeout: Option<Duration>,
     pub statement_timeout: Option<Duration>,
     pub lock_wait: Option<Duration>,
+    /// Lock retries, as for migrate.
+    pub lock_retries: u32,
+    pub lock_retry_time: Option<Duration>,
+    /// A service transaction that holds a row lock on a table when the steps start, for a while:
+    /// what a deploy meets when a request runs long.
+    pub hold: Option<Hold>,
 }
 
 impl Default for RehearseOptions {
@@ -87,6 +95,9 @@ impl Default for RehearseOptions {
             lock_timeout: timeouts.lock,
             statement_timeout: timeouts.statement,
             lock_wait: timeouts.lock_wait,
+            lock_retries: crate::retry::DEFAULT_LOCK_RETRIES,
+            lock_retry_time: Some(crate::retry::DEFAULT_LOCK_RETRY_TIME),
+            hold: None,
         }
     }
 }
@@ -118,6 +129,10 @@ pub enum Event {
     Applying { step: String },
     /// One of its statements is sent now.
     Statement { path: PathBuf, line: usize },
+    /// The service's transaction took its row lock, to hold it this long.
+    Holding { table: String, duration: Duration },
+    /// An attempt gave up waiting for a lock; the step is tried again.
+    Retry(crate::retry::Retry),
     /// A step ended.
     Applied {
         step: String,
@@ -209,8 +224,10 @@ pub async fn rehearse(
     }
 
     let timeline = timeline::Timeline::default();
+    let retries: Arc<std::sync::Mutex<Vec<crate::retry::Retry>>> = Arc::default();
     let notify = {
         let (timeline, control, progress) = (timeline.clone(), control.clone(), progress.clone());
+        let retries = retries.clone();
         Notify::new(move |notice| match notice {
             Notice::Statement { path, line } => {
                 timeline.record(path, *line);
@@ -225,9 +242,23 @@ pub async fn rehearse(
                 timeline.done();
                 timeline.paused(control.barrier(BARRIER_LIMIT));
             }
-            Notice::WaitingForLock { .. } | Notice::LockRetry(_) | Notice::Server { .. } => {}
+            Notice::LockRetry(retry) => {
+                retries.lock().expect("not poisoned").push(retry.clone());
+                progress(&Event::Retry(retry.clone()));
+            }
+            Notice::WaitingForLock { .. } | Notice::Server { .. } => {}
         })
     };
+    if let Some(hold) = &options.hold {
+        if let Err(error) = hold::start(info, hold).await {
+            stop_probe.store(true, Ordering::Relaxed);
+            return Err(error);
+        }
+        progress(&Event::Holding {
+            table: hold.table.clone(),
+            duration: hold.duration,
+        });
+    }
     let mut runs = Vec::new();
     for step in &steps {
         let name = step.name();
@@ -251,6 +282,7 @@ pub async fn rehearse(
             settled: Instant::now(),
             paused: timeline.paused_between(started, ended),
             error: result.err().map(|e| e.to_string()),
+            retries: std::mem::take(&mut *retries.lock().expect("not poisoned")),
         });
         if failed {
             break;
@@ -358,6 +390,8 @@ async fn apply(
                 lock_timeout: options.lock_timeout,
                 statement_timeout: options.statement_timeout,
                 lock_wait: options.lock_wait,
+                lock_retries: options.lock_retries,
+                lock_retry_time: options.lock_retry_time,
                 notify: notify.clone(),
                 ..MigrateOptions::default()
             };

@@ -77,6 +77,9 @@ pub struct StepReport {
     pub paused_ms: f64,
     /// The migration's own failure, when it failed.
     pub error: Option<String>,
+    /// Attempts that gave up waiting for a table lock (a service transaction held it) and were
+    /// rolled back and tried again, as migrate retries them.
+    pub retries: Vec<crate::retry::Retry>,
     pub locks: Vec<TableLock>,
     /// While it ran, per kind (with the baseline's in [`Rehearsal::baseline`]).
     pub latency: Vec<Latency>,

@@ -246,3 +246,73 @@ async fn a_concurrent_index_that_gave_up_waiting_is_retried_cleanly() {
     };
     assert_eq!(state, (true, true));
 }
+
+/// What the retries are for: a request holds a row of `users` for twice the lock timeout while a
+/// migration needs `users` whole. Without retries the deploy fails after blocking sign-ins for the
+/// whole lock timeout; with them it succeeds, and no sign-in waits longer than one attempt's
+/// short timeout (a generous margin keeps the bound honest on a loaded machine: 2 s, where one
+/// attempt at the configured timeout would block sign-ins 3 s).
+#[tokio::test]
+async fn a_request_holding_a_row_for_twice_the_timeout_is_waited_out_without_blocking_sign_ins() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = folder();
+    let migrations = fixture.load();
+    let first = MigrateOptions {
+        up_to: Some(1),
+        ..Default::default()
+    };
+    authdb::migrate(&mut client, &migrations, &first)
+        .await
+        .unwrap();
+    client
+        .batch_execute("INSERT INTO users SELECT generate_series(1, 100)")
+        .await
+        .unwrap();
+    let lock_timeout = Duration::from_secs(3);
+    let request = db.connect().await;
+    request
+        .batch_execute("BEGIN; SELECT 1 FROM users WHERE id = 100 FOR UPDATE")
+        .await
+        .unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(lock_timeout * 2).await;
+        request.batch_execute("COMMIT").await.unwrap();
+    });
+    // Sign-ins: a look-up of another user every 10 ms, each timed.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let probe = {
+        let (stop, probe) = (stop.clone(), db.connect().await);
+        tokio::spawn(async move {
+            let mut longest = Duration::ZERO;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let started = std::time::Instant::now();
+                probe
+                    .query_one("SELECT id FROM users WHERE id = 7", &[])
+                    .await
+                    .unwrap();
+                longest = longest.max(started.elapsed());
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            longest
+        })
+    };
+    let options = MigrateOptions {
+        lock_timeout: Some(lock_timeout),
+        ..Default::default()
+    };
+    let report = authdb::migrate(&mut client, &migrations, &options)
+        .await
+        .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let longest = probe.await.unwrap();
+    release.await.unwrap();
+    assert_eq!(report.steps.len(), 1);
+    assert!(report.retries.len() >= 2, "{:?}", report.retries);
+    let longest_attempt = report.retries.iter().map(|r| r.lock_timeout_ms).max();
+    assert!(longest_attempt <= Some(400), "{:?}", report.retries);
+    assert!(
+        longest < Duration::from_secs(2),
+        "a sign-in waited {longest:?} behind the migration"
+    );
+}

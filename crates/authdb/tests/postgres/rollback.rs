@@ -301,7 +301,8 @@ async fn a_no_transaction_down_file_runs_alone_between_committed_pieces() {
     // Nothing is left locked: the session lock of the split run is released.
     let locks: i64 = client
         .query_one(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             &[],
         )
         .await
