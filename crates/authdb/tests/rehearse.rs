@@ -2,10 +2,11 @@
 //! of migration does to the probe, proven with the migrations that would break each claim.
 //!
 //! One database is seeded once, at the version before the repository's email migrations, and
-//! every test starts from a copy of it (CREATE DATABASE ... TEMPLATE). The size is the issue's
-//! 100,000 users, the smallest at which a rewrite of `users` reliably outlasts a brief lock by a
-//! limit's width on a quiet machine; the limit and the baseline are scaled down (said at each). The numbers quoted in the README are measured with `cargo xtask rehearse`, not
-//! asserted here.
+//! every test starts from a copy of it (CREATE DATABASE ... TEMPLATE): 100,000 users, so that a
+//! plain index build on `sessions` lasts long enough for the probe's inserts to queue behind it.
+//! The limit is the command's; the baseline is shorter (said at each). Verdicts do not hinge on
+//! the machine's speed (see [`MAX_BLOCK`]); the numbers quoted in docs/rehearse.md are measured
+//! with `cargo xtask rehearse`, not asserted here.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -112,12 +113,17 @@ async fn at_latest() -> TestDb {
     db
 }
 
-/// The default limit is 1 s. Measured at these 100,000 users on this project's 2-core machine,
-/// quiet and then busy with the other test binaries: rewriting `users` blocks its readers for
-/// 230 ms (quiet) to over 1 s (busy), a plain index on `sessions` blocks inserts for 70 to
-/// 200 ms, and a brief ACCESS EXCLUSIVE, with the rehearsal's own pause to look at it, for 5 to
-/// 20 ms (100 ms at the very worst seen). A limit between the two kinds, with room on both sides:
-const MAX_BLOCK: Duration = Duration::from_millis(120);
+/// The command's default limit, 1 s. No verdict here hinges on how fast the machine is: what
+/// must pass holds its lock briefly (a brief ACCESS EXCLUSIVE, with the rehearsal's own pause to
+/// look at it, blocks 5 to 20 ms on this project's 2-core machine, 100 ms at the very worst seen
+/// under the load of the whole suite: ten times under the limit), and what must fail holds its
+/// lock for seconds by construction (a `pg_sleep` in its transaction), not by the size of the
+/// table, which a loaded machine makes slower and a fast one quicker. How long real changes block
+/// is measured by `cargo xtask rehearse`, not asserted here.
+const MAX_BLOCK: Duration = rehearse::DEFAULT_MAX_BLOCK;
+
+/// How long a migration that must fail the limit holds its lock: twice the limit.
+const HELD: &str = "2";
 
 /// A shorter baseline than the command's 2 s: enough queries to compare with.
 fn options() -> RehearseOptions {
@@ -248,7 +254,13 @@ async fn adding_a_column_with_a_default_takes_access_exclusive_briefly_and_passe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rewriting_users_email_fails_the_limit_and_names_the_statement() {
-    let up = "-- widen the address\nALTER TABLE users ALTER COLUMN email TYPE varchar(320);\n";
+    // The rewrite, then the rest of a long migration in the same transaction: the lock it took
+    // is held to the COMMIT, and the block is the rewrite's.
+    let up = format!(
+        "-- widen the address\nALTER TABLE users ALTER COLUMN email TYPE varchar(320);\n\
+         SELECT pg_sleep({HELD});\n"
+    );
+    let up = up.as_str();
     let (report, fixture) = rehearse_next("email_varchar", up).await;
     assert!(!report.passed);
     let (step, longest_ms, blamed) = report
