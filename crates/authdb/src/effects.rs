@@ -53,9 +53,10 @@ pub fn effects(script: &str) -> Vec<Effect> {
 
 fn effects_here(script: &str) -> Vec<Effect> {
     let mut found = Vec::new();
+    let mut lines = position::Lines::new(script);
     for statement in sql::statements(script) {
         let text = &script[statement.range.clone()];
-        let line = position::at_byte(script, statement.range.start).0;
+        let line = lines.at(statement.range.start).0;
         let mut actions: Vec<Action> = match statement.too_deep {
             None => SourceFile::parse(text)
                 .tree()

@@ -20,8 +20,8 @@ pub use crate::transaction::{
     DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, LOCK_KEY,
 };
 use crate::transaction::{
-    Run, SERVER_GRACE, Timeouts, abort, begin_locked, bounded, end, partly_committed, run_script,
-    set_timeouts, simple, transaction_id,
+    Run, SERVER_GRACE, Tail, Timeouts, abort, begin_locked, bounded, end, partly_committed,
+    run_script, run_script_then, set_timeouts, simple, transaction_id,
 };
 
 #[derive(Debug, Clone)]
@@ -355,6 +355,8 @@ async fn apply(
     };
     // The version the database is at, once a piece of a split run has been committed.
     let mut committed = None;
+    // (version, milliseconds) of the files recorded in the open transaction, set with its COMMIT.
+    let mut times: Vec<(i64, i64)> = Vec::new();
     for migration in &plan.pending {
         if migration.no_transaction {
             let id = match transaction.take() {
@@ -371,7 +373,8 @@ async fn apply(
                 let error = abort(client, error).await;
                 return Err(partly_committed(error, committed, true, Run::Migrate));
             }
-            end(client, "COMMIT").await?;
+            end(client, &tracking::commit_with_times(&times)).await?;
+            times.clear();
             progress.committed = progress.steps.len();
             committed = progress.steps.last().map(|s| Some(s.version)).or(committed);
             let elapsed = run_alone(client, migration, plan, timeouts, options).await;
@@ -391,21 +394,27 @@ async fn apply(
                 Err(error) => return Err(abort(client, error).await),
             };
         }
-        let result = run_script(
+        let record =
+            tracking::record_statement(migration, transaction.as_deref().unwrap_or_default());
+        let result = run_script_then(
             client,
             &migration.path,
             &migration.sql,
             timeouts,
             &options.notify,
+            Some(&record),
         )
         .await;
         let result = match result {
-            Ok(elapsed) => {
-                let ms = elapsed.as_millis() as i64;
-                tracking::record(client, migration, ms, transaction.as_deref())
-                    .await
-                    .map(|()| elapsed)
+            Ok((elapsed, Tail::Rows(1))) => {
+                times.push((migration.version, elapsed.as_millis() as i64));
+                Ok(elapsed)
             }
+            Ok((_, Tail::Failed(error))) => Err(crate::recording::failed(migration, error)),
+            Ok(_) => Err(Error::TransactionEnded {
+                location: migration.path.display().to_string(),
+                version: None,
+            }),
             Err(error) => Err(error),
         };
         let elapsed = match result {
@@ -421,7 +430,7 @@ async fn apply(
         progress.steps.push(step(migration, elapsed));
     }
     if transaction.is_some() {
-        end(client, "COMMIT").await?;
+        end(client, &tracking::commit_with_times(&times)).await?;
     }
     progress.committed = progress.steps.len();
     Ok(())

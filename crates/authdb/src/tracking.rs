@@ -189,6 +189,43 @@ pub async fn record(
     })
 }
 
+/// The statement that records `migration` as applied, for the same message as its last
+/// statement (see [`crate::transaction::run_script_then`]): written only while `transaction` is
+/// still the open one, so a file that ended it is caught here, on the server, before anything
+/// else runs (0 rows). Its time is set with the run's COMMIT ([`commit_with_times`]).
+pub(crate) fn record_statement(migration: &Migration, transaction: &str) -> String {
+    format!(
+        "INSERT INTO {QUALIFIED} (version, name, checksum, execution_ms) \
+         SELECT {}, {}, {}, 0 WHERE pg_current_xact_id()::text = {}",
+        migration.version,
+        literal(&migration.stem),
+        literal(&migration.checksum.to_hex()),
+        literal(transaction)
+    )
+}
+
+/// A string as an SQL literal.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The files' times, then COMMIT, in one message: `times` are (version, milliseconds) of the
+/// files this transaction recorded.
+pub(crate) fn commit_with_times(times: &[(i64, i64)]) -> String {
+    if times.is_empty() {
+        return "COMMIT".to_string();
+    }
+    let values: Vec<String> = times
+        .iter()
+        .map(|(version, ms)| format!("({version}, {ms})"))
+        .collect();
+    format!(
+        "UPDATE {QUALIFIED} t SET execution_ms = v.ms FROM (VALUES {}) AS v(version, ms) \
+         WHERE t.version = v.version; COMMIT",
+        values.join(", ")
+    )
+}
+
 /// Writes the row of a no-transaction migration before it runs, unfinished, in the run's
 /// transaction `transaction` (committed with the migrations before it). Its statement runs outside
 /// any transaction, so without this row a migrator killed after the statement and before its

@@ -164,19 +164,22 @@ pub(crate) fn partly_committed(
 
 /// COMMIT or ROLLBACK. A failed COMMIT means nothing of the run was applied; an unanswered one
 /// leaves it unknown, and the error says so.
+/// `command` may carry authdb's own statements before the COMMIT (the files' times): messages
+/// name the COMMIT or ROLLBACK only.
 pub(crate) async fn end(client: &Client, command: &str) -> Result<()> {
+    let name = command.rsplit(';').next().unwrap_or(command).trim();
     let run = async {
         client
             .batch_execute(command)
             .await
             .map_err(|e| Error::MigrationFailed {
-                location: command.to_string(),
+                location: name.to_string(),
                 message: describe(&e),
                 outcome: ROLLED_BACK.to_string(),
                 source: Some(e),
             })
     };
-    bounded(&format!("the {command}"), Some(STEP_DEADLINE), run).await
+    bounded(&format!("the {name}"), Some(STEP_DEADLINE), run).await
 }
 
 /// Rolls back after `error` and returns it. The ROLLBACK's own failure is ignored: a broken
@@ -192,7 +195,8 @@ pub(crate) async fn abort(client: &Client, error: Error) -> Error {
 /// rule), so a failure always names the file, line and column, even when PostgreSQL gives no
 /// position, and a listener hears which statement is running and when it is done. The client
 /// waits for each statement at most `statement_timeout` plus [`SERVER_GRACE`]: the server
-/// cancels it first.
+/// cancels it first. Lines are counted as the statements go, once over the file: a file of
+/// 400,000 statements costs its length, not its length times its statements.
 pub(crate) async fn run_script(
     client: &Client,
     path: &Path,
@@ -200,33 +204,97 @@ pub(crate) async fn run_script(
     timeouts: Timeouts,
     notify: &Notify,
 ) -> Result<Duration> {
+    run_script_then(client, path, sql, timeouts, notify, None)
+        .await
+        .map(|(elapsed, _)| elapsed)
+}
+
+/// What became of authdb's statement sent with a file's last statement.
+#[derive(Debug)]
+pub(crate) enum Tail {
+    /// None was sent.
+    None,
+    /// It ran and changed this many rows.
+    Rows(u64),
+    /// The file's statements all ran, and it failed (the run's transaction is aborted).
+    Failed(tokio_postgres::Error),
+}
+
+/// [`run_script`], with `tail` (authdb's own statement: the file's tracking row) sent in the
+/// same message as the file's last statement, which saves the file a round trip; returns how
+/// many rows `tail` changed. The tail runs only if the last statement succeeded; its own
+/// failure is told apart from the statement's by the statement's completion, which comes first.
+pub(crate) async fn run_script_then(
+    client: &Client,
+    path: &Path,
+    sql: &str,
+    timeouts: Timeouts,
+    notify: &Notify,
+    tail: Option<&str>,
+) -> Result<(Duration, Tail)> {
     let started = Instant::now();
     let deadline = timeouts.statement.map(|limit| limit + SERVER_GRACE);
-    for statement in authdb_folder::sql::statements(sql) {
+    let mut lines = position::Lines::new(sql);
+    let mut statements = authdb_folder::sql::statements(sql).peekable();
+    let mut tail_outcome = Tail::None;
+    while let Some(statement) = statements.next() {
         let text = &sql[statement.range.clone()];
-        let (line, _) = position::at_byte(sql, statement.range.start);
+        let (line, _) = lines.at(statement.range.start);
         notify.send(&Notice::Statement {
             path: path.to_path_buf(),
             line,
         });
+        let last_with_tail = tail.filter(|_| statements.peek().is_none());
         let run = async {
-            client
-                .batch_execute(text)
-                .await
-                .map_err(|e| failure(path, sql, statement.range.start, e))
+            match last_with_tail {
+                None => client.batch_execute(text).await.map(|()| Tail::None),
+                Some(tail) => with_tail(client, text, tail).await,
+            }
+            .map_err(|e| failure(path, sql, statement.range.start, e))
         };
-        match deadline {
+        let outcome = match deadline {
             None => run.await?,
             Some(limit) => tokio::time::timeout(limit, run)
                 .await
                 .map_err(|_| unanswered(path, sql, statement.range.start, limit))??,
+        };
+        if last_with_tail.is_some() {
+            tail_outcome = outcome;
         }
         notify.send(&Notice::StatementDone {
             path: path.to_path_buf(),
             line,
         });
     }
-    Ok(started.elapsed())
+    Ok((started.elapsed(), tail_outcome))
+}
+
+/// `statement`, then `tail`, in one message. The statement's own failure is the error; once it
+/// has completed, the tail's failure is [`Tail::Failed`].
+async fn with_tail(
+    client: &Client,
+    statement: &str,
+    tail: &str,
+) -> Result<Tail, tokio_postgres::Error> {
+    use futures_util::TryStreamExt;
+    // A newline ends a comment the statement may end with; an empty statement is harmless.
+    let message = format!("{statement}\n;\n{tail}");
+    let stream = client.simple_query_raw(&message).await?;
+    futures_util::pin_mut!(stream);
+    let mut completed = Vec::new();
+    loop {
+        match stream.try_next().await {
+            Ok(Some(SimpleQueryMessage::CommandComplete(rows))) => completed.push(rows),
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Ok(completed
+                    .last()
+                    .map_or(Tail::None, |rows| Tail::Rows(*rows)));
+            }
+            Err(error) if completed.is_empty() => return Err(error),
+            Err(error) => return Ok(Tail::Failed(error)),
+        }
+    }
 }
 
 fn unanswered(path: &Path, sql: &str, start: usize, waited: Duration) -> Error {
