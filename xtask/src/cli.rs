@@ -598,6 +598,11 @@ pub struct Torture {
     /// Build and run optimised: many more cases per hour.
     #[arg(long)]
     pub release: bool,
+    /// Also run the general test on hostile inputs (every command against generated folders,
+    /// URLs, .env files, closed pipes, stalled listeners) this many cases, beside the jobs (0:
+    /// not at all).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub hostile_cases: u32,
 }
 
 #[derive(Debug, Args)]
