@@ -24,6 +24,7 @@ pub use state::fingerprint;
 
 mod cleanup;
 pub mod container;
+pub mod every_kind;
 pub mod fixture;
 pub mod legacy;
 pub mod pooler;

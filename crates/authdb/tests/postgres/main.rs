@@ -6,11 +6,14 @@ mod adopt;
 mod baseline;
 mod concurrency;
 mod connect;
+mod coverage;
+mod drift;
 mod email;
 mod migrate;
 mod repository;
 mod rollback;
 mod schema;
+mod scope;
 mod seed;
 mod verify;
 

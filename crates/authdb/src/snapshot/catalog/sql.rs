@@ -1,0 +1,93 @@
+//! The SQL every catalog query shares: which schemas and objects are the migrations', and how
+//! owners, privileges and comments are read in the role-independent form of `privileges.rs`.
+//! Only catalog columns that exist in PostgreSQL 14 to 17 are used.
+
+/// The schemas read: all but PostgreSQL's own (`pg_catalog`, `pg_toast*`, `pg_temp*`: a user
+/// cannot create a schema whose name starts `pg_`), `information_schema`, and a schema an
+/// extension owns.
+pub(super) const SCHEMAS: &str = "
+    ns AS (
+        SELECT n.oid, n.nspname FROM pg_namespace n
+        WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+          AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
+                          AND d.objid = n.oid AND d.deptype = 'e')
+    )";
+
+/// Whether the object `oid` of catalog `catalog` belongs to an extension.
+pub(super) fn extension_member(catalog: &str, oid: &str) -> String {
+    format!(
+        "EXISTS (SELECT FROM pg_depend d WHERE d.classid = '{catalog}'::regclass \
+         AND d.objid = {oid} AND d.deptype = 'e')"
+    )
+}
+
+/// Whether an object goes with an object of an extension (an operator family's members, which
+/// depend on the family, not on the extension).
+pub(super) fn part_of_extension(catalog: &str, oid: &str) -> String {
+    format!(
+        "EXISTS (SELECT FROM pg_depend d JOIN pg_depend x ON x.classid = d.refclassid \
+         AND x.objid = d.refobjid AND x.deptype = 'e' \
+         WHERE d.classid = {catalog} AND d.objid = {oid} AND d.deptype IN ('a', 'i'))"
+    )
+}
+
+/// A role as the snapshot writes it: PUBLIC (oid 0), `$migrator` for the role running the
+/// command, else its name (quoted where SQL needs it).
+pub(super) fn role(oid: &str) -> String {
+    format!(
+        "CASE WHEN {oid} = 0 THEN 'PUBLIC' \
+         WHEN {oid} = current_user::text::regrole THEN '$migrator' \
+         ELSE {oid}::regrole::text END"
+    )
+}
+
+/// An object's privileges: `[[grantee, privilege, grantable], ...]` as `aclexplode` lists them,
+/// the default ones (`acldefault`) when the ACL is NULL, and the owner as `$owner`.
+pub(super) fn grants(acl: &str, owner: &str, kind: char) -> String {
+    grants_of_kind(acl, owner, &format!("'{kind}'"))
+}
+
+/// [`grants`] for a kind that is an SQL expression (a column of `"char"`).
+pub(super) fn grants_of_kind(acl: &str, owner: &str, kind: &str) -> String {
+    format!(
+        "(SELECT coalesce(json_agg(json_build_array(CASE WHEN e.grantee = {owner} THEN '$owner' \
+         ELSE {role} END, e.privilege_type, e.is_grantable)), '[]') \
+         FROM aclexplode(coalesce({acl}, acldefault({kind}, {owner}))) e)",
+        role = role("e.grantee")
+    )
+}
+
+/// A collation `oid` as SQL names it, or NULL for none: bare when `search_path` finds it.
+pub(super) fn collation(oid: &str) -> String {
+    format!(
+        "(SELECT CASE WHEN pg_collation_is_visible(co.oid) THEN quote_ident(co.collname) \
+         ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END \
+         FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+         WHERE co.oid = {oid})"
+    )
+}
+
+/// Every privilege each kind of object has (the owner's in `acldefault`), in the server's order:
+/// what `ALL` means on this server.
+pub(super) const ALL_PRIVILEGES: &str = "
+    SELECT json_object_agg(k, (SELECT json_agg(e.privilege_type) FROM aclexplode(acldefault(k::\"char\", 10)) e
+                               WHERE e.grantee = 10))
+    FROM unnest(ARRAY['r', 's', 'f', 'n', 'T', 'l', 'F', 'S']) k";
+
+/// The batch's first statement: `search_path` set to `public` (PostgreSQL prints every name
+/// relative to it) until the last one puts it back, so names do not depend on the session.
+pub(super) const SET_SEARCH_PATH: &str = "
+    SELECT set_config('authdb.search_path', current_setting('search_path'), true),
+           set_config('search_path', 'public', true)";
+pub(super) const RESET_SEARCH_PATH: &str =
+    "SELECT set_config('search_path', current_setting('authdb.search_path'), true)";
+
+/// A JSON array of the rows of `select` (each a JSON object), `[]` for none.
+pub(super) fn rows(with: &str, select: &str) -> String {
+    let with = if with.is_empty() {
+        String::new()
+    } else {
+        format!("{with},")
+    };
+    format!("WITH {with} answer AS ({select}) SELECT coalesce(json_agg(answer), '[]') FROM answer")
+}
