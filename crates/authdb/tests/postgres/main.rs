@@ -3,6 +3,7 @@
 //! tests of the repository's own schema read `migrations/` and never count its files.
 
 mod adopt;
+mod adopt_any;
 mod baseline;
 mod concurrency;
 mod connect;

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Planner, statement};
+use super::{Planner, rows, statement};
 use crate::adopt::Refusal;
 use crate::adopt::ddl;
 use crate::error::Result;
@@ -62,7 +62,7 @@ impl Planner<'_> {
                     let holding: Vec<String> = extra_rows
                         .iter()
                         .filter(|(_, rows)| **rows > 0)
-                        .map(|(table, rows)| format!("{table} ({rows} rows)"))
+                        .map(|(table, n)| format!("{table} ({})", rows(*n)))
                         .collect();
                     if !holding.is_empty() {
                         self.refuse(Refusal {
