@@ -48,7 +48,7 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
         relations::indexes_sql(),
         relations::triggers_sql(),
         relations::policies_sql(),
-        others::others_sql(),
+        others::present_sql(),
         sql::RESET_SEARCH_PATH.to_string(),
     ];
     let batch = queries.join(";\n");
@@ -81,7 +81,11 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
         policies: json(&next())?,
     };
     let mut tables = relations::assemble(relation_rows, &all);
-    let others = others::others(json(&next())?, &all);
+    let present: Vec<String> = json(&next())?;
+    let others = match present.is_empty() {
+        true => Default::default(),
+        false => others::others(json(&read_others(client, &present).await?)?, &all),
+    };
     let tracking = tables.remove(&tracking_name());
     Ok(Snapshot {
         version: applied.iter().map(|a| a.version).max(),
@@ -95,6 +99,29 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
         others,
         tracking,
     })
+}
+
+/// The other kinds of object of `catalogs`, in a second round trip: only a database that has
+/// some pays for planning the query.
+async fn read_others(client: &impl GenericClient, catalogs: &[String]) -> Result<String> {
+    let batch = [
+        sql::SET_SEARCH_PATH.to_string(),
+        others::others_sql(catalogs),
+        sql::RESET_SEARCH_PATH.to_string(),
+    ]
+    .join(";\n");
+    let messages = client
+        .simple_query(&batch)
+        .await
+        .map_err(database("reading the schema from pg_catalog"))?;
+    Ok(messages
+        .into_iter()
+        .filter_map(|message| match message {
+            SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or_default().to_string()),
+            _ => None,
+        })
+        .nth(1)
+        .unwrap_or_default())
 }
 
 /// One query's JSON array, read into its rows.

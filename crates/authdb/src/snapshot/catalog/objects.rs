@@ -108,7 +108,7 @@ pub(super) fn types_sql() -> String {
             grants = sql::grants("t.typacl", "t.typowner", 'T'),
             type_collation = sql::collation("t.typcollation"),
             attribute_collation = sql::collation("a.attcollation"),
-            range_collation = sql::collation("nullif(r.rngcollation, 0)"),
+            range_collation = sql::collation("r.rngcollation"),
         ),
     )
 }

@@ -57,14 +57,10 @@ pub(super) fn grants_of_kind(acl: &str, owner: &str, kind: &str) -> String {
     )
 }
 
-/// A collation `oid` as SQL names it, or NULL for none: bare when `search_path` finds it.
+/// A collation `oid` as SQL names it (`regcollation`, PostgreSQL 13+: bare when `search_path`
+/// finds it, quoted where needed), or NULL for none.
 pub(super) fn collation(oid: &str) -> String {
-    format!(
-        "(SELECT CASE WHEN pg_collation_is_visible(co.oid) THEN quote_ident(co.collname) \
-         ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END \
-         FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace \
-         WHERE co.oid = {oid})"
-    )
+    format!("nullif({oid}, 0)::regcollation::text")
 }
 
 /// Every privilege each kind of object has (the owner's in `acldefault`), in the server's order:
@@ -75,12 +71,20 @@ pub(super) const ALL_PRIVILEGES: &str = "
     FROM unnest(ARRAY['r', 's', 'f', 'n', 'T', 'l', 'F', 'S']) k";
 
 /// The batch's first statement: `search_path` set to `public` (PostgreSQL prints every name
-/// relative to it) until the last one puts it back, so names do not depend on the session.
+/// relative to it) until the last one puts it back, so names do not depend on the session. The
+/// planner takes the joins in the order written: catalog queries are cheap to run and costly to
+/// plan, and planning is most of their time.
 pub(super) const SET_SEARCH_PATH: &str = "
     SELECT set_config('authdb.search_path', current_setting('search_path'), true),
-           set_config('search_path', 'public', true)";
-pub(super) const RESET_SEARCH_PATH: &str =
-    "SELECT set_config('search_path', current_setting('authdb.search_path'), true)";
+           set_config('authdb.join_collapse_limit', current_setting('join_collapse_limit'), true),
+           set_config('authdb.from_collapse_limit', current_setting('from_collapse_limit'), true),
+           set_config('search_path', 'public', true),
+           set_config('join_collapse_limit', '1', true),
+           set_config('from_collapse_limit', '1', true)";
+pub(super) const RESET_SEARCH_PATH: &str = "
+    SELECT set_config('search_path', current_setting('authdb.search_path'), true),
+           set_config('join_collapse_limit', current_setting('authdb.join_collapse_limit'), true),
+           set_config('from_collapse_limit', current_setting('authdb.from_collapse_limit'), true)";
 
 /// A JSON array of the rows of `select` (each a JSON object), `[]` for none.
 pub(super) fn rows(with: &str, select: &str) -> String {
