@@ -20,6 +20,7 @@ pub mod limit;
 pub mod migrations;
 pub mod notice;
 pub mod plan;
+mod quote;
 pub mod redact;
 pub mod rehearse;
 pub mod rollback;

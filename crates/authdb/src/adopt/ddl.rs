@@ -4,103 +4,7 @@
 
 use crate::snapshot::{Column, Function, Index, RoutineKind, Trigger};
 
-/// Words PostgreSQL reserves, which must be quoted as identifiers.
-const RESERVED: &[&str] = &[
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "both",
-    "case",
-    "cast",
-    "check",
-    "collate",
-    "column",
-    "constraint",
-    "create",
-    "current_catalog",
-    "current_date",
-    "current_role",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "default",
-    "deferrable",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "false",
-    "fetch",
-    "for",
-    "foreign",
-    "from",
-    "grant",
-    "group",
-    "having",
-    "in",
-    "initially",
-    "intersect",
-    "into",
-    "lateral",
-    "leading",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "not",
-    "null",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "placing",
-    "primary",
-    "references",
-    "returning",
-    "select",
-    "session_user",
-    "some",
-    "symmetric",
-    "system_user",
-    "table",
-    "then",
-    "to",
-    "trailing",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "variadic",
-    "when",
-    "where",
-    "window",
-    "with",
-];
-
-/// An identifier as SQL must write it: bare when it is a plain lowercase name, else quoted.
-pub fn ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain && !RESERVED.contains(&name) {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
+pub use crate::quote::ident;
 
 /// The schema part of a name as the snapshot writes it (`auth` of `auth.users`), if any.
 pub fn schema_of(key: &str) -> Option<&str> {
@@ -278,13 +182,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn identifiers_are_quoted_only_when_they_must_be() {
-        assert_eq!(ident("users"), "users");
-        assert_eq!(ident("user"), "\"user\"");
-        assert_eq!(ident("Odd Name"), "\"Odd Name\"");
-        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
-        assert_eq!(ident("_x1"), "_x1");
-        assert_eq!(ident("1x"), "\"1x\"");
+    fn names_are_split_qualified_and_quoted() {
         assert_eq!(schema_of("auth.\"a.b\""), Some("auth"));
         assert_eq!(schema_of("\"a.b\""), None);
         assert_eq!(base_name("auth.\"my \"\"t\"\"\""), "my \"t\"");

@@ -18,6 +18,10 @@ pub const NOT_COMPARED: &[(&str, &str)] = &[
         "they belong to the server, not to one database",
     ),
     (
+        "default privileges of roles other than the migrator",
+        "they govern what those roles create, not what the migrations create; Neon keeps some for its own administrator (`cloud_admin`) in every database",
+    ),
+    (
         "who granted a privilege",
         "PostgreSQL records the owner as the grantor of every grant the owner or a superuser makes; what each role holds is compared",
     ),

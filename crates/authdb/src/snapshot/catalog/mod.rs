@@ -1,7 +1,9 @@
 //! Reading a [`Snapshot`] from pg_catalog. Set-based: one query per kind of object for the whole
-//! database, whatever the number of objects, all sent in one batch (one round trip) that reads
-//! every name with `search_path = public` and puts the session's back. Each query returns its
-//! rows as one JSON array, read into typed rows here. Only catalog columns that exist in
+//! database, whatever the number of objects, sent in one batch (one round trip) that reads every
+//! name with `search_path = public` and puts the session's back; the kinds many databases have
+//! none of (types, sequences, the other kinds) are asked in a second batch only when there are
+//! some, as their queries cost more to plan than to run. Each query returns its rows as one JSON
+//! array, read into typed rows here. Only catalog columns that exist in
 //! PostgreSQL 14 to 17 are used, and what those versions print differently is normalised.
 
 mod acl;
@@ -32,15 +34,22 @@ fn tracking_name() -> String {
     }
 }
 
+/// What the first batch says the database has of the kinds many databases have none of: their
+/// queries, the costliest to plan, run in a second round trip only when there is something.
+#[derive(serde::Deserialize)]
+struct Present {
+    /// The catalogs of the other kinds that hold an object.
+    others: Vec<String>,
+    types: bool,
+    sequences: bool,
+}
+
 pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
-    let queries = [
-        sql::SET_SEARCH_PATH.to_string(),
-        sql::ALL_PRIVILEGES.to_string(),
+    let always = [
+        sql::ROLES.to_string(),
         objects::schemas_sql(),
         objects::EXTENSIONS_SQL.to_string(),
         objects::default_privileges_sql(),
-        objects::types_sql(),
-        objects::sequences_sql(),
         objects::functions_sql(),
         relations::relations_sql(),
         relations::columns_sql(),
@@ -48,29 +57,16 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
         relations::indexes_sql(),
         relations::triggers_sql(),
         relations::policies_sql(),
-        others::present_sql(),
-        sql::RESET_SEARCH_PATH.to_string(),
+        present_sql(),
     ];
-    let batch = queries.join(";\n");
-    let read = async {
-        client
-            .simple_query(&batch)
-            .await
-            .map_err(database("reading the schema from pg_catalog"))
-    };
-    let (messages, applied) = tokio::try_join!(read, tracking::read(client))?;
-    let mut rows = messages.into_iter().filter_map(|message| match message {
-        SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or_default().to_string()),
-        _ => None,
-    });
-    let mut next = || rows.next().unwrap_or_default();
-    let _search_path = next();
-    let all: acl::All = json(&next())?;
+    let read = read_batch(client, &always);
+    let (answers, applied) = tokio::try_join!(read, tracking::read(client))?;
+    let mut answers = answers.into_iter();
+    let mut next = || answers.next().unwrap_or_default();
+    let all: acl::Roles = json(&next())?;
     let schemas = objects::schemas(json(&next())?, &all);
     let extensions = objects::extensions(json(&next())?);
     let default_privileges = objects::default_privileges(json(&next())?, &all);
-    let types = objects::types(json(&next())?, &all);
-    let sequences = objects::sequences(json(&next())?, &all);
     let functions = objects::functions(json(&next())?, &all);
     let relation_rows = relations::RelationRows {
         relations: json(&next())?,
@@ -81,10 +77,35 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
         policies: json(&next())?,
     };
     let mut tables = relations::assemble(relation_rows, &all);
-    let present: Vec<String> = json(&next())?;
-    let others = match present.is_empty() {
+    let present: Present = json(&next())?;
+
+    let mut optional = Vec::new();
+    if present.types {
+        optional.push(objects::types_sql());
+    }
+    if present.sequences {
+        optional.push(objects::sequences_sql());
+    }
+    if !present.others.is_empty() {
+        optional.push(others::others_sql(&present.others));
+    }
+    let answers = match optional.is_empty() {
+        true => Vec::new(),
+        false => read_batch(client, &optional).await?,
+    };
+    let mut answers = answers.into_iter();
+    let mut next = || answers.next().unwrap_or_default();
+    let types = match present.types {
+        true => objects::types(json(&next())?, &all),
+        false => Default::default(),
+    };
+    let sequences = match present.sequences {
+        true => objects::sequences(json(&next())?, &all),
+        false => Default::default(),
+    };
+    let others = match present.others.is_empty() {
         true => Default::default(),
-        false => others::others(json(&read_others(client, &present).await?)?, &all),
+        false => others::others(json(&next())?, &all),
     };
     let tracking = tables.remove(&tracking_name());
     Ok(Snapshot {
@@ -101,27 +122,44 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
     })
 }
 
-/// The other kinds of object of `catalogs`, in a second round trip: only a database that has
-/// some pays for planning the query.
-async fn read_others(client: &impl GenericClient, catalogs: &[String]) -> Result<String> {
-    let batch = [
-        sql::SET_SEARCH_PATH.to_string(),
-        others::others_sql(catalogs),
-        sql::RESET_SEARCH_PATH.to_string(),
-    ]
-    .join(";\n");
+/// Whether the database has types and sequences of its own, and which catalogs of the other
+/// kinds hold an object: plain scans, cheap to plan.
+fn present_sql() -> String {
+    format!(
+        "SELECT json_build_object('others', ({}),
+            'types', EXISTS (SELECT FROM pg_type t WHERE t.oid >= 16384
+                             AND (t.typtype IN ('e', 'd', 'r')
+                                  OR (t.typtype = 'c' AND EXISTS (SELECT FROM pg_class c
+                                      WHERE c.oid = t.typrelid AND c.relkind = 'c')))),
+            'sequences', EXISTS (SELECT FROM pg_class WHERE relkind = 'S' AND oid >= 16384))",
+        others::present_sql()
+    )
+}
+
+/// `queries` in one batch (one round trip) that sets `search_path` for itself and puts the
+/// session's back; each query's one answer.
+async fn read_batch(client: &impl GenericClient, queries: &[String]) -> Result<Vec<String>> {
+    let batch = std::iter::once(sql::SET_SEARCH_PATH.to_string())
+        .chain(queries.iter().cloned())
+        .chain(std::iter::once(sql::RESET_SEARCH_PATH.to_string()))
+        .collect::<Vec<_>>()
+        .join(";\n");
     let messages = client
         .simple_query(&batch)
         .await
         .map_err(database("reading the schema from pg_catalog"))?;
-    Ok(messages
+    let answers: Vec<String> = messages
         .into_iter()
         .filter_map(|message| match message {
             SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or_default().to_string()),
             _ => None,
         })
-        .nth(1)
-        .unwrap_or_default())
+        .collect();
+    // The first and the last are the settings.
+    Ok(answers
+        .get(1..answers.len().saturating_sub(1))
+        .unwrap_or_default()
+        .to_vec())
 }
 
 /// One query's JSON array, read into its rows.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::acl::{All, Grant, grants_of};
+use super::acl::Roles;
 use super::sql::{self, SCHEMAS};
 use crate::snapshot::datatype::TypeDefinition;
 use crate::snapshot::privileges::{GrantKind, Privileged};
@@ -25,7 +25,8 @@ pub(super) fn schemas_sql() -> String {
         &format!(
             "SELECT quote_ident(n.nspname) AS name,
                 CASE WHEN {initial_owner} THEN 'pg_database_owner' ELSE {owner} END AS owner,
-                {grants} AS grants, obj_description(n.oid, 'pg_namespace') AS comment
+                {owner} AS acl_owner, {grants} AS grants,
+                obj_description(n.oid, 'pg_namespace') AS comment
             FROM ns JOIN pg_namespace n ON n.oid = ns.oid
             LEFT JOIN pg_init_privs ip ON ip.objoid = n.oid
                  AND ip.classoid = 'pg_namespace'::regclass AND ip.objsubid = 0",
@@ -48,20 +49,18 @@ pub(super) const EXTENSIONS_SQL: &str = "
         WHERE e.oid >= 16384)
     SELECT coalesce(json_agg(answer), '[]') FROM answer";
 
+/// The migrator's own: what other roles' entries say governs what those roles create, not what
+/// the migrations create (Neon keeps some for its administrator in every database).
 pub(super) fn default_privileges_sql() -> String {
     sql::rows(
         "",
         &format!(
             "SELECT {role} AS role,
                 CASE WHEN d.defaclnamespace <> 0 THEN quote_ident(n.nspname) END AS schema,
-                d.defaclobjtype AS objtype,
-                (SELECT coalesce(json_agg(json_build_array(
-                     CASE WHEN e.grantee = d.defaclrole THEN '$owner' ELSE {grantee} END,
-                     e.privilege_type, e.is_grantable)), '[]')
-                 FROM aclexplode(d.defaclacl) e) AS grants
-            FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace",
+                d.defaclobjtype AS objtype, d.defaclacl::text[] AS grants
+            FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+            WHERE d.defaclrole = current_user::text::regrole",
             role = sql::role("d.defaclrole"),
-            grantee = sql::role("e.grantee"),
         ),
     )
 }
@@ -200,16 +199,17 @@ pub(super) fn functions_sql() -> String {
 pub(super) struct SchemaRow {
     name: String,
     owner: String,
-    grants: Vec<Grant>,
+    acl_owner: String,
+    grants: Vec<String>,
     comment: Option<String>,
 }
 
-pub(super) fn schemas(rows: Vec<SchemaRow>, all: &All) -> BTreeMap<String, Schema> {
+pub(super) fn schemas(rows: Vec<SchemaRow>, all: &Roles) -> BTreeMap<String, Schema> {
     rows.into_iter()
         .map(|row| {
             let privileged = Privileged {
-                owner: row.owner,
-                grants: grants_of(&row.grants, all.of(GrantKind::Schema)),
+                owner: all.owner(&row.owner),
+                grants: all.grants(&row.grants, &row.acl_owner, GrantKind::Schema),
                 comment: row.comment,
             };
             (row.name, Schema { privileged })
@@ -241,12 +241,12 @@ pub(super) struct DefaultPrivilegesRow {
     role: String,
     schema: Option<String>,
     objtype: String,
-    grants: Vec<Grant>,
+    grants: Vec<String>,
 }
 
 pub(super) fn default_privileges(
     rows: Vec<DefaultPrivilegesRow>,
-    all: &All,
+    all: &Roles,
 ) -> BTreeMap<String, DefaultPrivileges> {
     rows.into_iter()
         .map(|row| {
@@ -258,12 +258,12 @@ pub(super) fn default_privileges(
                 _ => "tables",
             };
             let mut entry = DefaultPrivileges {
-                role: row.role,
+                role: all.owner(&row.role),
                 schema: row.schema,
                 on: on.to_string(),
                 grants: Default::default(),
             };
-            entry.grants = grants_of(&row.grants, all.of(entry.kind()));
+            entry.grants = all.grants(&row.grants, &row.role, entry.kind());
             (entry.key(), entry)
         })
         .collect()
@@ -285,7 +285,7 @@ pub(super) struct TypeRow {
     name: String,
     kind: String,
     owner: String,
-    grants: Vec<Grant>,
+    grants: Vec<String>,
     comment: Option<String>,
     labels: Option<Vec<String>>,
     base: Option<String>,
@@ -297,7 +297,7 @@ pub(super) struct TypeRow {
     range: Option<RangeRow>,
 }
 
-pub(super) fn types(rows: Vec<TypeRow>, all: &All) -> BTreeMap<String, DataType> {
+pub(super) fn types(rows: Vec<TypeRow>, all: &Roles) -> BTreeMap<String, DataType> {
     rows.into_iter()
         .map(|row| {
             let definition = match row.kind.as_str() {
@@ -337,8 +337,8 @@ pub(super) fn types(rows: Vec<TypeRow>, all: &All) -> BTreeMap<String, DataType>
                 },
             };
             let privileged = Privileged {
-                owner: row.owner,
-                grants: grants_of(&row.grants, all.of(GrantKind::Type)),
+                grants: all.grants(&row.grants, &row.owner, GrantKind::Type),
+                owner: all.owner(&row.owner),
                 comment: row.comment,
             };
             let data_type = DataType {
@@ -357,11 +357,11 @@ pub(super) struct SequenceRow {
     owned_by: Option<String>,
     identity: bool,
     owner: String,
-    grants: Vec<Grant>,
+    grants: Vec<String>,
     comment: Option<String>,
 }
 
-pub(super) fn sequences(rows: Vec<SequenceRow>, all: &All) -> BTreeMap<String, Sequence> {
+pub(super) fn sequences(rows: Vec<SequenceRow>, all: &Roles) -> BTreeMap<String, Sequence> {
     rows.into_iter()
         .map(|row| {
             let sequence = Sequence {
@@ -369,8 +369,8 @@ pub(super) fn sequences(rows: Vec<SequenceRow>, all: &All) -> BTreeMap<String, S
                 owned_by: row.owned_by,
                 identity: row.identity,
                 privileged: Privileged {
-                    owner: row.owner,
-                    grants: grants_of(&row.grants, all.of(GrantKind::Sequence)),
+                    grants: all.grants(&row.grants, &row.owner, GrantKind::Sequence),
+                    owner: all.owner(&row.owner),
                     comment: row.comment,
                 },
             };
@@ -396,11 +396,11 @@ pub(super) struct FunctionRow {
     settings: Vec<String>,
     body: Option<String>,
     owner: String,
-    grants: Vec<Grant>,
+    grants: Vec<String>,
     comment: Option<String>,
 }
 
-pub(super) fn functions(rows: Vec<FunctionRow>, all: &All) -> BTreeMap<String, Function> {
+pub(super) fn functions(rows: Vec<FunctionRow>, all: &Roles) -> BTreeMap<String, Function> {
     rows.into_iter()
         .map(|row| {
             let kind = match row.kind.as_str() {
@@ -433,8 +433,8 @@ pub(super) fn functions(rows: Vec<FunctionRow>, all: &All) -> BTreeMap<String, F
                 settings: row.settings,
                 body: row.body.unwrap_or_default(),
                 privileged: Privileged {
-                    owner: row.owner,
-                    grants: grants_of(&row.grants, all.of(GrantKind::Function)),
+                    grants: all.grants(&row.grants, &row.owner, GrantKind::Function),
+                    owner: all.owner(&row.owner),
                     comment: row.comment,
                 },
             };

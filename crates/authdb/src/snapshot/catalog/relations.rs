@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::acl::{All, Grant, grants_of};
+use super::acl::Roles;
 use super::normalise::{squeeze, trigger_definition, view_definition};
 use super::sql::{self, SCHEMAS};
 use crate::snapshot::privileges::{GrantKind, Privileged};
@@ -95,7 +95,7 @@ pub(super) fn columns_sql() -> String {
                 nullif(a.attcompression, '') AS compression,
                 array(SELECT o FROM unnest(a.attoptions) o WHERE o !~ '^pg_' ORDER BY o) AS options,
                 CASE WHEN a.attacl IS NOT NULL THEN {grants} END AS grants,
-                col_description(a.attrelid, a.attnum) AS comment
+                col_description(a.attrelid, a.attnum) AS comment, {owner} AS owner
             FROM relations r
             JOIN pg_class c ON c.oid = r.oid
             JOIN pg_attribute a ON a.attrelid = r.oid
@@ -104,6 +104,7 @@ pub(super) fn columns_sql() -> String {
             WHERE a.attnum > 0 AND NOT a.attisdropped",
             collation = sql::collation("a.attcollation"),
             grants = sql::grants("a.attacl", "c.relowner", 'c'),
+            owner = sql::role("c.relowner"),
         ),
     )
 }
@@ -178,16 +179,12 @@ pub(super) fn triggers_sql() -> String {
 pub(super) fn policies_sql() -> String {
     sql::rows(
         &relations(),
-        &format!(
-            "SELECT r.name AS relation, p.polname AS name, p.polpermissive AS permissive,
-                p.polcmd AS command,
-                array(SELECT {role} FROM unnest(p.polroles) AS u(role) ORDER BY 1) AS roles,
-                pg_get_expr(p.polqual, p.polrelid) AS using,
-                pg_get_expr(p.polwithcheck, p.polrelid) AS with_check,
-                obj_description(p.oid, 'pg_policy') AS comment
-            FROM relations r JOIN pg_policy p ON p.polrelid = r.oid",
-            role = sql::role("u.role"),
-        ),
+        "SELECT r.name AS relation, p.polname AS name, p.polpermissive AS permissive,
+            p.polcmd AS command, p.polroles::regrole[]::text[] AS roles,
+            pg_get_expr(p.polqual, p.polrelid) AS using,
+            pg_get_expr(p.polwithcheck, p.polrelid) AS with_check,
+            obj_description(p.oid, 'pg_policy') AS comment
+        FROM relations r JOIN pg_policy p ON p.polrelid = r.oid",
     )
 }
 
@@ -208,7 +205,7 @@ pub(super) struct RelationRow {
     clustered_on: Option<String>,
     definition: Option<String>,
     owner: String,
-    grants: Vec<Grant>,
+    grants: Vec<String>,
     comment: Option<String>,
 }
 
@@ -227,7 +224,8 @@ pub(super) struct ColumnRow {
     storage: Option<String>,
     compression: Option<String>,
     options: Vec<String>,
-    grants: Option<Vec<Grant>>,
+    grants: Option<Vec<String>>,
+    owner: String,
     comment: Option<String>,
 }
 
@@ -292,7 +290,7 @@ pub(super) fn options(list: Vec<String>) -> BTreeMap<String, String> {
         .collect()
 }
 
-pub(super) fn assemble(rows: RelationRows, all: &All) -> BTreeMap<String, Table> {
+pub(super) fn assemble(rows: RelationRows, all: &Roles) -> BTreeMap<String, Table> {
     let mut tables = BTreeMap::new();
     for row in rows.relations {
         let kind = match row.kind.as_str() {
@@ -325,8 +323,8 @@ pub(super) fn assemble(rows: RelationRows, all: &All) -> BTreeMap<String, Table>
             clustered_on: row.clustered_on,
             definition,
             privileged: Privileged {
-                owner: row.owner,
-                grants: grants_of(&row.grants, all.of(GrantKind::Table)),
+                grants: all.grants(&row.grants, &row.owner, GrantKind::Table),
+                owner: all.owner(&row.owner),
                 comment: row.comment,
             },
             ..Table::default()
@@ -373,13 +371,13 @@ pub(super) fn assemble(rows: RelationRows, all: &All) -> BTreeMap<String, Table>
     }
     for row in rows.policies {
         if let Some(table) = tables.get_mut(&row.relation) {
-            table.policies.insert(row.name.clone(), policy(row));
+            table.policies.insert(row.name.clone(), policy(row, all));
         }
     }
     tables
 }
 
-fn column(row: ColumnRow, all: &All) -> Column {
+fn column(row: ColumnRow, all: &Roles) -> Column {
     let identity = match row.identity.as_str() {
         "a" => Some("always".to_string()),
         "d" => Some("by default".to_string()),
@@ -418,7 +416,7 @@ fn column(row: ColumnRow, all: &All) -> Column {
         options: options(row.options),
         grants: row
             .grants
-            .map(|g| grants_of(&g, all.of(GrantKind::Column)))
+            .map(|g| all.grants(&g, &row.owner, GrantKind::Column))
             .unwrap_or_default(),
         comment: row.comment,
     }
@@ -449,7 +447,7 @@ fn index(row: IndexRow) -> Index {
     }
 }
 
-fn policy(row: PolicyRow) -> Policy {
+fn policy(row: PolicyRow, all: &Roles) -> Policy {
     let command = match row.command.as_str() {
         "r" => "select",
         "a" => "insert",
@@ -460,7 +458,11 @@ fn policy(row: PolicyRow) -> Policy {
     Policy {
         permissive: row.permissive,
         command: command.to_string(),
-        roles: row.roles,
+        roles: {
+            let mut roles: Vec<String> = row.roles.iter().map(|r| all.policy_role(r)).collect();
+            roles.sort();
+            roles
+        },
         using: row.using.as_deref().map(squeeze),
         with_check: row.with_check.as_deref().map(squeeze),
         comment: row.comment,

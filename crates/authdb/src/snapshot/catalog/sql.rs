@@ -31,30 +31,20 @@ pub(super) fn part_of_extension(catalog: &str, oid: &str) -> String {
     )
 }
 
-/// A role as the snapshot writes it: PUBLIC (oid 0), `$migrator` for the role running the
-/// command, else its name (quoted where SQL needs it).
+/// A role's raw name, which `acl.rs` writes as the snapshot does (`$migrator`, a name).
 pub(super) fn role(oid: &str) -> String {
-    format!(
-        "CASE WHEN {oid} = 0 THEN 'PUBLIC' \
-         WHEN {oid} = current_user::text::regrole THEN '$migrator' \
-         ELSE {oid}::regrole::text END"
-    )
+    format!("pg_get_userbyid({oid})")
 }
 
-/// An object's privileges: `[[grantee, privilege, grantable], ...]` as `aclexplode` lists them,
-/// the default ones (`acldefault`) when the ACL is NULL, and the owner as `$owner`.
+/// An object's ACL as PostgreSQL prints its items, the defaults (`acldefault`) when it is NULL;
+/// `acl.rs` reads it.
 pub(super) fn grants(acl: &str, owner: &str, kind: char) -> String {
     grants_of_kind(acl, owner, &format!("'{kind}'"))
 }
 
 /// [`grants`] for a kind that is an SQL expression (a column of `"char"`).
 pub(super) fn grants_of_kind(acl: &str, owner: &str, kind: &str) -> String {
-    format!(
-        "(SELECT coalesce(json_agg(json_build_array(CASE WHEN e.grantee = {owner} THEN '$owner' \
-         ELSE {role} END, e.privilege_type, e.is_grantable)), '[]') \
-         FROM aclexplode(coalesce({acl}, acldefault({kind}, {owner}))) e)",
-        role = role("e.grantee")
-    )
+    format!("coalesce({acl}, acldefault({kind}, {owner}))::text[]")
 }
 
 /// A collation `oid` as SQL names it (`regcollation`, PostgreSQL 13+: bare when `search_path`
@@ -63,12 +53,12 @@ pub(super) fn collation(oid: &str) -> String {
     format!("nullif({oid}, 0)::regcollation::text")
 }
 
-/// Every privilege each kind of object has (the owner's in `acldefault`), in the server's order:
-/// what `ALL` means on this server.
-pub(super) const ALL_PRIVILEGES: &str = "
-    SELECT json_object_agg(k, (SELECT json_agg(e.privilege_type) FROM aclexplode(acldefault(k::\"char\", 10)) e
-                               WHERE e.grantee = 10))
-    FROM unnest(ARRAY['r', 's', 'f', 'n', 'T', 'l', 'F', 'S']) k";
+/// Who runs the command (the migrator), and each kind's default ACL for a role: the privileges
+/// its owner holds are what `ALL` means on this server.
+pub(super) const ROLES: &str = "
+    SELECT json_build_object('user', current_user, 'all', (
+        SELECT json_object_agg(k, acldefault(k::\"char\", 10)::text[])
+        FROM unnest(ARRAY['r', 's', 'f', 'n', 'T', 'l', 'F', 'S']) k))";
 
 /// The batch's first statement: `search_path` set to `public` (PostgreSQL prints every name
 /// relative to it) until the last one puts it back, so names do not depend on the session. The

@@ -124,6 +124,12 @@ fn render_table(out: &mut String, name: &str, table: &Table) {
     options.extend(table.inherits.iter().map(|p| format!("inherits {p}")));
     options.extend(
         table
+            .clustered_on
+            .iter()
+            .map(|i| format!("clustered on {i}")),
+    );
+    options.extend(
+        table
             .storage_parameters
             .iter()
             .map(|(k, v)| format!("with {k}={v}")),
@@ -161,7 +167,7 @@ fn render_table(out: &mut String, name: &str, table: &Table) {
         access.extend(grant_items(&column.grants, &Grants::new(), &on));
     }
     if !access.is_empty() {
-        out.push_str("\nOwner and privileges:\n\n");
+        out.push_str("\nOwner, privileges and comment:\n\n");
         for item in access {
             let _ = writeln!(out, "- {item}");
         }
