@@ -36,13 +36,16 @@ fn tracking_name() -> String {
 
 /// What the first batch says the database has of the kinds many databases have none of: their
 /// queries, the costliest to plan, run in a second round trip only when there is something.
-#[derive(serde::Deserialize)]
 struct Present {
     /// The catalogs of the other kinds that hold an object.
     others: Vec<String>,
     types: bool,
     sequences: bool,
 }
+
+/// The probes of [`present_sql`] beside the other kinds' catalogs.
+const TYPES: &str = "types";
+const SEQUENCES: &str = "sequences";
 
 pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
     let always = [
@@ -77,7 +80,15 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
         policies: json(&next())?,
     };
     let mut tables = relations::assemble(relation_rows, &all);
-    let present: Present = json(&next())?;
+    let found: Vec<String> = json(&next())?;
+    let present = Present {
+        types: found.iter().any(|f| f == TYPES),
+        sequences: found.iter().any(|f| f == SEQUENCES),
+        others: found
+            .into_iter()
+            .filter(|f| f != TYPES && f != SEQUENCES)
+            .collect(),
+    };
 
     let mut optional = Vec::new();
     if present.types {
@@ -125,15 +136,15 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
 /// Whether the database has types and sequences of its own, and which catalogs of the other
 /// kinds hold an object: plain scans, cheap to plan.
 fn present_sql() -> String {
-    format!(
-        "SELECT json_build_object('others', ({}),
-            'types', EXISTS (SELECT FROM pg_type t WHERE t.oid >= 16384
-                             AND (t.typtype IN ('e', 'd', 'r')
-                                  OR (t.typtype = 'c' AND EXISTS (SELECT FROM pg_class c
-                                      WHERE c.oid = t.typrelid AND c.relkind = 'c')))),
-            'sequences', EXISTS (SELECT FROM pg_class WHERE relkind = 'S' AND oid >= 16384))",
-        others::present_sql()
-    )
+    let types = format!(
+        "(SELECT '{TYPES}' WHERE EXISTS (SELECT FROM pg_type t WHERE t.oid >= 16384
+            AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND EXISTS (
+                SELECT FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))))"
+    );
+    let sequences = format!(
+        "(SELECT '{SEQUENCES}' WHERE EXISTS (SELECT FROM pg_class WHERE relkind = 'S' AND oid >= 16384))"
+    );
+    others::present_with(&[&types, &sequences])
 }
 
 /// `queries` in one batch (one round trip) that sets `search_path` for itself and puts the

@@ -19,23 +19,26 @@ use crate::snapshot::{
 /// created with, whichever role PostgreSQL 14 or 15+ gave it to.
 pub(super) fn schemas_sql() -> String {
     let initial_owner = "ip.objoid IS NOT NULL \
-                         AND (n.nspowner = 10 OR n.nspowner::regrole::text = 'pg_database_owner')";
+                         AND (n.nspowner = 10 OR pg_get_userbyid(n.nspowner) = 'pg_database_owner')";
     sql::rows(
-        SCHEMAS,
+        "",
         &format!(
             "SELECT quote_ident(n.nspname) AS name,
                 CASE WHEN {initial_owner} THEN 'pg_database_owner' ELSE {owner} END AS owner,
                 {owner} AS acl_owner, {grants} AS grants,
                 obj_description(n.oid, 'pg_namespace') AS comment
-            FROM ns JOIN pg_namespace n ON n.oid = ns.oid
+            FROM pg_namespace n
             LEFT JOIN pg_init_privs ip ON ip.objoid = n.oid
-                 AND ip.classoid = 'pg_namespace'::regclass AND ip.objsubid = 0",
+                 AND ip.classoid = 'pg_namespace'::regclass AND ip.objsubid = 0
+            WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+              AND NOT {member}",
             owner = sql::role("n.nspowner"),
             grants = sql::grants(
                 "CASE WHEN n.nspacl IS NOT DISTINCT FROM ip.initprivs THEN NULL ELSE n.nspacl END",
                 "n.nspowner",
                 'n'
             ),
+            member = sql::extension_member("pg_namespace", "n.oid"),
         ),
     )
 }

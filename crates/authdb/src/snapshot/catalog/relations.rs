@@ -38,9 +38,8 @@ pub(super) fn relations_sql() -> String {
         &format!(
             "SELECT r.name, c.relkind AS kind, c.relrowsecurity AS rls,
                 c.relforcerowsecurity AS force_rls, c.relpersistence = 'u' AS unlogged,
-                coalesce(c.reloptions, '{{}}')
-                    || coalesce(array(SELECT 'toast.' || o FROM unnest(toast.reloptions) o), '{{}}')
-                    AS options,
+                coalesce(c.reloptions, '{{}}') AS options,
+                coalesce(toast.reloptions, '{{}}') AS toast_options,
                 CASE WHEN c.relkind NOT IN ('r', 'p', 'm') THEN NULL
                     WHEN c.relreplident = 'f' THEN 'full'
                     WHEN c.relreplident = 'n' THEN 'nothing'
@@ -79,8 +78,7 @@ pub(super) fn relations_sql() -> String {
 }
 
 /// Columns with every setting: a statistics target, storage or compression only when set, and
-/// their options without the server's own `pg_` entries (some builds stamp one on every column;
-/// a migration can only set `n_distinct` and `n_distinct_inherited`).
+/// their options.
 pub(super) fn columns_sql() -> String {
     sql::rows(
         &relations(),
@@ -93,7 +91,7 @@ pub(super) fn columns_sql() -> String {
                 nullif(a.attstattarget::int, -1) AS statistics,
                 CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END AS storage,
                 nullif(a.attcompression, '') AS compression,
-                array(SELECT o FROM unnest(a.attoptions) o WHERE o !~ '^pg_' ORDER BY o) AS options,
+                coalesce(a.attoptions, '{{}}') AS options,
                 CASE WHEN a.attacl IS NOT NULL THEN {grants} END AS grants,
                 col_description(a.attrelid, a.attnum) AS comment, {owner} AS owner
             FROM relations r
@@ -196,6 +194,7 @@ pub(super) struct RelationRow {
     force_rls: bool,
     unlogged: bool,
     options: Vec<String>,
+    toast_options: Vec<String>,
     replica_identity: Option<String>,
     access_method: Option<String>,
     partition_key: Option<String>,
@@ -314,7 +313,12 @@ pub(super) fn assemble(rows: RelationRows, all: &Roles) -> BTreeMap<String, Tabl
             row_level_security: row.rls,
             force_row_level_security: row.force_rls,
             unlogged: row.unlogged,
-            storage_parameters: options(row.options),
+            storage_parameters: options(
+                row.options
+                    .into_iter()
+                    .chain(row.toast_options.iter().map(|o| format!("toast.{o}")))
+                    .collect(),
+            ),
             replica_identity: row.replica_identity,
             access_method: row.access_method,
             partition_key: row.partition_key,
@@ -413,7 +417,14 @@ fn column(row: ColumnRow, all: &Roles) -> Column {
         statistics: row.statistics,
         storage,
         compression,
-        options: options(row.options),
+        // Some builds stamp their own `pg_` entries on every column; a migration can only set
+        // `n_distinct` and `n_distinct_inherited`.
+        options: options(
+            row.options
+                .into_iter()
+                .filter(|o| !o.starts_with("pg_"))
+                .collect(),
+        ),
         grants: row
             .grants
             .map(|g| all.grants(&g, &row.owner, GrantKind::Column))
