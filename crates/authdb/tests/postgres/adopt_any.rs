@@ -245,3 +245,43 @@ async fn baseline_refuses_empty_incomplete_and_extra_databases_and_says_how() {
         assert!(!tracked, "{what}: baseline left a tracking table");
     }
 }
+
+/// adopt never creates a role: a grant to one the server does not have is refused, by name.
+#[tokio::test]
+async fn a_role_the_server_lacks_is_refused() {
+    let fixture = testdb::Fixture::new().migration(
+        "grant",
+        "CREATE TABLE notes (body text);\nGRANT SELECT ON notes TO PUBLIC;\n",
+        "DROP TABLE notes;\n",
+    );
+    let fixture = fixture.with_snapshot().await;
+    let text = std::fs::read_to_string(fixture.path().join("schema.snapshot")).unwrap();
+    assert!(text.contains("\n  grant PUBLIC SELECT\n"), "{text}");
+    fixture.write(
+        "schema.snapshot",
+        &text.replace(
+            "\n  grant PUBLIC SELECT\n",
+            "\n  grant authdb_nobody SELECT\n",
+        ),
+    );
+    let migrations = fixture.load();
+    let snapshot = Snapshot::load(fixture.path()).unwrap();
+    let db = testdb::empty_database().await;
+    let plan = authdb::plan_adopt(
+        &db.connect().await,
+        &migrations,
+        &snapshot,
+        &AdoptOptions::default(),
+    )
+    .await
+    .unwrap();
+    let reasons: Vec<&str> = plan.refusals.iter().map(|r| r.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "role authdb_nobody does not exist on this server, and the snapshot gives it an object \
+          or privileges: roles belong to the server, not to the migrations' schema, so adopt does \
+          not create them; create it (CREATE ROLE authdb_nobody), then plan again"
+        ]
+    );
+}

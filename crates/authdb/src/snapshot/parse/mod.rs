@@ -6,7 +6,6 @@
 mod objects;
 mod relation;
 
-use super::privileges::GrantKind;
 use super::text::BODY_MARGIN;
 use super::{Grants, Privileged, Snapshot};
 
@@ -122,8 +121,7 @@ impl Parser {
                 }
                 Ok(())
             }
-            Open::Function(key) if line == "body" => {
-                let _ = key;
+            Open::Function(_) if line == "body" => {
                 self.margin = Some(Vec::new());
                 Ok(())
             }
@@ -204,11 +202,6 @@ fn grant_line(grants: &mut Grants, line: &str, written: &mut bool) -> Option<Res
 /// A JSON string, as comments and labels are written.
 fn unquoted(text: &str) -> Result<String, String> {
     serde_json::from_str(text).map_err(|_| format!("`{text}`: expected a quoted string"))
-}
-
-/// As a kind's object is created by the migrator, for properties not written.
-fn created(kind: GrantKind) -> Privileged {
-    Privileged::created(kind)
 }
 
 /// The first token of `text` (a bare word or a double-quoted name) and what follows it, without

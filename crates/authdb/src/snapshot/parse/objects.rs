@@ -1,11 +1,11 @@
 //! The blocks of everything that is not a relation, read back.
 
-use super::{Open, created, grant_line, privileged_line, token, unquoted};
+use super::{Open, grant_line, privileged_line, token, unquoted};
 use crate::snapshot::datatype::TypeDefinition;
 use crate::snapshot::privileges::GrantKind;
 use crate::snapshot::{
-    Attribute, DataType, DefaultPrivileges, Domain, Extension, Function, Other, Range, RoutineKind,
-    Schema, Sequence, Snapshot,
+    Attribute, DataType, DefaultPrivileges, Domain, Extension, Function, Other, Privileged, Range,
+    RoutineKind, Schema, Sequence, Snapshot,
 };
 
 /// Opens the object a header line names; `None` when it is not one of these kinds.
@@ -18,7 +18,7 @@ pub(super) fn header(snapshot: &mut Snapshot, line: &str) -> Option<Result<Open,
     let open = match keyword {
         "schema" => {
             let schema = Schema {
-                privileged: created(GrantKind::Schema),
+                privileged: Privileged::created(GrantKind::Schema),
             };
             snapshot.schemas.insert(key.clone(), schema);
             Open::Schema(key)
@@ -41,7 +41,7 @@ pub(super) fn header(snapshot: &mut Snapshot, line: &str) -> Option<Result<Open,
         "type" => {
             let data_type = DataType {
                 definition: TypeDefinition::Enum { labels: Vec::new() },
-                privileged: created(GrantKind::Type),
+                privileged: Privileged::created(GrantKind::Type),
             };
             snapshot.types.insert(key.clone(), data_type);
             Open::Type(key)
