@@ -8,9 +8,11 @@
 
 mod acl;
 mod normalise;
+mod object_rows;
 mod objects;
 mod objects_in_catalog;
 mod others;
+mod relation_rows;
 mod relations;
 mod sql;
 mod viewdef;
@@ -67,11 +69,11 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
     let mut answers = answers.into_iter();
     let mut next = || answers.next().unwrap_or_default();
     let all: acl::Roles = json(&next())?;
-    let schemas = objects::schemas(json(&next())?, &all);
-    let extensions = objects::extensions(json(&next())?);
-    let default_privileges = objects::default_privileges(json(&next())?, &all);
-    let functions = objects::functions(json(&next())?, &all);
-    let relation_rows = relations::RelationRows {
+    let schemas = object_rows::schemas(json(&next())?, &all);
+    let extensions = object_rows::extensions(json(&next())?);
+    let default_privileges = object_rows::default_privileges(json(&next())?, &all);
+    let functions = object_rows::functions(json(&next())?, &all);
+    let relation_rows = relation_rows::RelationRows {
         relations: json(&next())?,
         columns: json(&next())?,
         constraints: json(&next())?,
@@ -79,7 +81,7 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
         triggers: json(&next())?,
         policies: json(&next())?,
     };
-    let mut tables = relations::assemble(relation_rows, &all);
+    let mut tables = relation_rows::assemble(relation_rows, &all);
     let found: Vec<String> = json(&next())?;
     let present = Present {
         types: found.iter().any(|f| f == TYPES),
@@ -107,11 +109,11 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
     let mut answers = answers.into_iter();
     let mut next = || answers.next().unwrap_or_default();
     let types = match present.types {
-        true => objects::types(json(&next())?, &all),
+        true => object_rows::types(json(&next())?, &all),
         false => Default::default(),
     };
     let sequences = match present.sequences {
-        true => objects::sequences(json(&next())?, &all),
+        true => object_rows::sequences(json(&next())?, &all),
         false => Default::default(),
     };
     let others = match present.others.is_empty() {
