@@ -34,7 +34,8 @@ enum Plan {
     Adopt {
         file: PathBuf,
         sql: String,
-        snapshot: Snapshot,
+        // Boxed: a snapshot is large beside the other variant.
+        snapshot: Box<Snapshot>,
     },
 }
 
@@ -59,7 +60,7 @@ impl cli::Rehearse {
                 sql: std::fs::read_to_string(file)
                     .with_context(|| format!("reading {}", file.display()))?,
                 file: file.clone(),
-                snapshot: Snapshot::load(&dir)?,
+                snapshot: Box::new(Snapshot::load(&dir)?),
             },
             None => Plan::Migrations {
                 from: from_version(&migrations, self.from, &lint)?,

@@ -56,7 +56,7 @@ impl cli::Snapshot {
         let (fresh, server_version) = crate::block_on(async {
             let (_, mut connection) = server.connect("postgres").await?;
             connection.migrate(&migrations, &Default::default()).await?;
-            let snapshot = Snapshot::capture(&connection.client).await?;
+            let snapshot = Snapshot::capture_migrated(&connection.client).await?;
             anyhow::Ok((snapshot, connection.server_version))
         })?;
         drop(server);

@@ -7,10 +7,10 @@
 use serde::Serialize;
 use tokio_postgres::Client;
 
-use crate::adopt::{refuse_if_tracked, snapshot_version};
+use crate::adopt::{refuse_if_tracked, schema_differences, snapshot_version};
 use crate::error::Result;
 use crate::migrations::Migrations;
-use crate::snapshot::{Difference, Snapshot, diff};
+use crate::snapshot::{Difference, Snapshot};
 use crate::tracking;
 use crate::transaction::{Timeouts, abort, begin_locked, end};
 
@@ -58,7 +58,7 @@ async fn record_if_matching(
     version: i64,
 ) -> Result<Baseline> {
     refuse_if_tracked(client).await?;
-    let differences = diff(snapshot, &Snapshot::capture(client).await?);
+    let differences = schema_differences(snapshot, &Snapshot::capture(client).await?);
     if !differences.is_empty() {
         return Ok(Baseline::Refused { differences });
     }

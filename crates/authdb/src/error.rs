@@ -284,6 +284,19 @@ pub enum Error {
         reason: String,
     },
     #[error(
+        "refusing to write a snapshot that holds nothing: the migrations (up to version {version}) \
+         created {count} object(s) ({examples}), but none where the snapshot reads: every schema \
+         except PostgreSQL's own (pg_catalog, information_schema, pg_toast, pg_temp) and \
+         objects of extensions. verify would then pass on any database without looking. Create \
+         them in a schema of your own (CREATE SCHEMA app; CREATE TABLE app.t ...); nothing was \
+         written"
+    )]
+    SnapshotEmpty {
+        version: String,
+        count: usize,
+        examples: String,
+    },
+    #[error(
         "{}: the snapshot describes version {snapshot}, but the latest migration is {latest}: run \
          `cargo xtask snapshot` and commit the file",
         path.display()

@@ -23,6 +23,7 @@ mod lock;
 pub mod migrations;
 pub mod notice;
 pub mod plan;
+mod quote;
 mod recording;
 pub mod redact;
 pub mod rehearse;

@@ -41,6 +41,12 @@ impl Fixture {
         format!("{stem}.sql")
     }
 
+    /// The version the next [`Fixture::add`] gets, for a folder whose first files were written
+    /// by hand.
+    pub fn skip_to(&mut self, version: i64) {
+        self.next = version;
+    }
+
     /// A migration creating table `table` (one `id int` column), undone by dropping it.
     pub fn table(self, table: &str) -> Fixture {
         self.migration(

@@ -25,6 +25,7 @@ pub use state::fingerprint;
 
 mod cleanup;
 pub mod container;
+pub mod every_kind;
 pub mod fixture;
 mod impostor;
 pub mod legacy;

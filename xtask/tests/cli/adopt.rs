@@ -106,3 +106,44 @@ async fn a_database_that_cannot_be_reconciled_exits_1_and_names_the_rows() {
         "{stdout}"
     );
 }
+
+/// The database `baseline` sends a user to adopt: empty here. baseline says what differs and
+/// points at adopt; adopt plans the whole schema, applies it, and verify passes.
+#[tokio::test]
+async fn an_empty_database_is_refused_by_baseline_and_built_by_adopt() {
+    let db = testdb::empty_database().await;
+    let dir = testdb::migrations_dir().display().to_string();
+    let (code, stdout, stderr) =
+        run(&["baseline", "--database-url", &db.url, "--migrations", &dir]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("\ntable users: missing\n"), "{stdout}");
+    assert!(
+        stdout.contains("nothing was recorded: the schema differs from")
+            && stdout.contains("`cargo xtask adopt` plans what brings it in line"),
+        "{stdout}"
+    );
+
+    let (code, stdout, stderr) = run(&["adopt", "--database-url", &db.url, "--migrations", &dir]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains(". table users: missing (created empty)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("nothing was changed (run with --apply)"),
+        "{stdout}"
+    );
+
+    let (code, stdout, stderr) = run(&[
+        "adopt",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        &dir,
+        "--apply",
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, stderr) = run(&["verify", "--database-url", &db.url, "--migrations", &dir]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}

@@ -83,6 +83,50 @@ async fn verify_reports_drift_in_words_and_exits_1() {
     );
 }
 
+/// Privileges and every schema, as a user sees them: one line each, and `grantee` in the JSON.
+#[tokio::test]
+async fn privileges_and_other_schemas_are_reported() {
+    let db = testdb::migrated_database().await;
+    let dir = repo_dir();
+    db.connect()
+        .await
+        .batch_execute(
+            "GRANT ALL ON users TO PUBLIC;
+             CREATE SCHEMA stray;
+             CREATE TABLE stray.notes (body text)",
+        )
+        .await
+        .unwrap();
+    let (code, stdout, stderr) = run(&["verify", "--database-url", &db.url, "--migrations", &dir]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(
+        lines,
+        [
+            "schema stray: not in the snapshot",
+            "table stray.notes: not in the snapshot",
+            "table users: PUBLIC has ALL, expected none",
+            &format!("3 problems: the database does not match {dir}"),
+        ]
+    );
+    let (_, stdout, _) = run(&[
+        "verify",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        &dir,
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let privilege = &json["report"]["differences"][2];
+    assert_eq!(privilege["object"], "table");
+    assert_eq!(privilege["name"], "users");
+    assert_eq!(privilege["grantee"], "PUBLIC");
+    assert_eq!(privilege["change"]["property"], "privileges");
+    assert_eq!(privilege["change"]["actual"], "ALL");
+    assert_eq!(privilege["change"]["expected"], serde_json::Value::Null);
+}
+
 /// An unlogged table loses its rows in a crash: verify, and so baseline, must not pass it.
 #[tokio::test]
 async fn an_unlogged_table_fails_verify_and_baseline() {

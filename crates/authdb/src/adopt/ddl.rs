@@ -2,111 +2,63 @@
 //! the snapshot's own data (the definitions PostgreSQL printed when the snapshot was taken), so a
 //! reconciliation script says exactly what the migrations would have created.
 
-use crate::snapshot::{Column, Function, Index, Trigger};
+use crate::snapshot::{Column, Function, Index, RoutineKind, Trigger};
 
-/// Words PostgreSQL reserves, which must be quoted as identifiers.
-const RESERVED: &[&str] = &[
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "both",
-    "case",
-    "cast",
-    "check",
-    "collate",
-    "column",
-    "constraint",
-    "create",
-    "current_catalog",
-    "current_date",
-    "current_role",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "default",
-    "deferrable",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "false",
-    "fetch",
-    "for",
-    "foreign",
-    "from",
-    "grant",
-    "group",
-    "having",
-    "in",
-    "initially",
-    "intersect",
-    "into",
-    "lateral",
-    "leading",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "not",
-    "null",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "placing",
-    "primary",
-    "references",
-    "returning",
-    "select",
-    "session_user",
-    "some",
-    "symmetric",
-    "system_user",
-    "table",
-    "then",
-    "to",
-    "trailing",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "variadic",
-    "when",
-    "where",
-    "window",
-    "with",
-];
+pub use crate::quote::ident;
 
-/// An identifier as SQL must write it: bare when it is a plain lowercase name, else quoted.
-pub fn ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain && !RESERVED.contains(&name) {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
+/// The schema part of a name as the snapshot writes it (`auth` of `auth.users`), if any.
+pub fn schema_of(key: &str) -> Option<&str> {
+    let mut quoted = false;
+    for (at, c) in key.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => return Some(&key[..at]),
+            _ => {}
+        }
     }
+    None
+}
+
+/// A relation's own name, unquoted: `users` of `auth.users`, `my table` of `"my table"`.
+pub fn base_name(key: &str) -> String {
+    let last = match schema_of(key) {
+        Some(schema) => &key[schema.len() + 1..],
+        None => key,
+    };
+    match last.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => last.to_string(),
+    }
+}
+
+/// An object that lives in the schema of `table` (an index), named in SQL: `auth.users_idx`.
+pub fn in_schema_of(table: &str, name: &str) -> String {
+    match schema_of(table) {
+        Some(schema) => format!("{schema}.{}", ident(name)),
+        None => ident(name),
+    }
+}
+
+/// A role of the snapshot (`privileges.rs`) as SQL names it in GRANT, OWNER TO and CREATE
+/// POLICY: the migrator is CURRENT_USER, which is who runs the script; `$owner` is `owner`.
+pub fn role(role: &str, owner: &str) -> String {
+    match role {
+        crate::snapshot::MIGRATOR => "CURRENT_USER".to_string(),
+        crate::snapshot::OWNER => self::role(owner, crate::snapshot::MIGRATOR),
+        other => other.to_string(),
+    }
+}
+
+/// A string literal (standard_conforming_strings, on since PostgreSQL 9.1).
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// `ADD COLUMN` (or the column line of a `CREATE TABLE`): name, type, default, NOT NULL.
 pub fn column(column: &Column) -> String {
     let mut text = format!("{} {}", ident(&column.name), column.data_type);
     if let Some(collation) = &column.collation {
-        text.push_str(&format!(" COLLATE {}", ident(collation)));
+        text.push_str(&format!(" COLLATE {collation}"));
     }
     if let Some(identity) = &column.identity {
         text.push_str(&format!(
@@ -129,9 +81,8 @@ pub fn column(column: &Column) -> String {
 pub fn create_index(table: &str, name: &str, index: &Index) -> String {
     let unique = if index.unique { "UNIQUE " } else { "" };
     format!(
-        "CREATE {unique}INDEX {} ON {} USING {} {}",
+        "CREATE {unique}INDEX {} ON {table} USING {} {}",
         ident(name),
-        ident(table),
         index.method,
         index.definition
     )
@@ -144,23 +95,63 @@ pub fn create_trigger(name: &str, trigger: &Trigger) -> String {
     }
 }
 
+/// Settings that take a list: PostgreSQL stores their elements quoted where they need it
+/// (`"$user", public`), and a literal would make the whole list one element.
+const LIST_SETTINGS: [&str; 5] = [
+    "search_path",
+    "temp_tablespaces",
+    "session_preload_libraries",
+    "local_preload_libraries",
+    "shared_preload_libraries",
+];
+
+/// A `SET name = value` clause's value as `proconfig` holds it, written back as `pg_dump` does.
+fn setting_value(name: &str, value: &str) -> String {
+    if LIST_SETTINGS.contains(&name.to_ascii_lowercase().as_str()) {
+        value.to_string()
+    } else {
+        literal(value)
+    }
+}
+
 /// `CREATE OR REPLACE` for a function or procedure, from its signature (`f(a integer)`, as
 /// PostgreSQL prints identity arguments) and its properties.
 pub fn create_function(signature: &str, function: &Function) -> String {
-    let kind = if function.procedure {
-        "PROCEDURE"
-    } else {
-        "FUNCTION"
+    let kind = function.kind.sql_word();
+    if function.kind == RoutineKind::Aggregate {
+        return format!(
+            "CREATE OR REPLACE AGGREGATE {signature} ({})",
+            function.body
+        );
+    }
+    let signature = match &function.arguments {
+        Some(arguments) => match signature.find('(') {
+            Some(at) => format!("{}({arguments})", &signature[..at]),
+            None => signature.to_string(),
+        },
+        None => signature.to_string(),
     };
     let mut text = format!("CREATE OR REPLACE {kind} {signature}");
     if let Some(returns) = &function.returns {
         text.push_str(&format!(" RETURNS {returns}"));
     }
     text.push_str(&format!(" LANGUAGE {}", function.language));
-    if !function.procedure {
+    if function.kind == RoutineKind::Function {
         text.push_str(&format!(" {}", function.volatility.to_uppercase()));
         if function.strict {
             text.push_str(" STRICT");
+        }
+        if function.leakproof {
+            text.push_str(" LEAKPROOF");
+        }
+        if let Some(parallel) = &function.parallel {
+            text.push_str(&format!(" PARALLEL {}", parallel.to_uppercase()));
+        }
+        if let Some(cost) = &function.cost {
+            text.push_str(&format!(" COST {cost}"));
+        }
+        if let Some(rows) = &function.rows {
+            text.push_str(&format!(" ROWS {rows}"));
         }
     }
     if function.security_definer {
@@ -168,7 +159,7 @@ pub fn create_function(signature: &str, function: &Function) -> String {
     }
     for setting in &function.settings {
         if let Some((name, value)) = setting.split_once('=') {
-            text.push_str(&format!(" SET {name} = '{}'", value.replace('\'', "''")));
+            text.push_str(&format!(" SET {name} = {}", setting_value(name, value)));
         }
     }
     let body = function.body.trim_start();
@@ -191,31 +182,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn identifiers_are_quoted_only_when_they_must_be() {
-        assert_eq!(ident("users"), "users");
-        assert_eq!(ident("user"), "\"user\"");
-        assert_eq!(ident("Odd Name"), "\"Odd Name\"");
-        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
-        assert_eq!(ident("_x1"), "_x1");
-        assert_eq!(ident("1x"), "\"1x\"");
+    fn names_are_split_qualified_and_quoted() {
+        assert_eq!(schema_of("auth.\"a.b\""), Some("auth"));
+        assert_eq!(schema_of("\"a.b\""), None);
+        assert_eq!(base_name("auth.\"my \"\"t\"\"\""), "my \"t\"");
+        assert_eq!(in_schema_of("auth.users", "Idx"), "auth.\"Idx\"");
+        assert_eq!(in_schema_of("users", "idx"), "idx");
+        assert_eq!(role("$owner", "$migrator"), "CURRENT_USER");
+        assert_eq!(role("$owner", "app"), "app");
+        assert_eq!(literal("it's"), "'it''s'");
     }
 
     #[test]
     fn functions_are_written_whole() {
         let function = Function {
-            procedure: false,
             returns: Some("trigger".into()),
             language: "plpgsql".into(),
-            volatility: "volatile".into(),
-            strict: false,
-            security_definer: false,
             settings: vec!["search_path=public".into()],
             body: "\nBEGIN\n  NEW.updated_at = now(); -- $authdb$\n  RETURN NEW;\nEND;\n".into(),
+            ..Function::default()
         };
         assert_eq!(
             create_function("touch()", &function),
             "CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql VOLATILE \
-             SET search_path = 'public' AS $xauthdb$\nBEGIN\n  NEW.updated_at = now(); -- \
+             SET search_path = public AS $xauthdb$\nBEGIN\n  NEW.updated_at = now(); -- \
              $authdb$\n  RETURN NEW;\nEND;\n$xauthdb$"
         );
     }

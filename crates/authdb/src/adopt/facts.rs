@@ -2,14 +2,20 @@
 //! how many rows a CHECK or a foreign key would refuse, how many duplicates a unique rule would
 //! meet. Each answer comes with the query that lists the rows, for the refusal message.
 
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
 use tokio_postgres::Client;
 
 use super::ddl::ident;
 use crate::error::{Result, database};
 
-/// Read-only questions about one database's rows.
+/// Read-only questions about one database's rows. Tables are named as the snapshot names them
+/// (SQL, `search_path = public`).
 pub struct Facts<'a> {
     pub client: &'a Client,
+    /// Tables the plan creates: they are not there to ask, and will hold no row.
+    absent: Mutex<BTreeSet<String>>,
 }
 
 /// A count of offending rows and the query that lists them.
@@ -18,7 +24,57 @@ pub struct Offenders {
     pub query: String,
 }
 
-impl Facts<'_> {
+impl<'a> Facts<'a> {
+    pub fn new(client: &'a Client) -> Facts<'a> {
+        Facts {
+            client,
+            absent: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    /// A table the plan creates: every question about its rows has the answer "none".
+    pub fn created(&self, table: &str) {
+        self.absent
+            .lock()
+            .expect("not poisoned")
+            .insert(table.to_string());
+    }
+
+    fn absent(&self, table: &str) -> bool {
+        self.absent.lock().expect("not poisoned").contains(table)
+    }
+
+    /// The roles of `names` that do not exist on this server.
+    pub async fn missing_roles(&self, names: &[String]) -> Result<Vec<String>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .client
+            .query(
+                "SELECT n FROM unnest($1::text[]) n WHERE to_regrole(n) IS NULL ORDER BY n",
+                &[&names],
+            )
+            .await
+            .map_err(database("looking up roles"))?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
+    /// How a type stores its values by default (`extended`, `plain`...): what a column's
+    /// `SET STORAGE` goes back to.
+    pub async fn type_storage(&self, data_type: &str) -> Result<String> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT CASE typstorage WHEN 'p' THEN 'plain' WHEN 'e' THEN 'external' \
+                 WHEN 'm' THEN 'main' ELSE 'extended' END FROM pg_type WHERE oid = $1::text::regtype",
+                &[&data_type],
+            )
+            .await
+            .map_err(database(format!("reading how {data_type} is stored")))?;
+        Ok(row.get(0))
+    }
+
     async fn count(&self, sql: &str) -> Result<i64> {
         let row = self
             .client
@@ -30,17 +86,22 @@ impl Facts<'_> {
 
     /// Rows of the table, exactly.
     pub async fn rows(&self, table: &str) -> Result<i64> {
-        self.count(&format!("SELECT count(*) FROM {}", ident(table)))
-            .await
+        if self.absent(table) {
+            return Ok(0);
+        }
+        self.count(&format!("SELECT count(*) FROM {table}")).await
     }
 
     /// The planner's estimate of the rows (pg_class.reltuples; 0 when never analysed).
     pub async fn estimate(&self, table: &str) -> Result<f64> {
+        if self.absent(table) {
+            return Ok(0.0);
+        }
         let row = self
             .client
             .query_one(
                 "SELECT greatest(reltuples, 0)::float8 FROM pg_class WHERE oid = to_regclass($1)",
-                &[&ident(table)],
+                &[&table],
             )
             .await
             .map_err(database(format!("estimating the rows of {table}")))?;
@@ -48,18 +109,14 @@ impl Facts<'_> {
     }
 
     pub async fn nulls(&self, table: &str, column: &str) -> Result<Offenders> {
-        let query = format!(
-            "SELECT * FROM {} WHERE {} IS NULL",
-            ident(table),
-            ident(column)
-        );
-        self.offenders(query).await
+        let query = format!("SELECT * FROM {table} WHERE {} IS NULL", ident(column));
+        self.offenders(table, query).await
     }
 
     /// Rows a `CHECK (expr)` would refuse (NULL passes a CHECK, as in PostgreSQL).
     pub async fn check_violations(&self, table: &str, expression: &str) -> Result<Offenders> {
-        let query = format!("SELECT * FROM {} WHERE NOT ({expression})", ident(table));
-        self.offenders(query).await
+        let query = format!("SELECT * FROM {table} WHERE NOT ({expression})");
+        self.offenders(table, query).await
     }
 
     /// Rows whose `columns` (an expression list, as an index or UNIQUE prints it) repeat,
@@ -72,9 +129,11 @@ impl Facts<'_> {
     ) -> Result<Offenders> {
         let filter = predicate.map_or(String::new(), |p| format!(" WHERE {p}"));
         let query = format!(
-            "SELECT {columns}, count(*) FROM {}{filter} GROUP BY {columns} HAVING count(*) > 1",
-            ident(table)
+            "SELECT {columns}, count(*) FROM {table}{filter} GROUP BY {columns} HAVING count(*) > 1"
         );
+        if self.absent(table) {
+            return Ok(Offenders { rows: 0, query });
+        }
         let rows = self
             .count(&format!(
                 "SELECT coalesce(sum(count), 0)::bigint FROM ({query}) d"
@@ -83,7 +142,8 @@ impl Facts<'_> {
         Ok(Offenders { rows, query })
     }
 
-    /// Rows whose foreign key points at no row of the referenced table.
+    /// Rows whose foreign key points at no row of the referenced table (every row with a key,
+    /// when the plan creates the referenced table).
     pub async fn orphans(
         &self,
         table: &str,
@@ -100,17 +160,22 @@ impl Facts<'_> {
             .iter()
             .map(|c| format!("t.{} IS NOT NULL", ident(c)))
             .collect();
-        let query = format!(
-            "SELECT t.* FROM {} t WHERE {} AND NOT EXISTS (SELECT FROM {} r WHERE {})",
-            ident(table),
-            present.join(" AND "),
-            ident(referenced),
-            matches.join(" AND ")
-        );
-        self.offenders(query).await
+        let query = if self.absent(referenced) {
+            format!("SELECT t.* FROM {table} t WHERE {}", present.join(" AND "))
+        } else {
+            format!(
+                "SELECT t.* FROM {table} t WHERE {} AND NOT EXISTS (SELECT FROM {referenced} r WHERE {})",
+                present.join(" AND "),
+                matches.join(" AND ")
+            )
+        };
+        self.offenders(table, query).await
     }
 
-    async fn offenders(&self, query: String) -> Result<Offenders> {
+    async fn offenders(&self, table: &str, query: String) -> Result<Offenders> {
+        if self.absent(table) {
+            return Ok(Offenders { rows: 0, query });
+        }
         let rows = self
             .count(&format!("SELECT count(*) FROM ({query}) o"))
             .await?;

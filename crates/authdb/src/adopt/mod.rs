@@ -241,13 +241,18 @@ async fn plan_in_transaction(
     version: i64,
 ) -> Result<AdoptPlan> {
     refuse_if_tracked(client).await?;
+    // Names are written as the snapshot writes them: relative to `public`.
+    client
+        .batch_execute("SET LOCAL search_path = public")
+        .await
+        .map_err(crate::error::database("setting search_path for the plan"))?;
     let live = bounded(
         "reading the schema",
         Some(STEP_DEADLINE),
         Snapshot::capture(client),
     )
     .await?;
-    let facts = Facts { client };
+    let facts = Facts::new(client);
     let script = reconcile(&live, snapshot, &facts, options).await?;
     Ok(AdoptPlan {
         version,
@@ -302,7 +307,7 @@ async fn apply_in_transaction(
         Snapshot::capture(client),
     )
     .await?;
-    let remaining: Vec<Difference> = diff(snapshot, &after)
+    let remaining: Vec<Difference> = schema_differences(snapshot, &after)
         .into_iter()
         .filter(|d| !kept(plan, d))
         .collect();
@@ -331,6 +336,15 @@ pub(crate) async fn refuse_if_tracked(client: &Client) -> Result<()> {
         }),
         None => Ok(()),
     }
+}
+
+/// How the live schema differs from the snapshot, but for a missing tracking table: adopt and
+/// baseline create it.
+pub(crate) fn schema_differences(snapshot: &Snapshot, live: &Snapshot) -> Vec<Difference> {
+    diff(snapshot, live)
+        .into_iter()
+        .filter(|d| !(d.object == Object::TrackingTable && d.change == Change::Missing))
+        .collect()
 }
 
 /// Whether a difference is something the plan keeps on purpose.

@@ -12,7 +12,7 @@ use std::fmt::Write;
 
 use super::keys::{self, ForeignKey};
 use super::mermaid::{self, Attribute, Cardinality, Diagram, Entity, Relationship};
-use super::{Column, Snapshot, Table};
+use super::{Column, RelationKind, Snapshot, Table};
 
 /// The diagram: one entity per table, one relationship per foreign key.
 pub(super) fn diagram(snapshot: &Snapshot) -> Diagram {
@@ -20,7 +20,9 @@ pub(super) fn diagram(snapshot: &Snapshot) -> Diagram {
     let entities = snapshot
         .tables
         .iter()
-        .map(|(name, table)| {
+        .filter(|(_, table)| table.kind == RelationKind::Table)
+        .map(|(key, table)| {
+            let name = &keys::display(key);
             let foreign_keys: Vec<ForeignKey> = table
                 .constraints
                 .values()
@@ -231,7 +233,13 @@ mod tests {
         let diagram = read_diagram(&picture);
 
         let tables: Vec<&String> = diagram.entities.iter().map(|e| &e.name).collect();
-        assert_eq!(tables, snapshot.tables.keys().collect::<Vec<_>>());
+        let drawn_tables: Vec<&String> = snapshot
+            .tables
+            .iter()
+            .filter(|(_, t)| t.kind == crate::snapshot::RelationKind::Table)
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(tables, drawn_tables);
         for entity in &diagram.entities {
             let drawn: Vec<(String, String)> = entity.attributes.iter().map(column_of).collect();
             let columns: Vec<(String, String)> = snapshot.tables[&entity.name]
@@ -324,6 +332,7 @@ mod tests {
         };
         let constraint = |definition: &str| Constraint {
             definition: definition.into(),
+            comment: None,
         };
         let mut snapshot = Snapshot::default();
         let mut parent = Table {
@@ -342,7 +351,7 @@ mod tests {
         parent
             .constraints
             .insert("p_id_kind_key".into(), constraint("UNIQUE (id, kind)"));
-        snapshot.tables.insert("my parent".into(), parent);
+        snapshot.tables.insert("\"my parent\"".into(), parent);
         let mut child = Table {
             columns: vec![
                 column("parent_id", "bigint", false),
@@ -364,6 +373,8 @@ mod tests {
             method: "btree".into(),
             definition: definition.into(),
             valid: true,
+            statistics: Default::default(),
+            comment: None,
         };
         // Unique only where kind = 'x': the parent may still have many children through a_fkey.
         child.indexes.insert(
@@ -374,7 +385,7 @@ mod tests {
         child
             .indexes
             .insert("c_pair".into(), index("(kind, other_id)"));
-        snapshot.tables.insert("end".into(), child);
+        snapshot.tables.insert("\"end\"".into(), child);
 
         let picture = render(&snapshot);
         let drawn = read_diagram(&picture);

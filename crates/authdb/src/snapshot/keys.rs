@@ -103,7 +103,13 @@ pub(super) fn column_list(text: &str) -> Option<(Vec<String>, &str)> {
     }
 }
 
-/// `name`, `"Odd name"` or `schema.name`: as a snapshot names a table (unquoted), and the rest.
+/// A relation's name as the picture shows it: the snapshot's SQL spelling without its quotes
+/// (`"my table"` is `my table`, `auth.users` stays).
+pub(super) fn display(key: &str) -> String {
+    qualified_name(key).map_or_else(|| key.to_string(), |(name, _)| name)
+}
+
+/// `name`, `"Odd name"` or `schema.name`: unquoted, and the rest.
 fn qualified_name(text: &str) -> Option<(String, &str)> {
     let (first, rest) = identifier(text)?;
     match rest.strip_prefix('.') {
@@ -174,6 +180,8 @@ mod tests {
             method: "btree".into(),
             definition: definition.into(),
             valid: true,
+            statistics: Default::default(),
+            comment: None,
         };
         assert_eq!(
             unique_index(&index(true, "(a, b)")),

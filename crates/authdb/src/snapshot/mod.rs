@@ -1,21 +1,37 @@
-//! The schema as data. A [`Snapshot`] is what the migrations create in the database's schema:
-//! tables with their columns, constraints, indexes and triggers, functions and extensions. It is
-//! captured from a live database ([`Snapshot::capture`]), written to and read from the committed
+//! The schema as data. A [`Snapshot`] is everything the migrations create in the database, in
+//! every schema but PostgreSQL's own: schemas, tables and views with their columns, keys,
+//! indexes, triggers and policies, sequences, types, functions, extensions, default privileges,
+//! every other kind of object by name, and who owns and may use each of them. It is captured
+//! from a live database ([`Snapshot::capture`]), written to and read from the committed
 //! `migrations/schema.snapshot` ([`Snapshot::to_text`], [`Snapshot::parse`]), and two of them are
-//! compared ([`diff`]) to find drift; [`Snapshot::to_picture`] draws it for people. It holds no OIDs and nothing that differs between
-//! PostgreSQL 14 and 17, so a snapshot taken on one server describes a correct database on any.
+//! compared ([`diff`]) to find drift; [`Snapshot::to_picture`] draws it for people. It holds no
+//! OIDs, no role but in the role-independent form of `privileges.rs`, and nothing that differs
+//! between PostgreSQL 14 and 17, so a snapshot taken on one server describes a correct database
+//! on any.
+//!
+//! Names are PostgreSQL's own spelling with `search_path = public`: an object of the schema
+//! `public` is written bare (`users`), one of any other schema qualified (`auth.users`), each
+//! part quoted where SQL needs it, so a name can be pasted into SQL as it is.
 
 mod catalog;
+mod census;
+mod datatype;
 mod diagram;
 mod diff;
 mod difference;
 mod keys;
 mod mermaid;
+mod not_compared;
+mod other;
 mod parse;
 mod picture;
+mod privileges;
+mod relation;
+mod routine;
+mod sequence;
 mod text;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -23,136 +39,88 @@ use tokio_postgres::GenericClient;
 
 use crate::error::{Error, Result};
 
+pub use datatype::{Attribute, DataType, Domain, Range, TypeDefinition};
 pub use diff::diff;
+pub(crate) use diff::range_options;
 pub use difference::{Change, Difference, Object, Property};
+pub use not_compared::NOT_COMPARED;
+pub use other::Other;
+pub use privileges::{
+    DefaultPrivileges, GrantKind, Grants, MIGRATOR, OWNER, PUBLIC, Privileged, default_grants,
+};
+pub use relation::{
+    Column, Constraint, Index, Partition, Policy, RelationKind, Table, Trigger, TriggerState,
+};
+pub use routine::{Function, RoutineKind};
+pub use sequence::Sequence;
 
 /// The folder's companions are named where the folder is defined.
 pub use authdb_folder::{PICTURE_FILE, SNAPSHOT_FILE};
 
-/// Everything the migrations create in the schema, sorted by name.
+/// Everything the migrations create, sorted by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Snapshot {
     /// The migration version this describes: the latest applied one when captured.
     pub version: Option<i64>,
-    pub extensions: BTreeSet<String>,
-    /// By signature: `update_updated_at_column()`, `f(integer, text)`.
+    /// Every schema, `public` included, by name.
+    pub schemas: BTreeMap<String, Schema>,
+    pub extensions: BTreeMap<String, Extension>,
+    /// `ALTER DEFAULT PRIVILEGES`: what objects a role creates later will grant, by
+    /// [`DefaultPrivileges::key`].
+    pub default_privileges: BTreeMap<String, DefaultPrivileges>,
+    /// Enums, domains, composite and range types, by name.
+    pub types: BTreeMap<String, DataType>,
+    pub sequences: BTreeMap<String, Sequence>,
+    /// Functions, procedures and aggregates, by signature: `update_updated_at_column()`,
+    /// `auth.f(a integer, b text)`.
     pub functions: BTreeMap<String, Function>,
+    /// Tables, views, materialized views and foreign tables, by name.
     pub tables: BTreeMap<String, Table>,
+    /// Every other kind of object (text search configurations, operators, casts, rules,
+    /// event triggers, publications...), by kind and PostgreSQL's identity of it.
+    pub others: BTreeMap<String, Other>,
+    /// The shape of authdb's own tracking table, as `tracking.rs` created it: compared like the
+    /// migrations' tables, kept apart from them.
+    pub tracking: Option<Table>,
 }
 
+/// A schema (namespace).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Table {
-    /// In definition order: the order `SELECT *` returns them in.
-    pub columns: Vec<Column>,
-    /// Primary key, unique, foreign key, check and exclusion constraints, by name.
-    pub constraints: BTreeMap<String, Constraint>,
-    /// The indexes that no constraint owns (those are described by their constraint), by name.
-    pub indexes: BTreeMap<String, Index>,
-    /// User triggers, by name; the internal ones behind foreign keys are left out.
-    pub triggers: BTreeMap<String, Trigger>,
-    pub row_level_security: bool,
-    /// FORCE ROW LEVEL SECURITY: the policies bind the table's owner too.
-    pub force_row_level_security: bool,
-    /// UNLOGGED: never written to the WAL, so emptied after a crash and absent on replicas.
-    pub unlogged: bool,
-    /// Storage parameters by name: `fillfactor` -> `70`, `toast.autovacuum_enabled` -> `false`.
-    /// Only those set: an absent one has its default.
-    pub storage_parameters: BTreeMap<String, String>,
-    /// REPLICA IDENTITY when it is not the default (the primary key): `full`, `nothing` or
-    /// `using index NAME`. Logical replication cannot replicate updates and deletes without one.
-    pub replica_identity: Option<String>,
-    /// The table access method when it is not `heap` (the default; PostgreSQL 15 can change it).
-    pub access_method: Option<String>,
-    /// PARTITION BY of a partitioned table, as `pg_get_partkeydef` prints it: `RANGE (created_at)`.
-    pub partition_key: Option<String>,
-    /// What a partition belongs to.
-    pub partition_of: Option<Partition>,
-    /// INHERITS: the parents of a table that is not a partition, in their order.
-    pub inherits: Vec<String>,
+pub struct Schema {
+    pub privileged: Privileged,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Partition {
-    /// The partitioned table, as a `regclass` prints it: `events`, `"Odd name"`.
-    pub parent: String,
-    /// As `pg_get_expr` prints it: `FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`, `DEFAULT`.
-    pub bound: String,
-}
-
+/// An extension: its name is its identity; the schema it lives in is a property. Its version
+/// is not compared: it is the server package's business, not the migrations'.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Column {
-    pub name: String,
-    /// As `format_type` spells it: `timestamp with time zone`, `character varying(20)`.
-    pub data_type: String,
-    pub not_null: bool,
-    /// Only when it is not the type's default collation.
-    pub collation: Option<String>,
-    /// `always` or `by default` for identity columns.
-    pub identity: Option<String>,
-    /// The default expression, as `pg_get_expr` prints it.
-    pub default: Option<String>,
-    /// The expression of a generated (stored) column.
-    pub generated: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Constraint {
-    /// As `pg_get_constraintdef` prints it: `FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE`.
-    pub definition: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Index {
-    pub unique: bool,
-    /// The access method: `btree`, `gin`, ...
-    pub method: String,
-    /// What follows `USING method` in `pg_get_indexdef`: columns, INCLUDE, WITH, WHERE.
-    pub definition: String,
-    /// False for an index a failed `CREATE INDEX CONCURRENTLY` left behind: it is never used.
-    pub valid: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Trigger {
-    pub state: TriggerState,
-    /// `pg_get_triggerdef` after the trigger's name: `BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f()`.
-    pub definition: String,
-}
-
-/// `pg_trigger.tgenabled`: a disabled trigger is as good as a missing one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TriggerState {
-    Enabled,
-    Disabled,
-    /// Fires only in sessions with `session_replication_role = replica`.
-    Replica,
-    /// Fires in every session, replica or not.
-    Always,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Function {
-    pub procedure: bool,
-    /// `pg_get_function_result`; none for a procedure.
-    pub returns: Option<String>,
-    pub language: String,
-    /// `immutable`, `stable` or `volatile`.
-    pub volatility: String,
-    pub strict: bool,
-    pub security_definer: bool,
-    /// `SET name = value` clauses, as `name=value`.
-    pub settings: Vec<String>,
-    /// The source text between the dollar quotes (or the SQL-standard body), exactly.
-    pub body: String,
+pub struct Extension {
+    pub schema: String,
+    pub comment: Option<String>,
 }
 
 impl Snapshot {
-    /// Reads the live schema: the session's current schema (where unqualified migrations create
-    /// their objects), without the tracking table and without objects that belong to extensions.
-    /// The version is the latest applied one in the tracking table, if there is one.
+    /// Reads the live schema: every schema of the database but PostgreSQL's own, without
+    /// objects that belong to extensions, with the tracking table apart. The version is the
+    /// latest applied one in the tracking table, if there is one. One round trip: every query
+    /// is sent in one batch, which sets `search_path` for itself and puts it back.
     pub async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
         catalog::capture(client).await
+    }
+
+    /// Whether the snapshot holds nothing the migrations made: no object but a schema `public`
+    /// as a new database has it.
+    pub fn is_empty(&self) -> bool {
+        let only_public = self.schemas.iter().all(|(name, schema)| {
+            name == "public" && schema.privileged == Privileged::initial_public()
+        });
+        only_public
+            && self.extensions.is_empty()
+            && self.default_privileges.is_empty()
+            && self.types.is_empty()
+            && self.sequences.is_empty()
+            && self.functions.is_empty()
+            && self.tables.is_empty()
+            && self.others.is_empty()
     }
 
     /// The committed form: sorted, one object per line, functions' bodies verbatim.
@@ -161,7 +129,7 @@ impl Snapshot {
     }
 
     /// `migrations/schema.md`: the schema as a Mermaid diagram and a list of its indexes,
-    /// checks, triggers and functions, for people to look at.
+    /// checks, triggers, policies, grants and functions, for people to look at.
     pub fn to_picture(&self) -> String {
         picture::render(self)
     }
@@ -189,6 +157,57 @@ impl Snapshot {
             path,
             line,
             reason,
+        })
+    }
+
+    /// How many objects of each kind it holds, in the words `pg_identify_object` uses for them:
+    /// what [`Snapshot::unaccounted`] compares with the catalog.
+    pub fn census(&self) -> BTreeMap<String, usize> {
+        census::census(self)
+    }
+
+    /// Every object of the database that PostgreSQL did not make itself and no extension owns,
+    /// as `(kind, identity)` in `pg_identify_object`'s words, read from every catalog.
+    pub async fn catalog_objects(client: &impl GenericClient) -> Result<Vec<(String, String)>> {
+        catalog::catalog_objects(client).await
+    }
+
+    /// The kinds of object whose number in `objects` (from [`Snapshot::catalog_objects`] on the
+    /// database this was captured from) is not the number the snapshot holds: what it cannot
+    /// represent, or reads from somewhere else. `(kind, in the catalog, in the snapshot)`.
+    pub fn unaccounted(&self, objects: &[(String, String)]) -> Vec<(String, usize, usize)> {
+        census::unaccounted(&self.census(), objects)
+    }
+
+    /// Captures the schema the migrations just created, refusing a snapshot that would hold
+    /// nothing while they created something: objects where it does not look (PostgreSQL's own
+    /// schemas) would otherwise make every later `verify` pass without looking.
+    pub async fn capture_migrated(client: &impl GenericClient) -> Result<Snapshot> {
+        let snapshot = Snapshot::capture(client).await?;
+        if !snapshot.is_empty() {
+            return Ok(snapshot);
+        }
+        let tracking = crate::tracking::QUALIFIED;
+        let created: Vec<String> = Snapshot::catalog_objects(client)
+            .await?
+            .into_iter()
+            .filter(|(_, identity)| !identity.contains(tracking))
+            .map(|(kind, identity)| format!("{kind} {identity}"))
+            .collect();
+        if created.is_empty() {
+            return Ok(snapshot);
+        }
+        Err(Error::SnapshotEmpty {
+            version: snapshot
+                .version
+                .map_or("none".to_string(), |v| v.to_string()),
+            count: created.len(),
+            examples: created
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
         })
     }
 }

@@ -3,9 +3,12 @@
 //! tests of the repository's own schema read `migrations/` and never count its files.
 
 mod adopt;
+mod adopt_any;
 mod baseline;
 mod concurrency;
 mod connect;
+mod coverage;
+mod drift;
 mod email;
 mod failover;
 mod migrate;
@@ -13,6 +16,7 @@ mod repository;
 mod retry;
 mod rollback;
 mod schema;
+mod scope;
 mod seed;
 mod unfinished;
 mod verify;

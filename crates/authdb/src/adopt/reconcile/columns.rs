@@ -1,114 +1,16 @@
-//! A table's columns and options: types changed only where PostgreSQL does not rewrite, defaults
-//! set, NULLs filled with the column's own default (triggers off, so `updated_at` stays) before
-//! `SET NOT NULL`, and a large table's `SET NOT NULL` proven by a validated CHECK first.
+//! A table's columns: types changed only where PostgreSQL does not rewrite, defaults set, NULLs
+//! filled with the column's own default (triggers off, so `updated_at` stays) before `SET NOT
+//! NULL`, and a large table's `SET NOT NULL` proven by a validated CHECK first.
 
 use std::collections::BTreeMap;
 
 use super::{Planner, brief, rows, rows_that, statement};
-use crate::adopt::ddl::{self, ident};
+use crate::adopt::ddl::{self, base_name, ident};
 use crate::adopt::{Refusal, Statement};
 use crate::error::Result;
 use crate::snapshot::{Column, Object, Table, TriggerState};
 
 impl Planner<'_> {
-    /// The table's own options: row level security, persistence, storage parameters, replica
-    /// identity. Its structure (access method, partitioning, inheritance) is refused: changing it
-    /// means building another table.
-    pub(super) fn options(&mut self, name: &str, expected: &Table, actual: &Table) {
-        let structure = |t: &Table| {
-            (
-                t.access_method.clone(),
-                t.partition_key.clone(),
-                t.partition_of.clone(),
-                t.inherits.clone(),
-            )
-        };
-        if structure(expected) != structure(actual) {
-            self.refuse(Refusal {
-                table: Some(name.into()),
-                ..Refusal::new(format!(
-                    "table {name}: its access method, partitioning or inheritance differs from \
-                     the schema's: only building a new table changes them; do it by hand"
-                ))
-            });
-        }
-        let mut alter = |clause: String, resolves: String, lock: String| {
-            self.phases.columns.push(statement(
-                format!("ALTER TABLE {} {clause}", ident(name)),
-                resolves,
-                lock,
-            ));
-        };
-        if expected.row_level_security != actual.row_level_security {
-            let verb = if expected.row_level_security {
-                "ENABLE"
-            } else {
-                "DISABLE"
-            };
-            alter(
-                format!("{verb} ROW LEVEL SECURITY"),
-                format!("table {name}: row level security"),
-                brief(name),
-            );
-        }
-        if expected.force_row_level_security != actual.force_row_level_security {
-            let verb = if expected.force_row_level_security {
-                "FORCE"
-            } else {
-                "NO FORCE"
-            };
-            alter(
-                format!("{verb} ROW LEVEL SECURITY"),
-                format!("table {name}: row level security for the owner"),
-                brief(name),
-            );
-        }
-        if expected.unlogged != actual.unlogged {
-            let (verb, what) = if expected.unlogged {
-                ("UNLOGGED", "logged, expected unlogged")
-            } else {
-                (
-                    "LOGGED",
-                    "unlogged (emptied after a crash), expected logged",
-                )
-            };
-            alter(
-                format!("SET {verb}"),
-                format!("table {name}: {what}"),
-                format!("ACCESS EXCLUSIVE on {name}: rewrites it"),
-            );
-        }
-        for (key, value) in &expected.storage_parameters {
-            if actual.storage_parameters.get(key) != Some(value) {
-                alter(
-                    format!("SET ({key} = {value})"),
-                    format!("storage parameter {name}.{key}: expected {value}"),
-                    format!("SHARE UPDATE EXCLUSIVE on {name}, brief"),
-                );
-            }
-        }
-        for key in actual.storage_parameters.keys() {
-            if !expected.storage_parameters.contains_key(key) {
-                alter(
-                    format!("RESET ({key})"),
-                    format!("storage parameter {name}.{key}: expected the default"),
-                    format!("SHARE UPDATE EXCLUSIVE on {name}, brief"),
-                );
-            }
-        }
-        if expected.replica_identity != actual.replica_identity {
-            let identity = expected
-                .replica_identity
-                .as_deref()
-                .map_or("DEFAULT".to_string(), str::to_uppercase);
-            alter(
-                format!("REPLICA IDENTITY {identity}"),
-                format!("table {name}: replica identity"),
-                brief(name),
-            );
-        }
-    }
-
     pub(super) async fn columns(
         &mut self,
         table: &str,
@@ -172,7 +74,7 @@ impl Planner<'_> {
                 self.phases.columns.push(statement(
                     format!(
                         "ALTER TABLE {} ALTER COLUMN {} TYPE {}",
-                        ident(table),
+                        table,
                         ident(&column.name),
                         column.data_type
                     ),
@@ -187,12 +89,12 @@ impl Planner<'_> {
                 let sql = match &column.default {
                     Some(default) => format!(
                         "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {default}",
-                        ident(table),
+                        table,
                         ident(&column.name)
                     ),
                     None => format!(
                         "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
-                        ident(table),
+                        table,
                         ident(&column.name)
                     ),
                 };
@@ -214,7 +116,7 @@ impl Planner<'_> {
                 self.phases.columns.push(statement(
                     format!(
                         "ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL",
-                        ident(table),
+                        table,
                         ident(&column.name)
                     ),
                     format!("column {qualified}: NOT NULL, expected nullable"),
@@ -234,11 +136,7 @@ impl Planner<'_> {
                     Object::Column,
                     format!("{table}.{}", column.name),
                     statement(
-                        format!(
-                            "ALTER TABLE {} DROP COLUMN {}",
-                            ident(table),
-                            ident(&column.name)
-                        ),
+                        format!("ALTER TABLE {} DROP COLUMN {}", table, ident(&column.name)),
                         format!(
                             "column {table}.{}: not in the snapshot, {values} non-null values \
                              (--drop-extra)",
@@ -278,7 +176,7 @@ impl Planner<'_> {
                     table: Some(table.into()),
                     column: Some(column.name.clone()),
                     rows: Some(rows),
-                    query: Some(format!("SELECT * FROM {}", ident(table))),
+                    query: Some(format!("SELECT * FROM {}", table)),
                     ..Refusal::new(format!(
                         "column {qualified} is missing and is NOT NULL without a default, and \
                          {table} has {}: their values would have to be invented",
@@ -289,11 +187,7 @@ impl Planner<'_> {
             }
         }
         self.phases.columns.push(statement(
-            format!(
-                "ALTER TABLE {} ADD COLUMN {}",
-                ident(table),
-                ddl::column(column)
-            ),
+            format!("ALTER TABLE {} ADD COLUMN {}", table, ddl::column(column)),
             format!("column {qualified}: missing"),
             brief(table),
         ));
@@ -324,7 +218,7 @@ impl Planner<'_> {
             backfill = Some(statement(
                 format!(
                     "UPDATE {} SET {} = {default} WHERE {} IS NULL",
-                    ident(table),
+                    table,
                     ident(&column.name),
                     ident(&column.name)
                 ),
@@ -340,24 +234,24 @@ impl Planner<'_> {
         let large = self.facts.estimate(table).await? >= self.options.large_table_rows as f64;
         let set_not_null = format!(
             "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
-            ident(table),
+            table,
             ident(&column.name)
         );
         if large {
             // PostgreSQL 12+ skips the scan of SET NOT NULL when a validated CHECK proves it,
             // and VALIDATE scans under a lock that lets writes through.
-            let check = ident(&format!("{table}_{}_not_null", column.name));
+            let check = ident(&format!("{}_{}_not_null", base_name(table), column.name));
             let steps = [
                 (
                     format!(
                         "ALTER TABLE {} ADD CONSTRAINT {check} CHECK ({} IS NOT NULL) NOT VALID",
-                        ident(table),
+                        table,
                         ident(&column.name)
                     ),
                     brief(table),
                 ),
                 (
-                    format!("ALTER TABLE {} VALIDATE CONSTRAINT {check}", ident(table)),
+                    format!("ALTER TABLE {} VALIDATE CONSTRAINT {check}", table),
                     format!("SHARE UPDATE EXCLUSIVE on {table} (writes go on): scans it"),
                 ),
                 (
@@ -365,7 +259,7 @@ impl Planner<'_> {
                     format!("{}: no scan, the check proves it", brief(table)),
                 ),
                 (
-                    format!("ALTER TABLE {} DROP CONSTRAINT {check}", ident(table)),
+                    format!("ALTER TABLE {} DROP CONSTRAINT {check}", table),
                     brief(table),
                 ),
             ];
@@ -396,13 +290,12 @@ impl Planner<'_> {
             .filter(|(_, t)| t.state != TriggerState::Disabled)
             .map(|(name, _)| name)
             .collect();
-        let switch =
-            |verb: &str| -> Vec<Statement> {
-                enabled
+        let switch = |verb: &str| -> Vec<Statement> {
+            enabled
                 .iter()
                 .map(|trigger| {
                     statement(
-                        format!("ALTER TABLE {} {verb} TRIGGER {}", ident(table), ident(trigger)),
+                        format!("ALTER TABLE {} {verb} TRIGGER {}", table, ident(trigger)),
                         format!(
                             "trigger {table}.{trigger}: {} for the backfill, so rows keep their \
                              updated_at",
@@ -412,7 +305,7 @@ impl Planner<'_> {
                     )
                 })
                 .collect()
-            };
+        };
         let mut steps = switch("DISABLE");
         steps.extend(backfills);
         steps.extend(switch("ENABLE"));

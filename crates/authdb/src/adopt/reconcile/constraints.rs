@@ -22,7 +22,7 @@ impl Planner<'_> {
         for (name, constraint) in &expected.constraints {
             let qualified = format!("{table}.{name}");
             match actual.constraints.get(name) {
-                Some(current) if current == constraint => continue,
+                Some(current) if current.definition == constraint.definition => continue,
                 Some(current) => {
                     self.replace_constraint(table, name, current, constraint)
                         .await?;
@@ -40,7 +40,7 @@ impl Planner<'_> {
                 self.phases.renames.push(statement(
                     format!(
                         "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
-                        ident(table),
+                        table,
                         ident(&old),
                         ident(name)
                     ),
@@ -66,7 +66,7 @@ impl Planner<'_> {
                     self.phases.constraints.push(statement(
                         format!(
                             "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
-                            ident(table),
+                            table,
                             ident(name),
                             ident(&index)
                         ),
@@ -96,11 +96,7 @@ impl Planner<'_> {
                 Object::Constraint,
                 format!("{table}.{name}"),
                 statement(
-                    format!(
-                        "ALTER TABLE {} DROP CONSTRAINT {}",
-                        ident(table),
-                        ident(name)
-                    ),
+                    format!("ALTER TABLE {} DROP CONSTRAINT {}", table, ident(name)),
                     format!(
                         "constraint {table}.{name} ({}): not in the snapshot (--drop-extra)",
                         constraint.definition
@@ -139,14 +135,11 @@ impl Planner<'_> {
             current.definition, constraint.definition
         );
         self.phases.renames.push(statement(
-            format!(
-                "ALTER TABLE {} DROP CONSTRAINT {}",
-                ident(table),
-                ident(name)
-            ),
+            format!("ALTER TABLE {} DROP CONSTRAINT {}", table, ident(name)),
             resolves.clone(),
             brief(table),
         ));
+        self.recreated.insert(format!("constraint {qualified}"));
         self.add_constraint(table, name, constraint, &resolves)
             .await
     }
@@ -164,27 +157,17 @@ impl Planner<'_> {
         let add = |suffix: &str| {
             format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} {definition}{suffix}",
-                ident(table),
+                table,
                 ident(name)
             )
         };
-        let validate = format!(
-            "ALTER TABLE {} VALIDATE CONSTRAINT {}",
-            ident(table),
-            ident(name)
-        );
-        // A table the script creates is empty: no row can break the rule.
-        let new = self.created.contains(table);
+        let validate = format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", table, ident(name));
         if let Some(expression) = definition
             .strip_prefix("CHECK (")
             .and_then(|rest| rest.strip_suffix(')'))
         {
-            let offenders = if new {
-                None
-            } else {
-                Some(self.facts.check_violations(table, expression).await?)
-            };
-            if let Some(offenders) = offenders.filter(|o| o.rows > 0) {
+            let offenders = self.facts.check_violations(table, expression).await?;
+            if offenders.rows > 0 {
                 self.refuse(Refusal {
                     table: Some(table.into()),
                     column: column_of(expression),
@@ -210,21 +193,16 @@ impl Planner<'_> {
             return Ok(());
         }
         if let Some(foreign) = ForeignKey::parse(definition) {
-            let offenders = if new {
-                None
-            } else {
-                Some(
-                    self.facts
-                        .orphans(
-                            table,
-                            &foreign.columns,
-                            &foreign.referenced,
-                            &foreign.referenced_columns,
-                        )
-                        .await?,
+            let offenders = self
+                .facts
+                .orphans(
+                    table,
+                    &foreign.columns,
+                    &foreign.referenced,
+                    &foreign.referenced_columns,
                 )
-            };
-            if let Some(offenders) = offenders.filter(|o| o.rows > 0) {
+                .await?;
+            if offenders.rows > 0 {
                 self.refuse(Refusal {
                     table: Some(table.into()),
                     column: foreign.columns.first().cloned(),
@@ -304,7 +282,7 @@ impl ForeignKey {
         };
         Some(ForeignKey {
             columns: list(columns),
-            referenced: referenced.trim_matches('"').to_string(),
+            referenced: referenced.to_string(),
             referenced_columns: list(referenced_columns),
         })
     }

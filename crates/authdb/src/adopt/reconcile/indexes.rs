@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{Planner, brief, statement, twin};
 use crate::adopt::Statement;
-use crate::adopt::ddl::{self, ident};
+use crate::adopt::ddl::{self, ident, in_schema_of};
 use crate::error::Result;
 use crate::snapshot::{Index, Object, Table};
 
@@ -18,18 +18,27 @@ impl Planner<'_> {
         consumed: &BTreeSet<String>,
     ) -> Result<()> {
         let mut renamed_from = BTreeSet::new();
+        let same = |a: &Index, b: &Index| {
+            (a.unique, &a.method, &a.definition, a.valid)
+                == (b.unique, &b.method, &b.definition, b.valid)
+        };
         for (name, index) in &expected.indexes {
+            let statistics = actual.indexes.get(name).map(|i| i.statistics.clone());
+            if statistics.as_ref().is_none_or(|s| s != &index.statistics) {
+                self.index_statistics(table, name, index, statistics.unwrap_or_default());
+            }
             match actual.indexes.get(name) {
-                Some(current) if current == index => continue,
+                Some(current) if same(current, index) => continue,
                 Some(current) => {
                     self.phases.renames.push(statement(
-                        format!("DROP INDEX {}", ident(name)),
+                        format!("DROP INDEX {}", in_schema_of(table, name)),
                         format!(
                             "index {name}: is {} {}, expected {} {}",
                             current.method, current.definition, index.method, index.definition
                         ),
                         brief(table),
                     ));
+                    self.recreated.insert(format!("index {table} {name}"));
                     self.create_index(table, name, index, "index rebuilt")
                         .await?;
                     continue;
@@ -45,7 +54,11 @@ impl Planner<'_> {
             match twin {
                 Some(old) => {
                     self.phases.renames.push(statement(
-                        format!("ALTER INDEX {} RENAME TO {}", ident(&old), ident(name)),
+                        format!(
+                            "ALTER INDEX {} RENAME TO {}",
+                            in_schema_of(table, &old),
+                            ident(name)
+                        ),
                         format!("index {name}: missing; {old} has its definition"),
                         format!("SHARE UPDATE EXCLUSIVE on {old}, brief"),
                     ));
@@ -74,7 +87,7 @@ impl Planner<'_> {
                 continue;
             }
             let drop = statement(
-                format!("DROP INDEX {}", ident(name)),
+                format!("DROP INDEX {}", in_schema_of(table, name)),
                 String::new(),
                 brief(table),
             );
@@ -99,6 +112,38 @@ impl Planner<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `ALTER INDEX ... ALTER COLUMN n SET STATISTICS` where the targets differ (after the
+    /// index is built, in the index phase).
+    fn index_statistics(
+        &mut self,
+        table: &str,
+        name: &str,
+        index: &Index,
+        current: std::collections::BTreeMap<i32, i32>,
+    ) {
+        let columns: BTreeSet<i32> = index
+            .statistics
+            .keys()
+            .chain(current.keys())
+            .copied()
+            .collect();
+        for column in columns {
+            let target = index.statistics.get(&column).copied();
+            if current.get(&column).copied() == target {
+                continue;
+            }
+            self.phases.triggers.push(statement(
+                format!(
+                    "ALTER INDEX {} ALTER COLUMN {column} SET STATISTICS {}",
+                    in_schema_of(table, name),
+                    target.unwrap_or(-1)
+                ),
+                format!("index {name}: statistics target of column {column} differs"),
+                format!("SHARE UPDATE EXCLUSIVE on {table}, brief"),
+            ));
+        }
     }
 
     async fn create_index(

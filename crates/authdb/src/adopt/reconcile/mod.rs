@@ -2,17 +2,27 @@
 //! differs by name, change a type only where PostgreSQL does not rewrite the table, fill NULLs
 //! with the column's own default (said in the plan) before `SET NOT NULL`, add constraints `NOT
 //! VALID` and validate them, replace a function's body in place, drop an index that only
-//! duplicates another. Anything that would need data nobody has, or a rewrite nobody asked for,
-//! is a refusal with the rows that stand in the way.
+//! duplicates another, create what is missing (a schema, a type, a table, a view...) from the
+//! snapshot, and set owners, privileges and comments as it has them. Anything that would need
+//! data nobody has, or a rewrite nobody asked for, is a refusal with the reason and the rows that
+//! stand in the way.
 
 mod columns;
 mod constraints;
 mod indexes;
+mod objects;
+mod options;
+mod policies;
+mod privileges;
+mod routines;
+mod sequences;
+mod tables;
 mod triggers;
+mod types;
+mod views;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::ddl::{self, ident};
 use super::facts::Facts;
 use super::{AdoptOptions, Kept, Refusal, Statement};
 use crate::error::Result;
@@ -26,19 +36,34 @@ pub(super) struct Script {
     pub refusals: Vec<Refusal>,
 }
 
-/// Statements are gathered by phase, then concatenated: functions before the triggers that call
-/// them, tables before their columns, every table's columns before the foreign keys between them.
+/// Statements are gathered by phase, then concatenated: schemas before what lives in them,
+/// types and plain functions before the tables that use them, tables before their columns,
+/// SQL functions (PostgreSQL checks their bodies) once the tables are there, every table's
+/// columns before the foreign keys between them, views once their tables are complete, and
+/// owners, privileges and comments last, on the finished objects.
 #[derive(Default)]
 struct Phases {
+    schemas: Vec<Statement>,
+    /// Before anything is created, so what is created gets the snapshot's default privileges.
+    default_privileges: Vec<Statement>,
+    types: Vec<Statement>,
     functions: Vec<Statement>,
+    sequences: Vec<Statement>,
     tables: Vec<Statement>,
     columns: Vec<Statement>,
+    sql_functions: Vec<Statement>,
     renames: Vec<Statement>,
     constraints: Vec<Statement>,
     foreign_keys: Vec<Statement>,
+    sequence_owners: Vec<Statement>,
+    views: Vec<Statement>,
     indexes: Vec<Statement>,
     triggers: Vec<Statement>,
+    policies: Vec<Statement>,
+    privileges: Vec<Statement>,
     drops: Vec<Statement>,
+    /// Schemas dropped with `--drop-extra`: after everything in them.
+    schema_drops: Vec<Statement>,
 }
 
 pub(super) async fn reconcile(
@@ -48,46 +73,55 @@ pub(super) async fn reconcile(
     options: &AdoptOptions,
 ) -> Result<Script> {
     let mut planner = Planner {
+        wanted,
         facts,
         options,
         phases: Phases::default(),
         kept: Vec::new(),
         refusals: Vec::new(),
-        created: BTreeSet::new(),
+        roles: BTreeSet::new(),
+        recreated: BTreeSet::new(),
     };
+    planner.tracking_table(live, wanted);
+    planner.schemas(live, wanted);
     planner.extensions(live, wanted);
+    planner.types(live, wanted);
     planner.functions(live, wanted);
-    let empty_tables = planner.tables(live, wanted).await?;
-    planner.created = empty_tables.keys().cloned().collect();
+    planner.sequences(live, wanted);
+    let created = planner.tables(live, wanted).await?;
     for (name, expected) in &wanted.tables {
-        // A missing table adopt refused to create has its refusal; nothing else to plan for it.
-        let Some(actual) = live.tables.get(name).or_else(|| empty_tables.get(name)) else {
-            continue;
-        };
-        planner.table(name, expected, actual).await?;
+        // A missing relation adopt refused to create has its refusal: nothing more to say.
+        if let Some(actual) = created.get(name).or_else(|| live.tables.get(name)) {
+            planner.table(name, expected, actual).await?;
+        }
     }
     planner.extra_functions(live, wanted);
-    let Phases {
-        functions,
-        tables,
-        columns,
-        renames,
-        constraints,
-        foreign_keys,
-        indexes,
-        triggers,
-        drops,
-    } = planner.phases;
+    planner.extra_sequences(live, wanted);
+    planner.extra_types(live, wanted);
+    planner.default_privileges(live, wanted);
+    planner.others(live, wanted);
+    planner.check_roles().await?;
+    let phases = planner.phases;
     let statements = [
-        functions,
-        tables,
-        columns,
-        renames,
-        constraints,
-        foreign_keys,
-        indexes,
-        triggers,
-        drops,
+        phases.schemas,
+        phases.default_privileges,
+        phases.types,
+        phases.functions,
+        phases.sequences,
+        phases.tables,
+        phases.columns,
+        phases.sql_functions,
+        phases.renames,
+        phases.constraints,
+        phases.foreign_keys,
+        phases.sequence_owners,
+        phases.views,
+        phases.indexes,
+        phases.triggers,
+        phases.policies,
+        phases.privileges,
+        phases.drops,
+        phases.schema_drops,
     ]
     .concat();
     Ok(Script {
@@ -98,14 +132,18 @@ pub(super) async fn reconcile(
 }
 
 struct Planner<'a> {
+    /// The snapshot: what objects the script creates get from its default privileges.
+    wanted: &'a Snapshot,
     facts: &'a Facts<'a>,
     options: &'a AdoptOptions,
     phases: Phases,
     kept: Vec<Kept>,
     refusals: Vec<Refusal>,
-    /// The tables the script creates: empty, so no row can stand in a rule's way, and not there
-    /// yet for the read-only questions about rows.
-    created: BTreeSet<String>,
+    /// Roles the script grants to or gives objects to: each must exist.
+    roles: BTreeSet<String>,
+    /// What the script drops and creates again (`policy t.p`, `index t i`): it comes back
+    /// without its comment.
+    recreated: BTreeSet<String>,
 }
 
 fn statement(sql: String, resolves: String, lock: impl Into<String>) -> Statement {
@@ -154,9 +192,6 @@ impl Planner<'_> {
         predicate: Option<&str>,
         rule: &str,
     ) -> Result<bool> {
-        if self.created.contains(table) {
-            return Ok(false);
-        }
         let offenders = self.facts.duplicates(table, columns, predicate).await?;
         if offenders.rows == 0 {
             return Ok(false);
@@ -184,187 +219,24 @@ impl Planner<'_> {
         }
     }
 
-    fn extensions(&mut self, live: &Snapshot, wanted: &Snapshot) {
-        for missing in wanted.extensions.difference(&live.extensions) {
-            self.refuse(Refusal::new(format!(
-                "extension {missing} is missing: creating an extension needs privileges a \
-                 migration role rarely has; create it by hand (CREATE EXTENSION {missing}), then \
-                 plan again"
-            )));
-        }
-        for extra in live.extensions.difference(&wanted.extensions) {
-            self.kept.push(Kept {
-                object: Object::Extension,
-                name: extra.clone(),
-            });
-        }
-    }
-
-    fn functions(&mut self, live: &Snapshot, wanted: &Snapshot) {
-        for (signature, expected) in &wanted.functions {
-            let resolves = match live.functions.get(signature) {
-                None => format!("function {signature}: missing"),
-                Some(actual) if actual == expected => continue,
-                Some(actual) if actual.returns != expected.returns => {
-                    self.refuse(Refusal::new(format!(
-                        "function {signature} returns {}, the schema's returns {}: CREATE OR \
-                         REPLACE cannot change a result type; drop it by hand first",
-                        actual.returns.as_deref().unwrap_or("nothing"),
-                        expected.returns.as_deref().unwrap_or("nothing")
-                    )));
-                    continue;
-                }
-                Some(_) => format!(
-                    "function {signature}: its definition differs (body, language or options)"
-                ),
-            };
-            self.phases.functions.push(statement(
-                ddl::create_function(signature, expected),
-                resolves,
-                "no table lock",
-            ));
-        }
-    }
-
-    fn extra_functions(&mut self, live: &Snapshot, wanted: &Snapshot) {
-        for signature in live.functions.keys() {
-            if !wanted.functions.contains_key(signature) {
-                let kind = if live.functions[signature].procedure {
-                    "PROCEDURE"
-                } else {
-                    "FUNCTION"
-                };
-                self.extra(
-                    Object::Function,
-                    signature.clone(),
-                    statement(
-                        format!("DROP {kind} {signature}"),
-                        format!("function {signature}: not in the snapshot (--drop-extra)"),
-                        "no table lock",
-                    ),
-                );
-            }
-        }
-    }
-
-    /// Creates the snapshot's tables the database lacks (empty: nothing to invent) and deals
-    /// with the ones it has beyond them. Returns the created tables as they are right after
-    /// `CREATE TABLE`: their columns, nothing else yet.
-    async fn tables(
-        &mut self,
-        live: &Snapshot,
-        wanted: &Snapshot,
-    ) -> Result<BTreeMap<String, Table>> {
-        let extra: Vec<&String> = live
-            .tables
-            .keys()
-            .filter(|name| !wanted.tables.contains_key(*name))
-            .collect();
-        let mut extra_rows = BTreeMap::new();
-        for name in &extra {
-            extra_rows.insert(name.to_string(), self.facts.rows(name).await?);
-        }
-        let mut created = BTreeMap::new();
-        for (name, expected) in &wanted.tables {
-            if live.tables.contains_key(name) {
-                continue;
-            }
-            // An unknown table could hold this one's rows under another name only if it has
-            // the columns this one cannot be without: a log table is no renamed `accounts`.
-            let required: Vec<&str> = expected
-                .columns
-                .iter()
-                .filter(|c| c.not_null && c.default.is_none() && c.identity.is_none())
-                .map(|c| c.name.as_str())
-                .collect();
-            let holding: Vec<String> = extra_rows
-                .iter()
-                .filter(|(table, rows)| {
-                    **rows > 0
-                        && required.iter().all(|column| {
-                            live.tables[table.as_str()]
-                                .columns
-                                .iter()
-                                .any(|c| c.name == *column)
-                        })
-                })
-                .map(|(table, rows)| format!("{table} ({rows} rows)"))
-                .collect();
-            if !holding.is_empty() {
-                self.refuse(Refusal {
-                    table: Some(name.clone()),
-                    ..Refusal::new(format!(
-                        "table {name} is missing while tables the schema does not know hold rows \
-                         ({}): its data may be there under another name; move it by hand (or \
-                         drop those tables) and plan again",
-                        holding.join(", ")
-                    ))
-                });
-                continue;
-            }
-            let plain = expected.access_method.is_none()
-                && expected.partition_key.is_none()
-                && expected.partition_of.is_none()
-                && expected.inherits.is_empty();
-            if !plain {
-                self.refuse(Refusal {
-                    table: Some(name.clone()),
-                    ..Refusal::new(format!(
-                        "table {name} is missing, and it is partitioned, a partition, inherits or \
-                         uses another access method: create it by hand, then plan again"
-                    ))
-                });
-                continue;
-            }
-            let columns: Vec<String> = expected
-                .columns
-                .iter()
-                .map(|c| format!("    {}", ddl::column(c)))
-                .collect();
-            let unlogged = if expected.unlogged { "UNLOGGED " } else { "" };
-            self.phases.tables.push(statement(
-                format!(
-                    "CREATE {unlogged}TABLE {} (\n{}\n)",
-                    ident(name),
-                    columns.join(",\n")
-                ),
-                format!("table {name}: missing (created empty)"),
-                "none: a new table",
-            ));
-            // As created: the options pass sets the rest.
-            created.insert(
-                name.clone(),
-                Table {
-                    columns: expected.columns.clone(),
-                    unlogged: expected.unlogged,
-                    ..Table::default()
-                },
-            );
-        }
-        for name in extra {
-            let rows = extra_rows[name.as_str()];
-            self.extra(
-                Object::Table,
-                name.clone(),
-                statement(
-                    format!("DROP TABLE {}", ident(name)),
-                    format!("table {name}: not in the snapshot, {rows} rows (--drop-extra)"),
-                    format!("ACCESS EXCLUSIVE on {name}"),
-                ),
-            );
-        }
-        Ok(created)
-    }
-
+    /// A relation: its columns and options, constraints, indexes, triggers, policies, and what
+    /// a view's query says; owners, privileges and comments come in the last phase.
     async fn table(&mut self, name: &str, expected: &Table, actual: &Table) -> Result<()> {
-        self.columns(name, expected, actual).await?;
+        let recreated = self.view(name, expected, actual);
+        let actual = recreated.as_ref().unwrap_or(actual);
+        if expected.kind == crate::snapshot::RelationKind::Table {
+            self.columns(name, expected, actual).await?;
+        }
         self.options(name, expected, actual);
+        self.column_settings(name, expected, actual).await?;
         let mut consumed_indexes = BTreeSet::new();
         self.constraints(name, expected, actual, &mut consumed_indexes)
             .await?;
         self.indexes(name, expected, actual, &consumed_indexes)
             .await?;
         self.triggers(name, expected, actual);
+        self.policies(name, expected, actual);
+        self.relation_privileges(name, expected, actual);
         Ok(())
     }
 }

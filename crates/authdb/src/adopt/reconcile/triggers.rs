@@ -16,11 +16,12 @@ impl Planner<'_> {
                 Some(current) if current.definition == trigger.definition => Some(current),
                 Some(_) => {
                     self.phases.triggers.push(statement(
-                        format!("DROP TRIGGER {} ON {}", ident(name), ident(table)),
+                        format!("DROP TRIGGER {} ON {}", ident(name), table),
                         format!("trigger {qualified}: its definition differs"),
                         brief(table),
                     ));
                     self.create_trigger(table, name, trigger, "its definition differs");
+                    self.recreated.insert(format!("trigger {qualified}"));
                     continue;
                 }
                 None => {
@@ -37,7 +38,7 @@ impl Planner<'_> {
                                 format!(
                                     "ALTER TRIGGER {} ON {} RENAME TO {}",
                                     ident(&old),
-                                    ident(table),
+                                    table,
                                     ident(name)
                                 ),
                                 format!("trigger {qualified}: missing; {old} has its definition"),
@@ -67,7 +68,7 @@ impl Planner<'_> {
                 Object::Trigger,
                 format!("{table}.{name}"),
                 statement(
-                    format!("DROP TRIGGER {} ON {}", ident(name), ident(table)),
+                    format!("DROP TRIGGER {} ON {}", ident(name), table),
                     format!("trigger {table}.{name}: not in the snapshot (--drop-extra)"),
                     brief(table),
                 ),
@@ -94,7 +95,7 @@ impl Planner<'_> {
             TriggerState::Always => "ENABLE ALWAYS TRIGGER",
         };
         self.phases.triggers.push(statement(
-            format!("ALTER TABLE {} {verb} {}", ident(table), ident(name)),
+            format!("ALTER TABLE {} {verb} {}", table, ident(name)),
             format!("trigger {table}.{name}: state"),
             format!("SHARE ROW EXCLUSIVE on {table}, brief"),
         ));

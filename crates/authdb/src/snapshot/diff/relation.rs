@@ -1,85 +1,15 @@
-//! Comparing two snapshots: every way the actual schema departs from the expected one. A missing
-//! or extra table is one difference, not one per column, index and trigger that goes with it.
-//! Each kind of object is compared as a list of properties in words, so a message can say which
-//! one changed and how.
+//! A relation compared with its expected self: its options, owner, privileges and comment, then
+//! its storage parameters, columns, constraints, indexes, triggers and policies one by one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use super::difference::{Change, Difference, Object, Property};
-use super::{Column, Constraint, Function, Index, Snapshot, Table, Trigger, TriggerState};
+use super::{Properties, compare, each, grants, privileged, words};
+use crate::snapshot::difference::{Change, Difference, Object, Property};
+use crate::snapshot::{
+    Column, Constraint, Index, Policy, RelationKind, Table, Trigger, TriggerState,
+};
 
-/// A property and its value in words; `None` is "there is none".
-type Properties = Vec<(Property, Option<String>)>;
-
-/// Every difference of `actual` from `expected`, in a stable order: extensions, functions, then
-/// table by table, each by name. The versions are not compared: that is the migrations' business.
-pub fn diff(expected: &Snapshot, actual: &Snapshot) -> Vec<Difference> {
-    let mut out = Vec::new();
-    let as_map = |set: &BTreeSet<String>| -> BTreeMap<String, ()> {
-        set.iter().map(|name| (name.clone(), ())).collect()
-    };
-    let (e, a) = (as_map(&expected.extensions), as_map(&actual.extensions));
-    each(&e, &a, |name, e, a| {
-        compare(&mut out, Object::Extension, name, e, a, |_| Vec::new())
-    });
-    each(&expected.functions, &actual.functions, |name, e, a| {
-        compare(&mut out, Object::Function, name, e, a, function)
-    });
-    each(&expected.tables, &actual.tables, |name, e, a| {
-        match (e, a) {
-            (Some(e), Some(a)) => table(&mut out, name, e, a),
-            _ => compare(&mut out, Object::Table, name, e, a, |_| Vec::new()),
-        }
-    });
-    out
-}
-
-/// Calls `f` for every key of either map, in order, with what each map holds under it.
-fn each<T>(
-    expected: &BTreeMap<String, T>,
-    actual: &BTreeMap<String, T>,
-    mut f: impl FnMut(&str, Option<&T>, Option<&T>),
-) {
-    let keys: BTreeSet<&String> = expected.keys().chain(actual.keys()).collect();
-    for key in keys {
-        f(key, expected.get(key), actual.get(key));
-    }
-}
-
-/// Missing, unexpected, or there in both and compared property by property.
-fn compare<T>(
-    out: &mut Vec<Difference>,
-    object: Object,
-    name: &str,
-    expected: Option<&T>,
-    actual: Option<&T>,
-    properties: impl Fn(&T) -> Properties,
-) {
-    let mut push = |change| {
-        out.push(Difference {
-            object,
-            name: name.to_string(),
-            change,
-        })
-    };
-    let (expected, actual) = match (expected, actual) {
-        (Some(e), Some(a)) => (properties(e), properties(a)),
-        (Some(_), None) => return push(Change::Missing),
-        (None, Some(_)) => return push(Change::Unexpected),
-        (None, None) => return,
-    };
-    for ((property, expected), (_, actual)) in expected.into_iter().zip(actual) {
-        if expected != actual {
-            push(Change::Differs {
-                property,
-                actual,
-                expected,
-            });
-        }
-    }
-}
-
-fn table(out: &mut Vec<Difference>, table: &str, e: &Table, a: &Table) {
+pub(super) fn table(out: &mut Vec<Difference>, object: Object, table: &str, e: &Table, a: &Table) {
     let by_name = |t: &Table| -> BTreeMap<String, Column> {
         t.columns
             .iter()
@@ -88,6 +18,8 @@ fn table(out: &mut Vec<Difference>, table: &str, e: &Table, a: &Table) {
     };
     let (e_columns, a_columns) = (by_name(e), by_name(a));
     let same_columns = e_columns.keys().eq(a_columns.keys());
+    // A view's columns come from its query: when the query differs, that is the difference.
+    let derived = e.definition != a.definition && e.kind != RelationKind::Table;
     let properties = |t: &Table| -> Properties {
         let order = t.columns.iter().map(|c| c.name.as_str());
         vec![
@@ -130,14 +62,17 @@ fn table(out: &mut Vec<Difference>, table: &str, e: &Table, a: &Table) {
                 Property::Inherits,
                 (!t.inherits.is_empty()).then(|| format!("inherits {}", t.inherits.join(", "))),
             ),
+            (Property::ClusteredOn, t.clustered_on.clone()),
+            (Property::Definition, t.definition.as_deref().map(one_line)),
             // Only meaningful when both have the same columns; else the columns say what differs.
             (
                 Property::ColumnOrder,
-                same_columns.then(|| order.collect::<Vec<_>>().join(", ")),
+                (same_columns && !derived).then(|| order.collect::<Vec<_>>().join(", ")),
             ),
         ]
     };
-    compare(out, Object::Table, table, Some(e), Some(a), properties);
+    compare(out, object, table, Some(e), Some(a), properties);
+    privileged(out, object, table, &e.privileged, &a.privileged);
     let qualified = |name: &str| format!("{table}.{name}");
     // A storage parameter absent from one side has its default there: one difference per
     // parameter, with both values.
@@ -146,20 +81,31 @@ fn table(out: &mut Vec<Difference>, table: &str, e: &Table, a: &Table) {
         &a.storage_parameters,
         |name, e, a| {
             if e != a {
-                out.push(Difference {
-                    object: Object::StorageParameter,
-                    name: qualified(name),
-                    change: Change::Differs {
+                out.push(Difference::new(
+                    Object::StorageParameter,
+                    qualified(name),
+                    Change::Differs {
                         property: Property::Value,
                         actual: a.cloned(),
                         expected: e.cloned(),
                     },
-                });
+                ));
             }
         },
     );
     each(&e_columns, &a_columns, |name, e, a| {
-        compare(out, Object::Column, &qualified(name), e, a, column)
+        let column_properties = if derived { settings } else { column };
+        compare(
+            out,
+            Object::Column,
+            &qualified(name),
+            e,
+            a,
+            column_properties,
+        );
+        if let (Some(e), Some(a)) = (e, a) {
+            grants(out, Object::Column, &qualified(name), &e.grants, &a.grants);
+        }
     });
     each(&e.constraints, &a.constraints, |name, e, a| {
         compare(out, Object::Constraint, &qualified(name), e, a, constraint)
@@ -170,14 +116,19 @@ fn table(out: &mut Vec<Difference>, table: &str, e: &Table, a: &Table) {
     each(&e.triggers, &a.triggers, |name, e, a| {
         compare(out, Object::Trigger, &qualified(name), e, a, trigger)
     });
+    each(&e.policies, &a.policies, |name, e, a| {
+        compare(out, Object::Policy, &qualified(name), e, a, policy)
+    });
 }
 
-fn words(on: bool, yes: &str, no: &str) -> Option<String> {
-    Some(if on { yes } else { no }.to_string())
+/// A view's query on one line, without the `;` PostgreSQL ends it with: what a message says.
+fn one_line(definition: &str) -> String {
+    let squeezed = crate::snapshot::catalog::squeeze(definition);
+    squeezed.strip_suffix(';').unwrap_or(&squeezed).to_string()
 }
 
 fn column(c: &Column) -> Properties {
-    vec![
+    let mut properties = vec![
         (Property::Type, Some(c.data_type.clone())),
         (
             Property::Nullability,
@@ -187,19 +138,60 @@ fn column(c: &Column) -> Properties {
         (Property::Identity, c.identity.clone()),
         (Property::Default, c.default.clone()),
         (Property::Generated, c.generated.clone()),
+    ];
+    properties.extend(settings(c));
+    properties
+}
+
+/// What a column has beyond its type, that `ALTER COLUMN` sets (a view's columns have these).
+fn settings(c: &Column) -> Properties {
+    let options = c
+        .options
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    vec![
+        (
+            Property::Statistics,
+            Some(
+                c.statistics
+                    .map_or("the default".to_string(), |s| s.to_string()),
+            ),
+        ),
+        (
+            Property::Storage,
+            Some(
+                c.storage
+                    .clone()
+                    .unwrap_or_else(|| "the type's".to_string()),
+            ),
+        ),
+        (
+            Property::Compression,
+            Some(
+                c.compression
+                    .clone()
+                    .unwrap_or_else(|| "the default".to_string()),
+            ),
+        ),
+        (Property::Options, Some(options).filter(|o| !o.is_empty())),
+        (Property::Comment, c.comment.clone()),
     ]
 }
 
 /// A foreign key's ON DELETE action is a property of its own, so that "ON DELETE action is SET
 /// NULL, expected CASCADE" is what a changed action reads as.
 fn constraint(c: &Constraint) -> Properties {
+    let comment = (Property::Comment, c.comment.clone());
     if !c.definition.starts_with("FOREIGN KEY") {
-        return vec![(Property::Definition, Some(c.definition.clone()))];
+        return vec![(Property::Definition, Some(c.definition.clone())), comment];
     }
     let (action, rest) = on_delete(&c.definition);
     vec![
         (Property::OnDelete, Some(action)),
         (Property::Definition, Some(rest)),
+        comment,
     ]
 }
 
@@ -221,6 +213,12 @@ fn on_delete(definition: &str) -> (String, String) {
 }
 
 fn index(i: &Index) -> Properties {
+    let statistics = i
+        .statistics
+        .iter()
+        .map(|(column, target)| format!("column {column}: {target}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     vec![
         (Property::Method, Some(i.method.clone())),
         (
@@ -229,6 +227,11 @@ fn index(i: &Index) -> Properties {
         ),
         (Property::Definition, Some(i.definition.clone())),
         (Property::Validity, words(i.valid, "valid", "invalid")),
+        (
+            Property::Statistics,
+            Some(statistics).filter(|s| !s.is_empty()),
+        ),
+        (Property::Comment, i.comment.clone()),
     ]
 }
 
@@ -242,29 +245,21 @@ fn trigger(t: &Trigger) -> Properties {
     vec![
         (Property::State, Some(state.to_string())),
         (Property::Definition, Some(t.definition.clone())),
+        (Property::Comment, t.comment.clone()),
     ]
 }
 
-fn function(f: &Function) -> Properties {
-    let kind = if f.procedure { "procedure" } else { "function" };
+fn policy(p: &Policy) -> Properties {
     vec![
-        (Property::Kind, Some(kind.to_string())),
-        (Property::Returns, f.returns.clone()),
-        (Property::Language, Some(f.language.clone())),
-        (Property::Volatility, Some(f.volatility.clone())),
         (
-            Property::Strictness,
-            words(f.strict, "strict", "not strict"),
+            Property::Permissive,
+            words(p.permissive, "permissive", "restrictive"),
         ),
-        (
-            Property::Security,
-            words(f.security_definer, "security definer", "security invoker"),
-        ),
-        (
-            Property::Settings,
-            Some(f.settings.join(", ")).filter(|s| !s.is_empty()),
-        ),
-        (Property::Body, Some(f.body.clone())),
+        (Property::Command, Some(p.command.clone())),
+        (Property::Roles, Some(p.roles.join(", "))),
+        (Property::Using, p.using.clone()),
+        (Property::WithCheck, p.with_check.clone()),
+        (Property::Comment, p.comment.clone()),
     ]
 }
 
