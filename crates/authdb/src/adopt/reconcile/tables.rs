@@ -20,7 +20,16 @@ pub(super) fn as_created(expected: &Table) -> Table {
     );
     Table {
         kind: expected.kind,
-        columns: expected.columns.clone(),
+        // A new table's columns have no comment and no grant of their own: later phases add them.
+        columns: expected
+            .columns
+            .iter()
+            .map(|column| crate::snapshot::Column {
+                comment: None,
+                grants: Default::default(),
+                ..column.clone()
+            })
+            .collect(),
         unlogged: expected.unlogged,
         definition: expected.definition.clone(),
         // A view is created with its options (`WITH (security_barrier)`).
