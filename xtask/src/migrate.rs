@@ -25,6 +25,8 @@ impl cli::Migrate {
             through_pooler: false,
             unfinished: self.unfinished,
             repair_invalid_indexes: self.repair_invalid_indexes,
+            paced: false,
+            server_notices: None,
             notify: notify_on_stderr(),
         };
         crate::block_on(async {

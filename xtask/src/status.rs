@@ -21,7 +21,7 @@ impl cli::Status {
             let count = |state| entries.iter().filter(|e| e.state == state).count();
             let broken = entries
                 .iter()
-                .filter(|e| !matches!(e.state, State::Applied | State::Pending))
+                .filter(|e| !matches!(e.state, State::Applied | State::Pending | State::Unfinished))
                 .count();
             if self.json {
                 let body = json!({

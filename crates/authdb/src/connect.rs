@@ -9,9 +9,11 @@ use std::time::{Duration, Instant};
 
 use native_tls::{Certificate, TlsConnector};
 use postgres_native_tls::MakeTlsConnector;
+use tokio::net::TcpStream;
+use tokio_postgres::config::TargetSessionAttrs;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
-use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage, Socket};
+use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
 
 use crate::conninfo::{ConnInfo, Tls};
 use crate::environment::Environment;
@@ -19,6 +21,7 @@ use crate::error::{Error, Result, describe};
 use crate::hosts::{Target, targets};
 use crate::identify;
 use crate::notice::ServerNotices;
+use crate::wire::{TapTls, Tapped};
 
 /// Finds the URL (flag, then DATABASE_URL, then NEON_DB_URL, from the environment or `.env`),
 /// parses it and connects. `AUTHDB_ALLOW_INSECURE=1` permits `sslmode=disable` to another host;
@@ -109,6 +112,7 @@ impl Connection {
         let attributed = crate::MigrateOptions {
             through_pooler: options.through_pooler || self.through_pooler,
             notify: self.notices.attributing(options.notify.clone()),
+            server_notices: Some(self.notices.clone()),
             ..options.clone()
         };
         let report = crate::runner::migrate(&mut self.client, migrations, &attributed).await;
@@ -163,6 +167,9 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
 /// Why one attempt at one host failed.
 enum Failure {
     Driver(tokio_postgres::Error),
+    /// `target_session_attrs` asked for another kind of server: this one is read-only, or
+    /// accepts writes where read-only was asked.
+    WrongKind(&'static str),
     /// The host's deadline passed: no TCP connection, or no complete TLS and startup exchange.
     NoAnswer(Duration),
     /// Something else listens there (see `identify.rs`): no retry can help.
@@ -175,7 +182,7 @@ impl Failure {
             Failure::Driver(error) => is_transient(error),
             // A compute that is waking up, or a server restarting: worth another attempt.
             Failure::NoAnswer(_) => true,
-            Failure::NotPostgres(_) => false,
+            Failure::NotPostgres(_) | Failure::WrongKind(_) => false,
         }
     }
 
@@ -184,6 +191,10 @@ impl Failure {
         match self {
             Failure::Driver(error) => (explain(&error, host), Some(error)),
             Failure::NoAnswer(waited) => (no_answer(waited, "within connect_timeout"), None),
+            Failure::WrongKind(what) => (
+                advise(format!("error connecting to server: {what}"), host),
+                None,
+            ),
             Failure::NotPostgres(what) => (
                 format!(
                     "not a PostgreSQL server: {what} listens at {}. Check the host and port of \
@@ -215,10 +226,10 @@ async fn connect_with<T>(
     notices: &ServerNotices,
 ) -> Result<Client>
 where
-    T: MakeTlsConnect<Socket> + Clone + Sync + Send + 'static,
-    T::Stream: Sync + Send,
-    T::TlsConnect: Sync + Send,
-    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+    T: MakeTlsConnect<Tapped<Wire>> + Clone + Sync + Send + 'static,
+    T::Stream: Sync + Send + 'static,
+    T::TlsConnect: Sync + Send + 'static,
+    <T::TlsConnect as TlsConnect<Tapped<Wire>>>::Future: Send + 'static,
 {
     let started = Instant::now();
     let mut backoff = retry.first_backoff;
@@ -291,10 +302,10 @@ async fn connect_host<T>(
     identify: bool,
 ) -> Result<Client, Failure>
 where
-    T: MakeTlsConnect<Socket> + Send + 'static,
-    T::Stream: Sync + Send,
-    T::TlsConnect: Sync + Send,
-    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+    T: MakeTlsConnect<Tapped<Wire>> + Send + 'static,
+    T::Stream: Sync + Send + 'static,
+    T::TlsConnect: Sync + Send + 'static,
+    <T::TlsConnect as TlsConnect<Tapped<Wire>>>::Future: Send + 'static,
 {
     let started = Instant::now();
     let listener = target.tcp.as_ref().filter(|_| identify);
@@ -308,24 +319,184 @@ where
         tokio::time::sleep(timeout / 2).await;
         identify(timeout / 2).await
     };
-    let attempt = tokio::time::timeout(timeout, target.config.connect(tls));
+    let attempt = tokio::time::timeout(timeout, connect_target(target, tls, notices));
     tokio::select! {
         connected = attempt => match connected {
-            Ok(Ok((client, connection))) => {
-                tokio::spawn(drive(connection, notices.clone()));
-                Ok(client)
-            }
-            Ok(Err(error)) if may_be_another_protocol(&error) => {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(Failure::Driver(error))) if may_be_another_protocol(&error) => {
                 let budget = timeout.saturating_sub(started.elapsed());
                 match identify(budget).await {
                     Some(what) => Err(Failure::NotPostgres(what)),
                     None => Err(Failure::Driver(error)),
                 }
             }
-            Ok(Err(error)) => Err(Failure::Driver(error)),
+            Ok(Err(failure)) => Err(failure),
             Err(_) => Err(Failure::NoAnswer(timeout)),
         },
         Some(what) = alongside => Err(Failure::NotPostgres(what)),
+    }
+}
+
+/// The socket of a host: TCP, or a Unix socket's path; or the error of one that could not be
+/// opened, which its first read or write returns, so the driver reports it as its own.
+pub enum Wire {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixStream),
+    Failed(Option<std::io::Error>),
+}
+
+/// The driver's error for `socket`, a [`Wire::Failed`].
+async fn driver_failure(config: &tokio_postgres::Config, socket: Wire) -> Failure {
+    match config.connect_raw(socket, NoTls).await {
+        Err(error) => Failure::Driver(error),
+        Ok(_) => unreachable!("a failed socket cannot connect"),
+    }
+}
+
+impl Wire {
+    fn failed<T>(error: &mut Option<std::io::Error>) -> std::task::Poll<std::io::Result<T>> {
+        std::task::Poll::Ready(Err(error
+            .take()
+            .unwrap_or_else(|| std::io::Error::from(ErrorKind::NotConnected))))
+    }
+}
+
+/// Connects to one host over a socket of our own, tapped (see `wire.rs`), as tokio-postgres would
+/// connect (TCP without Nagle's delay, TLS as the URL says, `target_session_attrs` checked), and
+/// drives the connection on a task of its own.
+async fn connect_target<T>(
+    target: &Target,
+    mut tls: T,
+    notices: &ServerNotices,
+) -> Result<Client, Failure>
+where
+    T: MakeTlsConnect<Tapped<Wire>> + Send + 'static,
+    T::Stream: Sync + Send + 'static,
+    T::TlsConnect: Sync + Send + 'static,
+    <T::TlsConnect as TlsConnect<Tapped<Wire>>>::Future: Send + 'static,
+{
+    let config = &target.config;
+    // A socket that cannot be opened still goes through the driver, so the error is the
+    // driver's, with the socket's as its cause, as when the driver opened it (see `Failed`).
+    let failed = |error: std::io::Error| (Wire::Failed(Some(error)), String::new());
+    let (socket, domain) = match (&target.tcp, config.get_hosts().first()) {
+        (Some((to, port)), host) => {
+            let stream = match TcpStream::connect((to.as_str(), *port)).await {
+                Ok(stream) => stream,
+                Err(error) => return Err(driver_failure(config, failed(error).0).await),
+            };
+            let _ = stream.set_nodelay(true);
+            let domain = match host {
+                Some(tokio_postgres::config::Host::Tcp(name)) => name.clone(),
+                _ => to.clone(),
+            };
+            (Wire::Tcp(stream), domain)
+        }
+        #[cfg(unix)]
+        (None, Some(tokio_postgres::config::Host::Unix(dir))) => {
+            let port = config.get_ports().first().copied().unwrap_or(5432);
+            let path = dir.join(format!(".s.PGSQL.{port}"));
+            match tokio::net::UnixStream::connect(path).await {
+                Ok(stream) => (Wire::Unix(stream), String::new()),
+                Err(error) => failed(error),
+            }
+        }
+        _ => failed(std::io::Error::new(
+            ErrorKind::InvalidInput,
+            "the URL names no host",
+        )),
+    };
+    let tap = notices.tap();
+    let connector = match tls.make_tls_connect(&domain) {
+        Ok(connector) => connector,
+        Err(error) => {
+            let error = std::io::Error::other(error.into());
+            return Err(driver_failure(config, failed(error).0).await);
+        }
+    };
+    let (client, connection) = config
+        .connect_raw(
+            Tapped::new(socket, tap.clone()),
+            TapTls::new(connector, tap),
+        )
+        .await
+        .map_err(Failure::Driver)?;
+    tokio::spawn(drive(connection, notices.clone()));
+    let wanted = config.get_target_session_attrs();
+    if wanted != TargetSessionAttrs::Any {
+        let answer = client
+            .simple_query("SHOW transaction_read_only")
+            .await
+            .map_err(Failure::Driver)?;
+        let read_only = answer.iter().find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0).map(|v| v == "on"),
+            _ => None,
+        });
+        match (wanted, read_only) {
+            (TargetSessionAttrs::ReadWrite, Some(true)) => {
+                return Err(Failure::WrongKind("database does not allow writes"));
+            }
+            (TargetSessionAttrs::ReadOnly, Some(false)) => {
+                return Err(Failure::WrongKind("database is not read only"));
+            }
+            _ => {}
+        }
+    }
+    Ok(client)
+}
+
+impl tokio::io::AsyncRead for Wire {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Wire::Tcp(s) => std::pin::Pin::new(s).poll_read(cx, buf),
+            #[cfg(unix)]
+            Wire::Unix(s) => std::pin::Pin::new(s).poll_read(cx, buf),
+            Wire::Failed(error) => Wire::failed(error),
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for Wire {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Wire::Tcp(s) => std::pin::Pin::new(s).poll_write(cx, buf),
+            #[cfg(unix)]
+            Wire::Unix(s) => std::pin::Pin::new(s).poll_write(cx, buf),
+            Wire::Failed(error) => Wire::failed(error),
+        }
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Wire::Tcp(s) => std::pin::Pin::new(s).poll_flush(cx),
+            #[cfg(unix)]
+            Wire::Unix(s) => std::pin::Pin::new(s).poll_flush(cx),
+            Wire::Failed(error) => Wire::failed(error),
+        }
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Wire::Tcp(s) => std::pin::Pin::new(s).poll_shutdown(cx),
+            #[cfg(unix)]
+            Wire::Unix(s) => std::pin::Pin::new(s).poll_shutdown(cx),
+            Wire::Failed(_) => std::task::Poll::Ready(Ok(())),
+        }
     }
 }
 
@@ -445,28 +616,38 @@ fn is_transient(error: &tokio_postgres::Error) -> bool {
             return false;
         }
         if let Some(io) = error.downcast_ref::<std::io::Error>() {
-            return matches!(
-                io.kind(),
-                ErrorKind::ConnectionRefused
-                    | ErrorKind::ConnectionReset
-                    | ErrorKind::ConnectionAborted
-                    | ErrorKind::NotConnected
-                    | ErrorKind::BrokenPipe
-                    | ErrorKind::TimedOut
-                    | ErrorKind::UnexpectedEof
-                    | ErrorKind::HostUnreachable
-                    | ErrorKind::NetworkUnreachable
-            );
+            return is_transient_io(io);
         }
         cause = error.source();
     }
     false
 }
 
+/// Whether waiting can fix a socket's failure: nothing listening yet, a connection reset or
+/// timed out; not a host name that does not resolve.
+fn is_transient_io(io: &std::io::Error) -> bool {
+    matches!(
+        io.kind(),
+        ErrorKind::ConnectionRefused
+            | ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::NotConnected
+            | ErrorKind::BrokenPipe
+            | ErrorKind::TimedOut
+            | ErrorKind::UnexpectedEof
+            | ErrorKind::HostUnreachable
+            | ErrorKind::NetworkUnreachable
+    )
+}
+
 /// The driver's message, plus advice for the failures people meet most. `host` is the host name
 /// the certificate was checked against.
 fn explain(error: &tokio_postgres::Error, host: &str) -> String {
-    let text = describe(error);
+    advise(describe(error), host)
+}
+
+/// `text`, an error's message, with the advice for the failures people meet most.
+fn advise(text: String, host: &str) -> String {
     // OpenSSL's reasons, which native-tls passes on in parentheses (their case varies).
     let lower = text.to_lowercase();
     let advice = if lower.contains("hostname mismatch") || lower.contains("ip address mismatch") {

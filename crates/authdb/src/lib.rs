@@ -7,6 +7,7 @@
 
 pub mod adopt;
 pub mod baseline;
+mod batch;
 pub mod connect;
 pub mod conninfo;
 pub mod connstring;
@@ -37,6 +38,7 @@ pub mod tracking;
 mod transaction;
 pub mod unfinished;
 pub mod verify;
+mod wire;
 
 pub use adopt::{AdoptOptions, AdoptPlan, Adopted, apply_adopt, plan_adopt};
 pub use baseline::{Baseline, baseline};

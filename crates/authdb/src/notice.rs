@@ -91,14 +91,16 @@ impl fmt::Debug for Notify {
 
 /// What the server says between statements' answers, kept by the task that drives a connection
 /// until a [`Notify`] made by [`ServerNotices::attributing`] hands it on with its file and line.
-/// tokio-postgres drops notices unless the connection is polled for them.
+/// tokio-postgres drops notices unless the connection is polled for them. Each notice carries
+/// how many commands had completed on the connection when it came (counted on the wire, see
+/// `wire.rs`): what ties it to its statement when several are sent in one message.
 #[derive(Clone, Default)]
-pub struct ServerNotices(Arc<Mutex<Heard>>);
+pub struct ServerNotices(Arc<Mutex<Heard>>, crate::wire::Tap);
 
 #[derive(Default)]
 struct Heard {
-    /// Notices not yet handed on, at most [`KEPT`].
-    pending: Vec<tokio_postgres::error::DbError>,
+    /// Notices not yet handed on, at most [`KEPT`], with the completions before each.
+    pending: Vec<(tokio_postgres::error::DbError, Option<u64>)>,
     /// The statement running now, if it is a file's.
     at: Option<(std::path::PathBuf, usize)>,
 }
@@ -107,11 +109,52 @@ struct Heard {
 /// row must not fill the memory.
 const KEPT: usize = 1_000;
 
+impl fmt::Debug for ServerNotices {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ServerNotices(..)")
+    }
+}
+
 impl ServerNotices {
     pub(crate) fn push(&self, notice: tokio_postgres::error::DbError) {
+        let completed = self.1.claim_notice();
         let mut heard = self.lock();
         if heard.pending.len() < KEPT {
-            heard.pending.push(notice);
+            heard.pending.push((notice, completed));
+        }
+    }
+
+    /// The counts of the connection's wire, which its socket's tap keeps.
+    pub(crate) fn tap(&self) -> crate::wire::Tap {
+        self.1.clone()
+    }
+
+    /// Commands completed on the connection so far: where a message's own answers start.
+    pub(crate) fn completed(&self) -> u64 {
+        self.1.completed()
+    }
+
+    /// Hands on the notices of a message whose answers started after `base` completions: each
+    /// goes to the statement `place` names for its index in the message (`None`: authdb's own).
+    pub(crate) fn hand_on_message(
+        &self,
+        inner: &Notify,
+        base: u64,
+        mut place: impl FnMut(u64) -> Option<(std::path::PathBuf, usize)>,
+    ) {
+        let pending = std::mem::take(&mut self.lock().pending);
+        for (notice, completed) in pending {
+            // A notice from before the message is authdb's own (the tracking table's set-up).
+            let index = completed.filter(|c| *c >= base).map(|c| c - base);
+            let Some((path, line)) = index.and_then(&mut place) else {
+                continue;
+            };
+            inner.send(&Notice::Server {
+                path,
+                line,
+                severity: notice.severity().to_string(),
+                message: notice.message().to_string(),
+            });
         }
     }
 
@@ -146,7 +189,7 @@ impl ServerNotices {
             (std::mem::take(&mut heard.pending), heard.at.take())
         };
         let Some((path, line)) = at else { return };
-        for notice in pending {
+        for (notice, _) in pending {
             inner.send(&Notice::Server {
                 path: path.clone(),
                 line,

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio_postgres::Client;
 
+use crate::batch;
 use crate::error::{Error, Result};
 use crate::migrations::{Migration, Migrations};
 use crate::notice::{Notice, Notify};
@@ -52,6 +53,13 @@ pub struct MigrateOptions {
     /// Drop an INVALID index that a pending no-transaction migration builds (left by an
     /// earlier failed `CREATE INDEX CONCURRENTLY`) and build it again, instead of refusing.
     pub repair_invalid_indexes: bool,
+    /// Send one statement at a time and announce each (`Notice::Statement`, `StatementDone`),
+    /// for a caller that must see each start and end (rehearse); otherwise several statements go
+    /// in one message (see `batch.rs`).
+    pub paced: bool,
+    /// The connection's server notices, to hand on with their statements' places
+    /// ([`crate::Connection::migrate`] sets it).
+    pub server_notices: Option<crate::notice::ServerNotices>,
     /// What to do with a no-transaction migration an earlier run started and did not finish,
     /// when the catalog cannot tell whether it took effect (see [`crate::unfinished`]).
     pub unfinished: Option<Answer>,
@@ -72,6 +80,8 @@ impl Default for MigrateOptions {
             lock_retry_time: Some(retry::DEFAULT_LOCK_RETRY_TIME),
             through_pooler: false,
             repair_invalid_indexes: false,
+            paced: false,
+            server_notices: None,
             unfinished: None,
             notify: Notify::default(),
         }
@@ -357,8 +367,11 @@ async fn apply(
     let mut committed = None;
     // (version, milliseconds) of the files recorded in the open transaction, set with its COMMIT.
     let mut times: Vec<(i64, i64)> = Vec::new();
-    for migration in &plan.pending {
+    let mut index = 0;
+    while index < plan.pending.len() {
+        let migration = plan.pending[index];
         if migration.no_transaction {
+            index += 1;
             let id = match transaction.take() {
                 Some(id) => id,
                 None => {
@@ -387,37 +400,27 @@ async fn apply(
             progress.committed = progress.steps.len();
             continue;
         }
-        if transaction.is_none() {
-            begin_locked(client, timeouts, &options.notify).await?;
-            transaction = match transaction_id(client).await {
-                Ok(id) => Some(id),
-                Err(error) => return Err(abort(client, error).await),
-            };
-        }
-        let record =
-            tracking::record_statement(migration, transaction.as_deref().unwrap_or_default());
-        let result = run_script_then(
-            client,
-            &migration.path,
-            &migration.sql,
-            timeouts,
-            &options.notify,
-            Some(&record),
-        )
-        .await;
-        let result = match result {
-            Ok((elapsed, Tail::Rows(1))) => {
-                times.push((migration.version, elapsed.as_millis() as i64));
-                Ok(elapsed)
+        // The ordinary files up to the next no-transaction one share the open transaction.
+        let group_end = plan.pending[index..]
+            .iter()
+            .position(|m| m.no_transaction)
+            .map_or(plan.pending.len(), |offset| index + offset);
+        let group = &plan.pending[index..group_end];
+        index = group_end;
+        let id = match transaction.clone() {
+            Some(id) => id,
+            None => {
+                begin_locked(client, timeouts, &options.notify).await?;
+                let id = match transaction_id(client).await {
+                    Ok(id) => id,
+                    Err(error) => return Err(abort(client, error).await),
+                };
+                transaction = Some(id.clone());
+                id
             }
-            Ok((_, Tail::Failed(error))) => Err(crate::recording::failed(migration, error)),
-            Ok(_) => Err(Error::TransactionEnded {
-                location: migration.path.display().to_string(),
-                version: None,
-            }),
-            Err(error) => Err(error),
         };
-        let elapsed = match result {
+        let ran = run_group(client, group, &id, timeouts, options).await;
+        let elapsed = match ran {
             Ok(elapsed) => elapsed,
             Err(Error::TransactionEnded { location, .. }) => {
                 return Err(tracking::ended(client, location).await);
@@ -427,13 +430,67 @@ async fn apply(
                 return Err(partly_committed(error, committed, true, Run::Migrate));
             }
         };
-        progress.steps.push(step(migration, elapsed));
+        for (migration, elapsed) in group.iter().zip(elapsed) {
+            times.push((migration.version, elapsed.as_millis() as i64));
+            progress.steps.push(step(migration, elapsed));
+        }
     }
     if transaction.is_some() {
         end(client, &tracking::commit_with_times(&times)).await?;
     }
     progress.committed = progress.steps.len();
     Ok(())
+}
+
+/// Runs a group of ordinary files in the open transaction `transaction`, each with its tracking
+/// row: several statements to a message (`batch.rs`), or, when the caller must see each statement
+/// start and end (rehearse), one at a time. Returns each file's time.
+async fn run_group(
+    client: &Client,
+    group: &[&Migration],
+    transaction: &str,
+    timeouts: Timeouts,
+    options: &MigrateOptions,
+) -> Result<Vec<std::time::Duration>> {
+    if !options.paced {
+        let notices = options.server_notices.as_ref();
+        return batch::run_group(
+            client,
+            group,
+            transaction,
+            timeouts,
+            &options.notify,
+            notices,
+        )
+        .await
+        .map(|applied| applied.times);
+    }
+    let mut times = Vec::with_capacity(group.len());
+    for migration in group {
+        let record = tracking::record_statement(migration, transaction);
+        let ran = run_script_then(
+            client,
+            &migration.path,
+            &migration.sql,
+            timeouts,
+            &options.notify,
+            Some(&record),
+        )
+        .await?;
+        match ran {
+            (elapsed, Tail::Rows(1)) => times.push(elapsed),
+            (_, Tail::Failed(error)) if error.code().map(|c| c.code()) != Some(tracking::ENDED) => {
+                return Err(crate::recording::failed(migration, error));
+            }
+            _ => {
+                return Err(Error::TransactionEnded {
+                    location: migration.path.display().to_string(),
+                    version: None,
+                });
+            }
+        }
+    }
+    Ok(times)
 }
 
 /// Runs a no-transaction migration whose unfinished row is committed, then marks it finished.

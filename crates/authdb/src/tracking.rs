@@ -189,20 +189,24 @@ pub async fn record(
     })
 }
 
-/// The statement that records `migration` as applied, for the same message as its last
-/// statement (see [`crate::transaction::run_script_then`]): written only while `transaction` is
-/// still the open one, so a file that ended it is caught here, on the server, before anything
-/// else runs (0 rows). Its time is set with the run's COMMIT ([`commit_with_times`]).
+/// The statement that records `migration` as applied, sent in the same message as the file's
+/// statements (see `batch.rs`): it fails with [`ENDED`] (a division by zero) unless
+/// `transaction` is still the open one, so a file that ended the run's transaction is caught
+/// here, on the server, and the failure stops the rest of the message before anything else
+/// runs. Its time is set with the run's COMMIT ([`commit_with_times`]).
 pub(crate) fn record_statement(migration: &Migration, transaction: &str) -> String {
     format!(
         "INSERT INTO {QUALIFIED} (version, name, checksum, execution_ms) \
-         SELECT {}, {}, {}, 0 WHERE pg_current_xact_id()::text = {}",
+         SELECT {}, {}, {}, 0 WHERE 1 / (pg_current_xact_id()::text = {})::int = 1",
         migration.version,
         literal(&migration.stem),
         literal(&migration.checksum.to_hex()),
         literal(transaction)
     )
 }
+
+/// The SQLSTATE [`record_statement`] fails with when the run's transaction has ended.
+pub(crate) const ENDED: &str = "22012";
 
 /// A string as an SQL literal.
 fn literal(text: &str) -> String {

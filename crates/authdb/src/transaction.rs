@@ -297,7 +297,7 @@ async fn with_tail(
     }
 }
 
-fn unanswered(path: &Path, sql: &str, start: usize, waited: Duration) -> Error {
+pub(crate) fn unanswered(path: &Path, sql: &str, start: usize, waited: Duration) -> Error {
     let (line, col) = position::at_byte(sql, start);
     Error::MigrationFailed {
         location: format!("{}:{line}:{col}", path.display()),
@@ -363,14 +363,26 @@ pub(crate) fn first_value(messages: &[SimpleQueryMessage]) -> Option<String> {
 /// The error of the statement that starts at byte `start` of the file `sql`: PostgreSQL's
 /// position is counted in characters of that statement.
 fn failure(path: &Path, sql: &str, start: usize, error: tokio_postgres::Error) -> Error {
+    failure_in_message(path, sql, start, 0, error)
+}
+
+/// [`failure`] for a statement sent after `before` characters of other text in its message:
+/// PostgreSQL counts the error's position from the message's start.
+pub(crate) fn failure_in_message(
+    path: &Path,
+    sql: &str,
+    start: usize,
+    before: usize,
+    error: tokio_postgres::Error,
+) -> Error {
     let path = path.display();
     let mut message = describe(&error);
     let statement_at = position::at_byte(sql, start);
     let (line, col) = match error.as_db_error().and_then(|db| db.position()) {
-        Some(ErrorPosition::Original(position)) => {
+        Some(ErrorPosition::Original(position)) if (*position as usize) > before => {
             let within = sql[start..]
                 .char_indices()
-                .nth((*position as usize).saturating_sub(1))
+                .nth((*position as usize - before).saturating_sub(1))
                 .map_or(sql.len(), |(i, _)| start + i);
             position::at_byte(sql, within)
         }
@@ -379,7 +391,7 @@ fn failure(path: &Path, sql: &str, start: usize, error: tokio_postgres::Error) -
             message.push_str(&format!(" (in the statement: {query})"));
             statement_at
         }
-        None => statement_at,
+        _ => statement_at,
     };
     if let Some(context) = error.as_db_error().and_then(|db| db.where_()) {
         message.push_str(&format!(" (context: {context})"));

@@ -127,6 +127,19 @@ impl TestDb {
         server().connect(&self.name).await
     }
 
+    /// Drops the database (its sessions ended first): a long run makes thousands, and the
+    /// server's data directory is in memory.
+    pub async fn drop_database(self) {
+        let admin = server().connect("postgres").await;
+        admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("dropping {}: {e}", self.name));
+    }
+
     /// The URL as an `authdb` setting, for the library's own connect path.
     pub fn setting(&self) -> authdb::Setting {
         authdb::Setting {

@@ -141,6 +141,19 @@ async fn kill_9_mid_concurrent_index_is_settled_by_the_next_run() {
     };
     assert_eq!(left, (true, true), "(row unfinished, index invalid)");
 
+    // status names it, and is not a refusal: migrate settles it.
+    let status = xtask(dir)
+        .args(["status", "--database-url", &db.url, "--migrations"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = crate::text(&status);
+    assert_eq!(status.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("1 unfinished (migrate settles it)"),
+        "{stdout}"
+    );
+
     let output = xtask(dir)
         .args(["migrate", "--database-url", &db.url, "--migrations"])
         .arg(dir)

@@ -33,9 +33,9 @@ pub async fn run(case: &Case) -> Result<(), String> {
         Ok(()) => harness.converge().await,
         Err(error) => Err(error),
     };
-    let name = harness.db.name.clone();
-    drop(harness);
-    drop_database(&name).await;
+    let Harness { db, client, .. } = harness;
+    drop(client);
+    db.drop_database().await;
     result
 }
 
@@ -592,12 +592,4 @@ pub fn all(outputs: &[Output]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" | ")
-}
-
-async fn drop_database(name: &str) {
-    let admin = testdb::server().connect("postgres").await;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .unwrap();
 }

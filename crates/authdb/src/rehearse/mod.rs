@@ -392,6 +392,8 @@ async fn apply(
                 lock_wait: options.lock_wait,
                 lock_retries: options.lock_retries,
                 lock_retry_time: options.lock_retry_time,
+                // The sampler looks at each statement's locks as it ends.
+                paced: true,
                 notify: notify.clone(),
                 ..MigrateOptions::default()
             };
