@@ -6,6 +6,7 @@
 //! transaction. The `xtask` crate is a thin command line over these.
 
 pub mod adopt;
+mod attempt;
 pub mod baseline;
 mod batch;
 pub mod connect;
@@ -33,6 +34,7 @@ pub mod rollback;
 pub mod runner;
 pub mod seed;
 pub mod snapshot;
+mod socket;
 pub mod status;
 pub mod tracking;
 mod transaction;
