@@ -207,3 +207,60 @@ async fn sslmode_disable_to_another_host_is_refused_unless_explicitly_allowed() 
         "sslmode=disable must not encrypt"
     );
 }
+
+/// Over TLS the tap counts the decrypted messages (the socket's bytes are encrypted once the
+/// handshake took over): notices of statements sent several to a message are still tied to their
+/// lines.
+#[tokio::test]
+async fn notices_are_placed_at_their_statements_over_tls() {
+    let server = tls_server();
+    let url = server.url(CERT_HOST, &format!("sslmode=verify-full&{}", ca_param()));
+    let mut connection = authdb::connect(&parse(&url), Retry::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(encrypted(&connection.client).await);
+    let schema = format!("tls_{}", std::process::id());
+    connection
+        .client
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; \
+             SET search_path = {schema}"
+        ))
+        .await
+        .unwrap();
+    let fixture = testdb::Fixture::new().migration(
+        "notices",
+        "CREATE TABLE t (id int);\n\
+         DO $$ BEGIN RAISE NOTICE 'second'; END $$;\n\
+         INSERT INTO t VALUES (1);\n\
+         DO $$ BEGIN RAISE NOTICE 'fourth'; END $$;\n",
+        "DROP TABLE t;\n",
+    );
+    let heard: std::sync::Arc<std::sync::Mutex<Vec<authdb::Notice>>> = Default::default();
+    let sink = heard.clone();
+    let options = authdb::MigrateOptions {
+        notify: authdb::Notify::new(move |n| sink.lock().unwrap().push(n.clone())),
+        ..Default::default()
+    };
+    connection.migrate(&fixture.load(), &options).await.unwrap();
+    let placed: Vec<(usize, String)> = heard
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|n| match n {
+            authdb::Notice::Server { line, message, .. } => Some((*line, message.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        placed,
+        [(2, "second".to_string()), (4, "fourth".to_string())]
+    );
+    connection
+        .client
+        .batch_execute(&format!(
+            "DROP SCHEMA {schema} CASCADE; DROP TABLE public.authdb_schema_migrations"
+        ))
+        .await
+        .unwrap();
+}

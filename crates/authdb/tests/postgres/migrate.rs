@@ -507,3 +507,45 @@ async fn a_no_transaction_migration_is_refused_through_a_pooler() {
     );
     assert_eq!(tables(&client).await, Vec::<String>::new());
 }
+
+/// A data migration of 100,000 statements: applied whole (several statements to a message, each
+/// still its own statement), every row there, and a failure at its last statement named exactly.
+#[tokio::test]
+async fn a_file_of_a_hundred_thousand_statements_is_applied_and_a_failure_in_it_is_placed() {
+    const ROWS: usize = 100_000;
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let mut sql = String::from("CREATE TABLE bulk (id bigint PRIMARY KEY, name text NOT NULL);\n");
+    for id in 1..=ROWS {
+        sql.push_str(&format!(
+            "INSERT INTO bulk VALUES ({id}, 'user {id} -- not a comment; nor an end');\n"
+        ));
+    }
+    let fixture = Fixture::new().migration("bulk", &sql, "DROP TABLE bulk;\n");
+    migrate(&mut client, fixture.path()).await.unwrap();
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM bulk", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, ROWS as i64);
+
+    // The same with its last row a duplicate: nothing applied, the line named.
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    sql.push_str("INSERT INTO bulk VALUES (1, 'again');\n");
+    let fixture = Fixture::new().migration("bulk", &sql, "DROP TABLE bulk;\n");
+    let error = migrate(&mut client, fixture.path())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with(&format!(
+            "{}:{}:1: duplicate key value violates unique constraint \"bulk_pkey\"",
+            fixture.path().join("001_bulk.sql").display(),
+            ROWS + 2
+        )),
+        "{error}"
+    );
+    assert_eq!(tables(&client).await, Vec::<String>::new());
+}
