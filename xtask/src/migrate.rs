@@ -22,12 +22,11 @@ impl cli::Migrate {
             lock_wait: self.timeouts.lock_wait(),
             lock_retries: self.retries.lock_retries,
             lock_retry_time: self.retries.lock_retry_time.duration(),
-            through_pooler: false,
             unfinished: self.unfinished,
             repair_invalid_indexes: self.repair_invalid_indexes,
-            paced: false,
-            server_notices: None,
             notify: notify_on_stderr(),
+            // The connection sets what it knows: the pooler, its notices, the second connection.
+            ..MigrateOptions::default()
         };
         crate::block_on(async {
             let (info, mut connection) = self.database.connect().await?;

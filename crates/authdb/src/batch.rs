@@ -8,9 +8,13 @@
 //! before the next one starts: counting them names the statement that failed, its file, line and
 //! column (the error's position is counted from the message's start), and ties each notice the
 //! server raises to its statement (`wire.rs` counts the completions before each notice on the
-//! wire). The client waits at most `statement_timeout` plus [`SERVER_GRACE`] for each answer,
-//! not for the whole message. rehearse, which must see each statement start and end, sends them
-//! one at a time instead (`run_script`).
+//! wire). PostgreSQL holds the completions until the message is done (it flushes at a notice or
+//! at the end), so neither a client's clock nor its count of completions says how far a running
+//! message has got: the server times each file ([`tracking::start_clock`]), and when no answer
+//! has come within `statement_timeout` plus [`SERVER_GRACE`], a second connection asks whether
+//! the session is still at work ([`crate::probe`]) before the connection is given up. rehearse,
+//! which must see each statement start and end, sends them one at a time instead
+//! (`run_script`).
 
 use std::time::{Duration, Instant};
 
@@ -22,8 +26,9 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 use crate::error::{Error, Result};
 use crate::migrations::Migration;
 use crate::notice::{Notify, ServerNotices};
-use crate::tracking;
-use crate::transaction::{SERVER_GRACE, Timeouts, failure_in_message, unanswered};
+use crate::probe::{Probe, Verdict};
+use crate::tracking::{self, Recorded};
+use crate::transaction::{PRESUMED_LOST, SERVER_GRACE, Timeouts, failure_in_message};
 
 /// Messages stay below this: a 50 MB data migration goes in fifty messages, not one the server
 /// would parse whole before running its first statement.
@@ -42,13 +47,20 @@ struct Piece<'a> {
     start: Option<usize>,
 }
 
-/// How a group's run ended: every file applied, with how long each took.
+/// How a group's run ended: every file applied, with how long each took on the server.
 pub(crate) struct Applied {
     pub times: Vec<Duration>,
+    /// The group on the server, from its clock's start to its last tracking row: the files'
+    /// times and the rows'.
+    pub server: Duration,
+    /// How many messages it took, and their bytes.
+    pub messages: usize,
+    pub bytes: usize,
 }
 
 /// Runs `files` (every one transactional) in the open transaction `transaction`, each recorded
-/// with its tracking row; `notices` hears what the server says, with each statement's place.
+/// with its tracking row; `notices` hears what the server says, with each statement's place;
+/// `probe`, when given, is asked before a silent server is given up.
 pub(crate) async fn run_group(
     client: &Client,
     files: &[&Migration],
@@ -56,7 +68,10 @@ pub(crate) async fn run_group(
     timeouts: Timeouts,
     notify: &Notify,
     notices: Option<&ServerNotices>,
+    probe: Option<&Probe>,
 ) -> Result<Applied> {
+    let pid = tracking::start_clock(client).await?;
+    let probe = probe.map(|probe| (probe, pid));
     let records: Vec<String> = files
         .iter()
         .map(|m| tracking::record_statement(m, transaction))
@@ -77,8 +92,12 @@ pub(crate) async fn run_group(
         });
     }
     let mut lines: Vec<Lines> = files.iter().map(|m| Lines::new(&m.sql)).collect();
-    let mut times = vec![Duration::ZERO; files.len()];
-    let mut clock = Instant::now();
+    let mut applied = Applied {
+        times: vec![Duration::ZERO; files.len()],
+        server: Duration::ZERO,
+        messages: 0,
+        bytes: 0,
+    };
     let mut next = 0;
     while next < pieces.len() {
         let mut end = next;
@@ -90,7 +109,9 @@ pub(crate) async fn run_group(
         }
         let message = &pieces[next..end];
         let base = notices.map(ServerNotices::completed);
-        let sent = send(client, message, files, timeouts, &mut times, &mut clock).await;
+        applied.messages += 1;
+        applied.bytes += bytes;
+        let sent = send(client, message, files, timeouts, probe, &mut applied).await;
         if let (Some(notices), Some(base)) = (notices, base) {
             notices.hand_on_message(notify, base, |index| {
                 let piece = message.get(index as usize)?;
@@ -102,7 +123,7 @@ pub(crate) async fn run_group(
         sent?;
         next = end;
     }
-    Ok(Applied { times })
+    Ok(applied)
 }
 
 /// Sends one message and reads its answers, a completion per piece.
@@ -111,8 +132,8 @@ async fn send(
     message: &[Piece<'_>],
     files: &[&Migration],
     timeouts: Timeouts,
-    times: &mut [Duration],
-    clock: &mut Instant,
+    probe: Option<(&Probe, i32)>,
+    applied: &mut Applied,
 ) -> Result<()> {
     let text = message
         .iter()
@@ -120,28 +141,39 @@ async fn send(
         .collect::<Vec<_>>()
         .join(SEPARATOR);
     let deadline = timeouts.statement.map(|limit| limit + SERVER_GRACE);
+    let started = Instant::now();
     let mut completed = 0;
     let answers = async {
         let stream = client.simple_query_raw(&text).await?;
         futures_util::pin_mut!(stream);
         loop {
-            let next = stream.try_next();
             let item = match deadline {
-                None => next.await,
-                Some(limit) => match tokio::time::timeout(limit, next).await {
+                None => stream.try_next().await,
+                Some(limit) => match tokio::time::timeout(limit, stream.try_next()).await {
                     Ok(item) => item,
-                    Err(_) => return Ok(Some(limit)),
+                    // Silence: a server at work on a long message, or one that is gone.
+                    Err(_) => match probe {
+                        Some((probe, pid)) => match probe.check(pid).await {
+                            Verdict::Working => continue,
+                            Verdict::Lost(why) => return Ok(Some(why)),
+                        },
+                        None => return Ok(Some(String::new())),
+                    },
                 },
             };
             match item? {
-                Some(SimpleQueryMessage::CommandComplete(rows)) => {
+                Some(SimpleQueryMessage::Row(row)) => {
                     let piece = &message[completed];
                     if piece.start.is_none() {
-                        if rows != 1 {
-                            return Err(Ended(piece.file));
-                        }
-                        times[piece.file] = clock.elapsed();
-                        *clock = Instant::now();
+                        let recorded = Recorded::from_row(&row);
+                        applied.times[piece.file] = recorded.file;
+                        applied.server = applied.server.max(recorded.group);
+                    }
+                }
+                Some(SimpleQueryMessage::CommandComplete(rows)) => {
+                    let piece = &message[completed];
+                    if piece.start.is_none() && rows != 1 {
+                        return Err(Ended(piece.file));
                     }
                     completed += 1;
                 }
@@ -150,16 +182,23 @@ async fn send(
             }
         }
     };
-    let outcome: std::result::Result<Option<Duration>, Stop> = answers.await;
+    let outcome: std::result::Result<Option<String>, Stop> = answers.await;
     let at = |piece: &Piece| -> (&Migration, usize) {
         let migration = files[piece.file];
         (migration, piece.start.unwrap_or(migration.sql.len()))
     };
     match outcome {
         Ok(None) => Ok(()),
-        Ok(Some(waited)) => {
-            let (migration, start) = at(&message[completed.min(message.len() - 1)]);
-            Err(unanswered(&migration.path, &migration.sql, start, waited))
+        Ok(Some(why)) => {
+            // The completions are held until the message is done: the server was somewhere
+            // between the first statement not known to have completed and the message's end.
+            let (first, start) = at(&message[completed.min(message.len() - 1)]);
+            let (last, end) = at(message
+                .iter()
+                .rev()
+                .find(|p| p.start.is_some())
+                .unwrap_or(&message[message.len() - 1]));
+            Err(lost(first, start, (last, end), started.elapsed(), &why))
         }
         Err(Stop::Ended(file)) => Err(Error::TransactionEnded {
             location: files[file].path.display().to_string(),
@@ -200,6 +239,38 @@ async fn send(
                 )),
             }
         }
+    }
+}
+
+/// The connection given up on a silent server, naming where in the message it was.
+fn lost(
+    first: &Migration,
+    start: usize,
+    (last, end): (&Migration, usize),
+    waited: Duration,
+    why: &str,
+) -> Error {
+    let (line, col) = authdb_folder::position::at_byte(&first.sql, start);
+    let (end_line, _) = authdb_folder::position::at_byte(&last.sql, end);
+    let until = if std::ptr::eq(first, last) {
+        format!("line {end_line}")
+    } else {
+        format!("{}:{end_line}", last.path.display())
+    };
+    let why = if why.is_empty() {
+        String::new()
+    } else {
+        format!(", and {why}")
+    };
+    Error::MigrationFailed {
+        location: format!("{}:{line}:{col}", first.path.display()),
+        message: format!(
+            "the server did not answer the statements from here to {until} (sent as one \
+             message) within {} s{why}, so the connection is presumed lost",
+            waited.as_secs()
+        ),
+        outcome: PRESUMED_LOST.to_string(),
+        source: None,
     }
 }
 

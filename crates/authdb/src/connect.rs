@@ -96,6 +96,8 @@ pub struct Connection {
     pub through_pooler: bool,
     /// What the server said (`RAISE NOTICE`...), until a file's statement claims it.
     pub notices: ServerNotices,
+    /// A second connection like this one, to ask whether a silent server is at work.
+    pub probe: crate::probe::Probe,
 }
 
 impl Connection {
@@ -110,6 +112,7 @@ impl Connection {
             through_pooler: options.through_pooler || self.through_pooler,
             notify: self.notices.attributing(options.notify.clone()),
             server_notices: Some(self.notices.clone()),
+            probe: options.probe.clone().or_else(|| Some(self.probe.clone())),
             ..options.clone()
         };
         let report = crate::runner::migrate(&mut self.client, migrations, &attributed).await;
@@ -158,6 +161,7 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
         server_version,
         through_pooler: info.is_neon_pooler(),
         notices,
+        probe: crate::probe::Probe::new(info),
     })
 }
 

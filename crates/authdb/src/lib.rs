@@ -25,6 +25,7 @@ mod lock;
 pub mod migrations;
 pub mod notice;
 pub mod plan;
+pub mod probe;
 mod quote;
 mod recording;
 pub mod redact;

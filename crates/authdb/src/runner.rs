@@ -60,6 +60,11 @@ pub struct MigrateOptions {
     /// The connection's server notices, to hand on with their statements' places
     /// ([`crate::Connection::migrate`] sets it).
     pub server_notices: Option<crate::notice::ServerNotices>,
+    /// How to ask, on a second connection, whether a server that has not answered a message
+    /// within `statement_timeout` plus a grace is still at work on it ([`crate::probe`];
+    /// [`crate::Connection::migrate`] sets it). Without it such a server is presumed gone: a
+    /// message of statements that each finish in time, but together take longer, fails.
+    pub probe: Option<crate::probe::Probe>,
     /// What to do with a no-transaction migration an earlier run started and did not finish,
     /// when the catalog cannot tell whether it took effect (see [`crate::unfinished`]).
     pub unfinished: Option<Answer>,
@@ -82,6 +87,7 @@ impl Default for MigrateOptions {
             repair_invalid_indexes: false,
             paced: false,
             server_notices: None,
+            probe: None,
             unfinished: None,
             notify: Notify::default(),
         }
@@ -365,8 +371,6 @@ async fn apply(
     };
     // The version the database is at, once a piece of a split run has been committed.
     let mut committed = None;
-    // (version, milliseconds) of the files recorded in the open transaction, set with its COMMIT.
-    let mut times: Vec<(i64, i64)> = Vec::new();
     let mut index = 0;
     while index < plan.pending.len() {
         let migration = plan.pending[index];
@@ -386,8 +390,7 @@ async fn apply(
                 let error = abort(client, error).await;
                 return Err(partly_committed(error, committed, true, Run::Migrate));
             }
-            end(client, &tracking::commit_with_times(&times)).await?;
-            times.clear();
+            end(client, "COMMIT").await?;
             progress.committed = progress.steps.len();
             committed = progress.steps.last().map(|s| Some(s.version)).or(committed);
             let elapsed = run_alone(client, migration, plan, timeouts, options).await;
@@ -431,12 +434,11 @@ async fn apply(
             }
         };
         for (migration, elapsed) in group.iter().zip(elapsed) {
-            times.push((migration.version, elapsed.as_millis() as i64));
             progress.steps.push(step(migration, elapsed));
         }
     }
     if transaction.is_some() {
-        end(client, &tracking::commit_with_times(&times)).await?;
+        end(client, "COMMIT").await?;
     }
     progress.committed = progress.steps.len();
     Ok(())
@@ -444,7 +446,8 @@ async fn apply(
 
 /// Runs a group of ordinary files in the open transaction `transaction`, each with its tracking
 /// row: several statements to a message (`batch.rs`), or, when the caller must see each statement
-/// start and end (rehearse), one at a time. Returns each file's time.
+/// start and end (rehearse), one at a time. Returns each file's time. The server's clock for
+/// the group starts first: each tracking row stores its file's time from it.
 async fn run_group(
     client: &Client,
     group: &[&Migration],
@@ -461,10 +464,12 @@ async fn run_group(
             timeouts,
             &options.notify,
             notices,
+            options.probe.as_ref(),
         )
         .await
         .map(|applied| applied.times);
     }
+    tracking::start_clock(client).await?;
     let mut times = Vec::with_capacity(group.len());
     for migration in group {
         let record = tracking::record_statement(migration, transaction);

@@ -189,20 +189,77 @@ pub async fn record(
     })
 }
 
+/// Starts a group's clock on the server: [`record_statement`] measures each file from it. The
+/// server keeps the time because it alone sees a statement end: in a message of several
+/// statements, PostgreSQL holds their completions until the message is done, so a client's
+/// clock would give the whole message to the first file. Returns the session's process id, for
+/// [`crate::probe`].
+pub(crate) async fn start_clock(client: &Client) -> Result<i32> {
+    let sql = "SELECT set_config('authdb.mark', clock_timestamp()::text, true), \
+                      set_config('authdb.group', clock_timestamp()::text, true), \
+                      pg_backend_pid()";
+    let what = "starting the group's clock";
+    let rows = bounded(what, Some(STEP_DEADLINE), simple_rows(client, sql, what)).await?;
+    rows.first()
+        .and_then(|row| row.get(2))
+        .and_then(|pid| pid.parse().ok())
+        .ok_or_else(|| Error::Database {
+            context: what.to_string(),
+            reason: "no process id".to_string(),
+            source: None,
+        })
+}
+
 /// The statement that records `migration` as applied, sent in the same message as the file's
 /// statements (see `batch.rs`): it fails with [`ENDED`] (a division by zero) unless
 /// `transaction` is still the open one, so a file that ended the run's transaction is caught
 /// here, on the server, and the failure stops the rest of the message before anything else
-/// runs. Its time is set with the run's COMMIT ([`commit_with_times`]).
+/// runs. It stores the file's time since the clock's last mark ([`start_clock`], then the row
+/// before it), and returns that time and the group's, in seconds (see [`Recorded`]). A file
+/// that resets the session's settings loses its time (0), not its row.
 pub(crate) fn record_statement(migration: &Migration, transaction: &str) -> String {
+    let since = |mark: &str| {
+        format!(
+            "coalesce(extract(epoch FROM clock_timestamp() \
+             - nullif(current_setting('{mark}', true), '')::timestamptz), 0)"
+        )
+    };
     format!(
         "INSERT INTO {QUALIFIED} (version, name, checksum, execution_ms) \
-         SELECT {}, {}, {}, 0 WHERE 1 / (pg_current_xact_id()::text = {})::int = 1",
+         SELECT {}, {}, {}, round(f.seconds * 1000) FROM (SELECT {} AS seconds) f \
+         WHERE 1 / (pg_current_xact_id()::text = {})::int = 1 \
+         AND set_config('authdb.file', f.seconds::text, true) IS NOT NULL \
+         RETURNING current_setting('authdb.file'), {}, \
+         set_config('authdb.mark', clock_timestamp()::text, true)",
         migration.version,
         literal(&migration.stem),
         literal(&migration.checksum.to_hex()),
-        literal(transaction)
+        since("authdb.mark"),
+        literal(transaction),
+        since("authdb.group"),
     )
+}
+
+/// What [`record_statement`] returns: the file's time, and the group's so far (each file's and
+/// each row's), as the server measured them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Recorded {
+    pub file: std::time::Duration,
+    pub group: std::time::Duration,
+}
+
+impl Recorded {
+    /// From the row [`record_statement`] returned; zero where a value does not parse.
+    pub(crate) fn from_row(row: &SimpleQueryRow) -> Recorded {
+        let seconds = |index: usize| {
+            let value: f64 = row.get(index).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+            std::time::Duration::from_secs_f64(value.max(0.0))
+        };
+        Recorded {
+            file: seconds(0),
+            group: seconds(1),
+        }
+    }
 }
 
 /// The SQLSTATE [`record_statement`] fails with when the run's transaction has ended.
@@ -211,23 +268,6 @@ pub(crate) const ENDED: &str = "22012";
 /// A string as an SQL literal.
 fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
-}
-
-/// The files' times, then COMMIT, in one message: `times` are (version, milliseconds) of the
-/// files this transaction recorded.
-pub(crate) fn commit_with_times(times: &[(i64, i64)]) -> String {
-    if times.is_empty() {
-        return "COMMIT".to_string();
-    }
-    let values: Vec<String> = times
-        .iter()
-        .map(|(version, ms)| format!("({version}, {ms})"))
-        .collect();
-    format!(
-        "UPDATE {QUALIFIED} t SET execution_ms = v.ms FROM (VALUES {}) AS v(version, ms) \
-         WHERE t.version = v.version; COMMIT",
-        values.join(", ")
-    )
 }
 
 /// Writes the row of a no-transaction migration before it runs, unfinished, in the run's

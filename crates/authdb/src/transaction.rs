@@ -297,7 +297,11 @@ async fn with_tail(
     }
 }
 
-pub(crate) fn unanswered(path: &Path, sql: &str, start: usize, waited: Duration) -> Error {
+/// What became of a run whose connection was given up on a silent server.
+pub(crate) const PRESUMED_LOST: &str = "The server rolls the unfinished transaction back: \
+     nothing of this run is applied. Check that the server is up, then run migrate again";
+
+fn unanswered(path: &Path, sql: &str, start: usize, waited: Duration) -> Error {
     let (line, col) = position::at_byte(sql, start);
     Error::MigrationFailed {
         location: format!("{}:{line}:{col}", path.display()),
@@ -307,9 +311,7 @@ pub(crate) fn unanswered(path: &Path, sql: &str, start: usize, waited: Duration)
             waited.as_secs(),
             SERVER_GRACE.as_secs()
         ),
-        outcome: "The server rolls the unfinished transaction back: nothing of this run is \
-                  applied. Check that the server is up, then run migrate again"
-            .to_string(),
+        outcome: PRESUMED_LOST.to_string(),
         source: None,
     }
 }

@@ -5,6 +5,7 @@
 mod adopt;
 mod adopt_any;
 mod baseline;
+mod batch;
 mod concurrency;
 mod connect;
 mod coverage;
