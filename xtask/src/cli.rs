@@ -214,6 +214,11 @@ pub struct Migrate {
     pub timeouts: Timeouts,
     #[command(flatten)]
     pub retries: LockRetries,
+    /// After the report, where the time went: connecting, the migration lock, reading the
+    /// history, and each transaction group's messages, server time and commit (`--json` always
+    /// carries them, under `report.timings`).
+    #[arg(long)]
+    pub timings: bool,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
@@ -562,6 +567,10 @@ pub struct Bench {
     /// Timed runs per scenario, after one warm-up (the slowest scenarios run at most 3 times).
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
+    /// Only migrate's speed rows (the one-message limit, sqlx-cli, files of 10,000 to 400,000
+    /// statements), written to `target/bench-speed.md` instead of bench/RESULTS.md.
+    #[arg(long)]
+    pub speed_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -46,6 +46,9 @@ impl cli::Migrate {
                 outln!("{body:#}");
             } else {
                 print_report(&report);
+                if self.timings {
+                    print_timings(&report.timings, report.duration_ms);
+                }
             }
             Ok(ExitCode::SUCCESS)
         })
@@ -105,4 +108,47 @@ fn print_report(report: &MigrateReport) {
             duration(report.duration_ms)
         );
     }
+}
+
+/// `--timings`: one line per phase, then one per group, so a user sees whether the time is the
+/// server's (execute), the wire's and the client's (client), or waiting (lock, commit).
+fn print_timings(timings: &authdb::timings::Timings, run_ms: f64) {
+    outln!("where the time went:");
+    if let Some(ms) = timings.connect_ms {
+        outln!("  connect            {}", duration(ms));
+    }
+    outln!("  migration lock     {}", duration(timings.lock_ms));
+    outln!("  history and plan   {}", duration(timings.history_ms));
+    for group in &timings.groups {
+        let versions = if group.first_version == group.last_version {
+            format!("version {}", group.first_version)
+        } else {
+            format!("versions {}-{}", group.first_version, group.last_version)
+        };
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        if group.no_transaction {
+            outln!(
+                "  {versions} (no transaction, {}): {}",
+                plural(group.messages, "statement"),
+                duration(group.wall_ms)
+            );
+            continue;
+        }
+        outln!(
+            "  {versions} ({}, {}, {} KiB): {} = execute {} + tracking rows {} + client and wire {}; commit {}",
+            plural(group.files, "file"),
+            plural(group.messages, "message"),
+            group.bytes.div_ceil(1024),
+            duration(group.wall_ms),
+            duration(group.execute_ms),
+            duration(group.tracking_ms),
+            duration(group.client_ms),
+            duration(group.commit_ms),
+        );
+    }
+    let accounted = timings.lock_ms + timings.history_ms + timings.groups_ms();
+    outln!(
+        "  the rest           {} (no-transaction files' tracking rows, releasing the lock)",
+        duration((run_ms - accounted).max(0.0))
+    );
 }

@@ -48,6 +48,7 @@ struct Piece<'a> {
 }
 
 /// How a group's run ended: every file applied, with how long each took on the server.
+#[derive(Default)]
 pub(crate) struct Applied {
     pub times: Vec<Duration>,
     /// The group on the server, from its clock's start to its last tracking row: the files'

@@ -98,6 +98,9 @@ pub struct Connection {
     pub notices: ServerNotices,
     /// A second connection like this one, to ask whether a silent server is at work.
     pub probe: crate::probe::Probe,
+    /// How long connecting took, first query included (retries and their pauses too): the
+    /// first line of `migrate --timings`.
+    pub connected_in: std::time::Duration,
 }
 
 impl Connection {
@@ -115,8 +118,11 @@ impl Connection {
             probe: options.probe.clone().or_else(|| Some(self.probe.clone())),
             ..options.clone()
         };
-        let report = crate::runner::migrate(&mut self.client, migrations, &attributed).await;
+        let mut report = crate::runner::migrate(&mut self.client, migrations, &attributed).await;
         self.notices.flush(&options.notify);
+        if let Ok(report) = &mut report {
+            report.timings.connect_ms = Some(self.connected_in.as_secs_f64() * 1000.0);
+        }
         report
     }
 }
@@ -125,6 +131,7 @@ impl Connection {
 /// reset or timed out, a server starting up or full), never a wrong password, a TLS failure or
 /// a host name that does not resolve.
 pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
+    let started = std::time::Instant::now();
     let notices = ServerNotices::default();
     // Without TLS, OpenSSL is never set up: loading the system's CA bundle costs more than the
     // rest of a short command.
@@ -162,6 +169,7 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
         through_pooler: info.is_neon_pooler(),
         notices,
         probe: crate::probe::Probe::new(info),
+        connected_in: started.elapsed(),
     })
 }
 

@@ -37,6 +37,7 @@ pub mod seed;
 pub mod snapshot;
 mod socket;
 pub mod status;
+pub mod timings;
 pub mod tracking;
 mod transaction;
 pub mod unfinished;

@@ -14,6 +14,7 @@ use crate::migrations::{Migration, Migrations};
 use crate::notice::{Notice, Notify};
 use crate::plan;
 use crate::retry::{self, Retry};
+use crate::timings::{self, Timings};
 use crate::tracking;
 use crate::unfinished::{self, Answer, Recovery};
 
@@ -117,6 +118,8 @@ pub struct MigrateReport {
     /// The attempts that gave up waiting for a table lock and were rolled back and tried again.
     pub retries: Vec<Retry>,
     pub duration_ms: f64,
+    /// Where the time went (see [`crate::timings`]).
+    pub timings: Timings,
 }
 
 /// Applies the pending migrations in one transaction under the migration lock.
@@ -140,6 +143,7 @@ pub async fn migrate(
         let error = match attempt_once(client, migrations, options, timeouts, &mut progress).await {
             Ok(mut report) => {
                 report.retries = retries;
+                report.timings = std::mem::take(&mut progress.timings);
                 report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
                 return Ok(report);
             }
@@ -153,6 +157,7 @@ pub async fn migrate(
         }
         // The failed group was rolled back; what earlier pieces committed stays.
         progress.steps.truncate(progress.committed);
+        progress.timings.groups.truncate(progress.committed_groups);
         let location = match &error {
             Error::MigrationFailed { location, .. } => location.clone(),
             other => other.to_string(),
@@ -223,6 +228,28 @@ struct Progress {
     committed: usize,
     /// The version before the first attempt.
     from_version: Option<Option<i64>>,
+    timings: Timings,
+    /// How many of `timings.groups` are committed.
+    committed_groups: usize,
+}
+
+impl Progress {
+    /// A COMMIT that took `took` ended the last group's transaction: everything so far stays.
+    fn mark_committed(&mut self, took: Duration) {
+        if let Some(group) = self.timings.groups.last_mut().filter(|g| !g.no_transaction) {
+            group.commit_ms += took.as_secs_f64() * 1000.0;
+        }
+        self.committed = self.steps.len();
+        self.committed_groups = self.timings.groups.len();
+    }
+}
+
+/// Runs `work`, adding its time in milliseconds to `into`.
+async fn timed<T>(into: &mut f64, work: impl std::future::Future<Output = T>) -> T {
+    let started = Instant::now();
+    let result = work.await;
+    *into += started.elapsed().as_secs_f64() * 1000.0;
+    result
 }
 
 /// One attempt: the lock, the plan, the migrations.
@@ -233,8 +260,16 @@ async fn attempt_once(
     timeouts: Timeouts,
     progress: &mut Progress,
 ) -> Result<MigrateReport> {
-    begin_locked(client, timeouts, &options.notify).await?;
-    let plan = match plan_migrate(client, migrations, options).await {
+    timed(
+        &mut progress.timings.lock_ms,
+        begin_locked(client, timeouts, &options.notify),
+    )
+    .await?;
+    let planned = timed(
+        &mut progress.timings.history_ms,
+        plan_migrate(client, migrations, options),
+    );
+    let plan = match planned.await {
         Ok(plan) => plan,
         Err(error) => return Err(abort(client, error).await),
     };
@@ -252,6 +287,7 @@ async fn attempt_once(
         recovered: plan.recovered.clone(),
         retries: Vec::new(),
         duration_ms: 0.0,
+        timings: Timings::default(),
     };
     if options.dry_run || (plan.pending.is_empty() && plan.recovered.is_empty()) {
         report.steps.extend(plan.pending.iter().map(|m| Step {
@@ -379,7 +415,8 @@ async fn apply(
             let id = match transaction.take() {
                 Some(id) => id,
                 None => {
-                    begin_locked(client, timeouts, &options.notify).await?;
+                    let locked = begin_locked(client, timeouts, &options.notify);
+                    timed(&mut progress.timings.lock_ms, locked).await?;
                     match transaction_id(client).await {
                         Ok(id) => id,
                         Err(error) => return Err(abort(client, error).await),
@@ -390,8 +427,9 @@ async fn apply(
                 let error = abort(client, error).await;
                 return Err(partly_committed(error, committed, true, Run::Migrate));
             }
+            let started = Instant::now();
             end(client, "COMMIT").await?;
-            progress.committed = progress.steps.len();
+            progress.mark_committed(started.elapsed());
             committed = progress.steps.last().map(|s| Some(s.version)).or(committed);
             let elapsed = run_alone(client, migration, plan, timeouts, options).await;
             let elapsed = match elapsed {
@@ -400,7 +438,8 @@ async fn apply(
             };
             committed = Some(Some(migration.version));
             progress.steps.push(step(migration, elapsed));
-            progress.committed = progress.steps.len();
+            progress.timings.groups.push(alone(migration, elapsed));
+            progress.mark_committed(Duration::ZERO);
             continue;
         }
         // The ordinary files up to the next no-transaction one share the open transaction.
@@ -413,7 +452,8 @@ async fn apply(
         let id = match transaction.clone() {
             Some(id) => id,
             None => {
-                begin_locked(client, timeouts, &options.notify).await?;
+                let locked = begin_locked(client, timeouts, &options.notify);
+                timed(&mut progress.timings.lock_ms, locked).await?;
                 let id = match transaction_id(client).await {
                     Ok(id) => id,
                     Err(error) => return Err(abort(client, error).await),
@@ -422,9 +462,10 @@ async fn apply(
                 id
             }
         };
+        let started = Instant::now();
         let ran = run_group(client, group, &id, timeouts, options).await;
-        let elapsed = match ran {
-            Ok(elapsed) => elapsed,
+        let applied = match ran {
+            Ok(applied) => applied,
             Err(Error::TransactionEnded { location, .. }) => {
                 return Err(tracking::ended(client, location).await);
             }
@@ -433,28 +474,33 @@ async fn apply(
                 return Err(partly_committed(error, committed, true, Run::Migrate));
             }
         };
-        for (migration, elapsed) in group.iter().zip(elapsed) {
+        progress
+            .timings
+            .groups
+            .push(timings::Group::of(group, &applied, started.elapsed()));
+        for (migration, elapsed) in group.iter().zip(applied.times) {
             progress.steps.push(step(migration, elapsed));
         }
     }
+    let started = Instant::now();
     if transaction.is_some() {
         end(client, "COMMIT").await?;
     }
-    progress.committed = progress.steps.len();
+    progress.mark_committed(started.elapsed());
     Ok(())
 }
 
 /// Runs a group of ordinary files in the open transaction `transaction`, each with its tracking
 /// row: several statements to a message (`batch.rs`), or, when the caller must see each statement
-/// start and end (rehearse), one at a time. Returns each file's time. The server's clock for
-/// the group starts first: each tracking row stores its file's time from it.
+/// start and end (rehearse), one at a time. Returns each file's time and what sending them took.
+/// The server's clock for the group starts first: each tracking row stores its file's time.
 async fn run_group(
     client: &Client,
     group: &[&Migration],
     transaction: &str,
     timeouts: Timeouts,
     options: &MigrateOptions,
-) -> Result<Vec<std::time::Duration>> {
+) -> Result<batch::Applied> {
     if !options.paced {
         let notices = options.server_notices.as_ref();
         return batch::run_group(
@@ -466,11 +512,10 @@ async fn run_group(
             notices,
             options.probe.as_ref(),
         )
-        .await
-        .map(|applied| applied.times);
+        .await;
     }
     tracking::start_clock(client).await?;
-    let mut times = Vec::with_capacity(group.len());
+    let mut applied = batch::Applied::default();
     for migration in group {
         let record = tracking::record_statement(migration, transaction);
         let ran = run_script_then(
@@ -483,7 +528,12 @@ async fn run_group(
         )
         .await?;
         match ran {
-            (elapsed, Tail::Rows(1)) => times.push(elapsed),
+            (elapsed, Tail::Rows(1)) => {
+                applied.times.push(elapsed);
+                applied.server += elapsed;
+                applied.bytes += migration.sql.len() + record.len();
+                applied.messages += authdb_folder::sql::statements(&migration.sql).count() + 1;
+            }
             (_, Tail::Failed(error)) if error.code().map(|c| c.code()) != Some(tracking::ENDED) => {
                 return Err(crate::recording::failed(migration, error));
             }
@@ -495,7 +545,7 @@ async fn run_group(
             }
         }
     }
-    Ok(times)
+    Ok(applied)
 }
 
 /// Runs a no-transaction migration whose unfinished row is committed, then marks it finished.
@@ -599,6 +649,25 @@ async fn invalid_indexes(
         repairs.push((migration.version, drop));
     }
     Ok(repairs)
+}
+
+/// A no-transaction file's group: one file, its statements timed by the client (they commit on
+/// their own, outside the server clock of a group).
+fn alone(migration: &Migration, elapsed: Duration) -> timings::Group {
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    timings::Group {
+        first_version: migration.version,
+        last_version: migration.version,
+        files: 1,
+        no_transaction: true,
+        messages: authdb_folder::sql::statements(&migration.sql).count(),
+        bytes: migration.sql.len(),
+        wall_ms: ms,
+        execute_ms: ms,
+        tracking_ms: 0.0,
+        client_ms: 0.0,
+        commit_ms: 0.0,
+    }
 }
 
 fn step(migration: &Migration, elapsed: std::time::Duration) -> Step {

@@ -19,6 +19,7 @@ mod processes;
 mod rehearse;
 mod secrets;
 mod seed;
+mod timings;
 mod verify;
 
 use std::path::Path;
