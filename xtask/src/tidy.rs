@@ -40,6 +40,14 @@ const PROCESS_COMMAND: &[(&str, &str)] = &[
         "crates/bench/src/scenarios.rs",
         "hands timed commands to measure.rs",
     ),
+    (
+        "crates/bench/src/speed.rs",
+        "hands timed commands to measure.rs",
+    ),
+    (
+        "crates/bench/src/sqlx.rs",
+        "builds sqlx-cli's command for measure.rs to time",
+    ),
 ];
 
 #[test]

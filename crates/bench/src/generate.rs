@@ -121,3 +121,85 @@ ALTER TABLE {table} DROP COLUMN note;
         (up, down)
     }
 }
+
+/// Writes one data migration of `count` one-line INSERTs into `dir` (`001_data.sql`, with its
+/// down file), the shape of the 50 MB migration that was quadratic; returns its size in bytes.
+pub fn write_statements(dir: &Path, count: usize) -> io::Result<u64> {
+    let path = dir.join("001_data.sql");
+    let mut up = io::BufWriter::new(std::fs::File::create(&path)?);
+    writeln!(
+        up,
+        "-- Generated: a data migration of {count} statements.\n\
+         CREATE TABLE data (id bigint PRIMARY KEY, name text NOT NULL, note text);"
+    )?;
+    for id in 1..=count {
+        writeln!(
+            up,
+            "INSERT INTO data (id, name, note) VALUES ({id}, 'user {id}', 'it''s -- not a comment; nor this');"
+        )?;
+    }
+    up.flush()?;
+    drop(up);
+    std::fs::write(
+        dir.join("001_data.down.sql"),
+        "-- Undoes the import.\nDROP TABLE data;\n",
+    )?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// Writes a history shaped like a real one into `dir`: `count` migrations that mostly create and
+/// change tables (as [`write_generated`]), with a function and trigger in dollar quotes every
+/// tenth file and a `CREATE INDEX CONCURRENTLY` under `-- authdb:no-transaction` every
+/// hundredth, each with its down file, recorded in the lock.
+pub fn write_history(dir: &Path, count: usize) -> io::Result<()> {
+    let width = count.to_string().len().max(3);
+    for version in 1..=count {
+        let (stem, up, down) = if version % 100 == 0 {
+            let table = format!("table_{}", last_table(version));
+            let stem = format!("index_{table}_name");
+            let up = format!(
+                "-- authdb:no-transaction\n-- Generated migration {version}: an index built \
+                 without blocking writes.\nCREATE INDEX CONCURRENTLY {table}_name_idx ON {table} (name);\n"
+            );
+            let down =
+                format!("-- authdb:no-transaction\nDROP INDEX CONCURRENTLY {table}_name_idx;\n");
+            (stem, up, down)
+        } else if version % 10 == 0 {
+            let table = format!("table_{}", last_table(version));
+            let up = format!(
+                "-- Generated migration {version}: keep updated_at current on {table}.
+CREATE FUNCTION {table}_touch() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+    -- A comment; with a semicolon, and 'quotes'.
+    NEW.updated_at := now();
+    RETURN NEW;
+END;
+$body$;
+
+CREATE TRIGGER {table}_touch BEFORE UPDATE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION {table}_touch();
+"
+            );
+            let down =
+                format!("DROP TRIGGER {table}_touch ON {table};\nDROP FUNCTION {table}_touch();\n");
+            (format!("touch_{table}"), up, down)
+        } else {
+            let (up, down) = migration(version);
+            (name(version), up, down)
+        };
+        let stem = format!("{version:0width$}_{stem}");
+        std::fs::write(dir.join(format!("{stem}.sql")), up)?;
+        std::fs::write(dir.join(format!("{stem}.down.sql")), down)?;
+    }
+    record(dir)
+}
+
+/// The newest table a history's migration `version` can refer to: created by an odd version
+/// before it that [`write_history`] gave to [`migration`].
+fn last_table(version: usize) -> usize {
+    (1..version)
+        .rev()
+        .find(|v| v % 2 == 1 && v % 10 != 0 && v % 100 != 0)
+        .expect("version 1 creates a table")
+}

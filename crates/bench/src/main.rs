@@ -3,16 +3,19 @@
 //! the xtask binary in release mode and starts the server it measures against.
 
 mod container;
+mod limit;
 mod measure;
 mod report;
 mod row_by_row;
 mod scenarios;
 mod server;
+mod speed;
+mod sqlx;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -36,16 +39,51 @@ struct Args {
     /// Where to write the markdown table.
     #[arg(long)]
     out: PathBuf,
+    /// sqlx-cli's binary, the peer baseline; without it those rows are left out and the page
+    /// says why.
+    #[arg(long)]
+    sqlx: Option<PathBuf>,
+    /// Why there is no sqlx-cli binary, for the page.
+    #[arg(long)]
+    no_sqlx_because: Option<String>,
+    /// Only the rows of migrate's speed (the one-message limit, sqlx-cli, large files), for
+    /// working on the runner; the page then holds only those.
+    #[arg(long)]
+    speed_only: bool,
 }
+
+/// Where `authdb-bench one-message DIR` reads its database URL (not from its arguments, which
+/// any user of the machine can read).
+const ONE_MESSAGE_URL: &str = "AUTHDB_BENCH_ONE_MESSAGE_URL";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
+    let mut arguments = std::env::args_os().skip(1);
+    if arguments.next().is_some_and(|a| a == "one-message") {
+        let dir = PathBuf::from(arguments.next().context("one-message DIR")?);
+        let url = std::env::var(ONE_MESSAGE_URL).context(ONE_MESSAGE_URL)?;
+        return limit::apply(&url, &dir).await;
+    }
     let args = Args::parse();
-    let mut s = server::Server::connect(&args.server, args.xtask, args.migrations).await?;
+    let bench = std::env::current_exe()?;
+    let mut s =
+        server::Server::connect(&args.server, args.xtask.clone(), args.migrations.clone()).await?;
     let runs = args.runs;
     // The heavy scenarios run fewer times: each run takes seconds.
     let heavy = runs.clamp(1, 3);
     let mut rows = Vec::new();
+    let sqlx = args.sqlx.as_deref();
+    progress("bench: fresh migrate vs the one-message limit and sqlx-cli");
+    for folder in [speed::Folder::repository(&s)?, speed::Folder::history()?] {
+        rows.extend(speed::against_the_limit(&mut s, runs, &folder, &bench, sqlx).await?);
+    }
+    progress("bench: up-to-date migrate vs process start and sqlx-cli");
+    rows.extend(speed::up_to_date(&mut s, runs, sqlx).await?);
+    progress("bench: one file of 10,000, 100,000 and 400,000 statements");
+    rows.extend(speed::linear(&mut s, runs, heavy).await?);
+    if args.speed_only {
+        return write(&args, &s, rows, runs, heavy);
+    }
     progress("bench: peak memory");
     rows.push(scenarios::peak_memory(&mut s).await?);
     progress("bench: fresh migrate vs psql");
@@ -73,18 +111,33 @@ async fn main() -> Result<()> {
     rows.extend(scenarios::lint(&s, runs)?);
     progress("bench: lint's memory on a 50 MB migration");
     rows.push(scenarios::lint_memory(&s)?);
+    write(&args, &s, rows, runs, heavy)
+}
 
+/// Writes the page and the table on stdout; says how many goals were missed.
+fn write(
+    args: &Args,
+    s: &server::Server,
+    rows: Vec<report::Row>,
+    runs: usize,
+    heavy: usize,
+) -> Result<()> {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let header = format!(
         "# Benchmark results\n\n\
          Written by `cargo xtask bench` (release build). Machine: {cores} cores, {}. Server: \
          PostgreSQL {} ({}), fsync off, on the same machine. Each scenario: one warm-up, then \
          {runs} runs ({heavy} for the seed, the 1,000 migrations and the container), median and \
-         range. Absolute times vary between machines; the ratios to the baselines, measured in \
-         the same run, are the claim.\n",
+         range; where two commands are compared, their runs alternate, each on a new database \
+         created outside the timing. Absolute times vary between machines; the ratios to the \
+         baselines, measured in the same run, are the claim.\n{}",
         std::env::consts::OS,
         s.version,
         args.image,
+        match (&args.sqlx, &args.no_sqlx_because) {
+            (None, Some(why)) => format!("\nThe rows against sqlx-cli are missing: {why}.\n"),
+            _ => String::new(),
+        },
     );
     let table = report::markdown(&rows, &header);
     std::fs::write(&args.out, &table)?;

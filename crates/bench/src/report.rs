@@ -12,6 +12,8 @@ enum Goal {
     UnderMs(f64),
     /// The ratio to the baseline must be at most this.
     AtMostTimes(f64),
+    /// The median may exceed the baseline's by at most this many milliseconds.
+    WithinMs(f64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,6 +28,8 @@ pub struct Row {
     unit: Unit,
     baseline: Option<(String, Sample)>,
     goal: Goal,
+    /// A second goal's verdict, where a row has two.
+    also: Option<bool>,
     note: Option<String>,
 }
 
@@ -37,6 +41,7 @@ impl Row {
             unit: Unit::Ms,
             baseline: None,
             goal: Goal::None,
+            also: None,
             note: None,
         }
     }
@@ -63,6 +68,17 @@ impl Row {
         self
     }
 
+    pub fn within_ms_of_baseline(mut self, ms: f64) -> Row {
+        self.goal = Goal::WithinMs(ms);
+        self
+    }
+
+    /// The row's goal is met only if `also` holds too (a second goal, written in the note).
+    pub fn and_goal(mut self, also: Option<bool>) -> Row {
+        self.also = also;
+        self
+    }
+
     pub fn note(mut self, note: String) -> Row {
         self.note = Some(note);
         self
@@ -79,10 +95,18 @@ impl Row {
 
     /// Whether the goal is met; `None` when there is none.
     pub fn met(&self) -> Option<bool> {
-        match self.goal {
+        let first = match self.goal {
             Goal::None => None,
             Goal::UnderMs(ms) => Some(self.sample.median() < ms),
             Goal::AtMostTimes(ratio) => self.ratio().map(|r| r <= ratio),
+            Goal::WithinMs(ms) => {
+                let (_, baseline) = self.baseline.as_ref()?;
+                Some(self.sample.median() - baseline.median() <= ms)
+            }
+        };
+        match (first, self.also) {
+            (Some(a), Some(b)) => Some(a && b),
+            (a, b) => a.or(b),
         }
     }
 
@@ -116,6 +140,7 @@ pub fn markdown(rows: &[Row], header: &str) -> String {
             Goal::None => "-".to_string(),
             Goal::UnderMs(ms) => format!("< {}", row.value(ms)),
             Goal::AtMostTimes(r) => format!("ratio ≤ {r}"),
+            Goal::WithinMs(ms) => format!("≤ baseline + {}", row.value(ms)),
         };
         let met = match row.met() {
             None => "-",

@@ -95,9 +95,15 @@ impl Server {
 
     /// The built xtask binary with `args`, run from an empty directory.
     pub fn xtask<const N: usize>(&self, args: [&str; N]) -> Command {
-        let mut command = Command::new(&self.xtask);
+        let mut command = self.command(&self.xtask);
+        command.args(args);
         command
-            .args(args)
+    }
+
+    /// `program` run from an empty directory, without a database URL from the environment.
+    pub fn command(&self, program: &Path) -> Command {
+        let mut command = Command::new(program);
+        command
             .current_dir(self.cwd.path())
             .env_remove("DATABASE_URL")
             .env_remove("NEON_DB_URL");
