@@ -61,26 +61,42 @@ pub async fn create(client: &impl GenericClient) -> Result<()> {
     // CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege on the database first, which a
     // role that owns its tables but not the database may lack: only ask when it is missing. The
     // same for the column `finished`: the ALTER takes the table's strongest lock, so only once.
-    let sql = format!(
-        "DO $authdb$ BEGIN
-             IF to_regnamespace('{SCHEMA}') IS NULL THEN CREATE SCHEMA {SCHEMA}; END IF;
-             IF to_regclass('{QUALIFIED}') IS NULL THEN
-                 CREATE TABLE {QUALIFIED} (
-                    version      bigint      PRIMARY KEY,
-                    name         text        NOT NULL,
-                    checksum     text        NOT NULL,
-                    applied_at   timestamptz NOT NULL DEFAULT now(),
-                    execution_ms bigint      NOT NULL,
-                    applied_by   text        NOT NULL DEFAULT current_user,
-                    finished     boolean     NOT NULL DEFAULT true
-                 );
-             ELSIF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = '{QUALIFIED}'::regclass
-                                  AND attname = 'finished' AND NOT attisdropped) THEN
-                 ALTER TABLE {QUALIFIED} ADD COLUMN finished boolean NOT NULL DEFAULT true;
-             END IF;
-         END $authdb$"
-    );
+    // Plain statements chosen here, not a DO block deciding on the server: the first DO block of
+    // a session loads PL/pgSQL (as a fresh database's first statement, psql timed the DO block
+    // at 19 ms and its CREATE TABLE alone at 7 ms).
     let what = format!("creating the tracking table {QUALIFIED}");
+    let sql = format!(
+        "SELECT to_regnamespace('{SCHEMA}') IS NOT NULL, to_regclass('{QUALIFIED}') IS NOT NULL,
+                EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('{QUALIFIED}')
+                           AND attname = 'finished' AND NOT attisdropped)"
+    );
+    let rows = bounded(&what, Some(STEP_DEADLINE), simple_rows(client, &sql, &what)).await?;
+    let has = |i: usize| rows.first().and_then(|r| r.get(i)) == Some("t");
+    let mut statements = Vec::new();
+    if !has(0) {
+        statements.push(format!("CREATE SCHEMA {SCHEMA}"));
+    }
+    if !has(1) {
+        statements.push(format!(
+            "CREATE TABLE {QUALIFIED} (
+                version      bigint      PRIMARY KEY,
+                name         text        NOT NULL,
+                checksum     text        NOT NULL,
+                applied_at   timestamptz NOT NULL DEFAULT now(),
+                execution_ms bigint      NOT NULL,
+                applied_by   text        NOT NULL DEFAULT current_user,
+                finished     boolean     NOT NULL DEFAULT true
+             )"
+        ));
+    } else if !has(2) {
+        statements.push(format!(
+            "ALTER TABLE {QUALIFIED} ADD COLUMN finished boolean NOT NULL DEFAULT true"
+        ));
+    }
+    if statements.is_empty() {
+        return Ok(());
+    }
+    let sql = statements.join(";\n");
     let run = async {
         client
             .batch_execute(&sql)

@@ -413,6 +413,64 @@ async fn the_tracking_table_lives_in_public_whatever_the_search_path() {
     assert!(report.steps.is_empty(), "{report:?}");
 }
 
+/// The tracking table is made with what is missing and nothing else: the schema `public` when it
+/// was dropped, the column `finished` on a table an authdb before no-transaction files made (its
+/// rows count as finished), neither when both are there.
+#[tokio::test]
+async fn the_tracking_table_is_completed_from_whatever_an_earlier_authdb_left() {
+    let db = testdb::empty_database().await;
+    let mut client = db.connect().await;
+    let fixture = three_tables();
+    client
+        .batch_execute("DROP SCHEMA public CASCADE")
+        .await
+        .unwrap();
+    client
+        .batch_execute("CREATE SCHEMA app; SET search_path = app")
+        .await
+        .unwrap();
+    let options = MigrateOptions {
+        up_to: Some(1),
+        ..Default::default()
+    };
+    authdb::migrate(
+        &mut client,
+        &authdb::Migrations::load(fixture.path()).unwrap(),
+        &options,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let finished: i64 = client
+        .query_one(
+            "SELECT count(*) FROM public.authdb_schema_migrations WHERE finished",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(finished, 1);
+
+    // As an authdb before no-transaction files left it: no column `finished`.
+    client
+        .batch_execute("ALTER TABLE public.authdb_schema_migrations DROP COLUMN finished")
+        .await
+        .unwrap();
+    let report = migrate(&mut client, fixture.path()).await.unwrap();
+    let applied: Vec<i64> = report.steps.iter().map(|s| s.version).collect();
+    assert_eq!(applied, [2, 3], "version 1 stays applied");
+    let rows: Vec<(i64, bool)> = client
+        .query(
+            "SELECT version, finished FROM public.authdb_schema_migrations ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(rows, [(1, true), (2, true), (3, true)]);
+}
+
 #[tokio::test]
 async fn a_no_transaction_migration_runs_on_its_own_between_committed_pieces() {
     let db = testdb::empty_database().await;
