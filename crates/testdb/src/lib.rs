@@ -78,7 +78,14 @@ pub fn start_with(purpose: &str, settings: &[&str]) -> Server {
         });
     // A static is never dropped, so testcontainers' own clean-up would not run.
     cleanup::remove_container_at_exit(container.id());
-    let host = container.get_host().expect("container host").to_string();
+    // testcontainers says `localhost`, and the port is the one Docker published on IPv4. Where
+    // `localhost` resolves to ::1 first (Debian's own /etc/hosts), Docker 20.10 may have given
+    // IPv6 a different port, another container's: a fresh machine's tests met each other's
+    // databases. The IPv4 loopback is the address the port belongs to.
+    let host = match container.get_host().expect("container host").to_string() {
+        host if host == "localhost" => "127.0.0.1".to_string(),
+        host => host,
+    };
     let port = container.get_host_port_ipv4(5432).expect("container port");
     Server {
         container,

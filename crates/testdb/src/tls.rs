@@ -56,6 +56,13 @@ impl TlsServer {
     /// A URL for the database `postgres` as the superuser, `host` as given, and `params` as the
     /// query string.
     pub fn url(&self, host: &str, params: &str) -> String {
+        // The port is the one Docker published on IPv4; where `localhost` resolves to ::1 first
+        // (Debian's /etc/hosts), Docker 20.10 can give IPv6 another port, another container's.
+        // `hostaddr` sends the connection to IPv4 and keeps the name for the certificate.
+        let params = match host == CERT_HOST && !params.contains("hostaddr=") {
+            true => format!("hostaddr=127.0.0.1&{params}"),
+            false => params.to_string(),
+        };
         format!(
             "postgres://postgres:{PASSWORD}@{host}:{}/postgres?{params}",
             self.port
