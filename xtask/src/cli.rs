@@ -29,9 +29,11 @@ pub enum Command {
     ///
     /// Example: cargo xtask new add_display_name
     New(New),
-    /// Apply every pending migration in one transaction
+    /// Apply every pending migration in one transaction, up to the first contract step
     ///
     /// If any statement fails, nothing is applied and the error names the file, line and column.
+    /// A contract step (a file that says `-- authdb:contract`) and the files after it wait for
+    /// `--contract`, after the rollout: docs/expand-contract.md.
     ///
     /// Example: cargo xtask migrate --dry-run
     Migrate(Migrate),
@@ -202,6 +204,11 @@ pub struct Migrate {
         allow_negative_numbers = true
     )]
     pub to: Option<i64>,
+    /// Apply the contract steps too (files that say `-- authdb:contract`): without it migrate
+    /// stops before the first pending one and says what it held back. Run it after the rollout,
+    /// once no running app version uses what they remove.
+    #[arg(long)]
+    pub contract: bool,
     /// For a no-transaction migration an earlier run started and did not see finish, where the
     /// catalog cannot tell: `applied` records it, `retry` runs it again.
     #[arg(long, value_name = "applied|retry", value_parser = unfinished_answer)]

@@ -17,6 +17,7 @@ impl cli::Migrate {
         let options = MigrateOptions {
             up_to: self.to,
             dry_run: self.dry_run,
+            hold_contract_steps: !self.contract,
             lock_timeout: self.timeouts.lock(),
             statement_timeout: self.timeouts.statement(),
             lock_wait: self.timeouts.lock_wait(),
@@ -93,7 +94,12 @@ fn print_report(report: &MigrateReport) {
         version(report.from_version),
         version(report.to_version)
     );
-    if count == 0 {
+    if count == 0 && !report.held_back.is_empty() {
+        outln!(
+            "nothing to apply before the contract steps, at version {}",
+            version(report.to_version)
+        );
+    } else if count == 0 {
         outln!(
             "already up to date at version {}",
             version(report.to_version)
@@ -108,6 +114,25 @@ fn print_report(report: &MigrateReport) {
             duration(report.duration_ms)
         );
     }
+    print_held(&report.held_back);
+}
+
+/// The contract steps a run held back: what, and the one command that applies them.
+fn print_held(held: &[authdb::Held]) {
+    let Some(first) = held.first() else {
+        return;
+    };
+    let after = match held.len() - 1 {
+        0 => String::new(),
+        1 => " and the migration after it".to_string(),
+        n => format!(" and the {n} migrations after it"),
+    };
+    outln!(
+        "held back: {} is a contract step{after}; it removes what the app version being replaced \
+         may still use, so it waits for the end of the rollout: then run `cargo xtask migrate \
+         --contract`",
+        first.name
+    );
 }
 
 /// `--timings`: one line per phase, then one per group, so a user sees whether the time is the

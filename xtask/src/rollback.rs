@@ -147,6 +147,13 @@ fn print_plan(plan: &RollbackPlan) {
             ""
         };
         outln!("  revert {}{alone}", step.name);
+        if step.contract {
+            outln!(
+                "    a contract step: its down file brings back what it removed, but not what \
+                 the app wrote since without it (a dropped column comes back as its down file \
+                 fills it)"
+            );
+        }
         for effect in plan.effects.iter().filter(|e| e.version == step.version) {
             outln!(
                 "    {}:{}: {}",

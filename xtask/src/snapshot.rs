@@ -35,6 +35,10 @@ struct SnapshotCheck {
     #[serde(skip_serializing_if = "Option::is_none")]
     file_version: Option<Option<i64>>,
     differences: Vec<Difference>,
+    /// How the held boundaries (before each contract step) depart from the file's, one line
+    /// each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    held: Vec<String>,
 }
 
 impl cli::Snapshot {
@@ -55,8 +59,24 @@ impl cli::Snapshot {
         let image = server.image.clone();
         let (fresh, server_version) = crate::block_on(async {
             let (_, mut connection) = server.connect("postgres").await?;
+            // Each held boundary on the way up, then the head.
+            let mut held = std::collections::BTreeMap::new();
+            for boundary in migrations.held_boundaries() {
+                let to_boundary = authdb::MigrateOptions {
+                    up_to: Some(boundary),
+                    ..Default::default()
+                };
+                connection.migrate(&migrations, &to_boundary).await?;
+                held.insert(
+                    boundary,
+                    Snapshot::capture_migrated(&connection.client).await?,
+                );
+            }
             connection.migrate(&migrations, &Default::default()).await?;
-            let snapshot = Snapshot::capture_migrated(&connection.client).await?;
+            let snapshot = Snapshot {
+                held,
+                ..Snapshot::capture_migrated(&connection.client).await?
+            };
             anyhow::Ok((snapshot, connection.server_version))
         })?;
         drop(server);
@@ -81,6 +101,7 @@ impl cli::Snapshot {
                     state: State::Current,
                     file_version: None,
                     differences: Vec::new(),
+                    held: Vec::new(),
                 }
             } else {
                 SnapshotCheck {
@@ -88,6 +109,7 @@ impl cli::Snapshot {
                     state: State::Stale,
                     file_version: (committed.version != fresh.version).then_some(committed.version),
                     differences: diff(&committed, &fresh),
+                    held: held_differences(&committed, &fresh),
                 }
             };
             let picture_state = match read_if_there(&picture_path)? {
@@ -165,6 +187,9 @@ fn print_check(
         for difference in &snapshot.differences {
             outln!("{difference}");
         }
+        for line in &snapshot.held {
+            outln!("{line}");
+        }
     }
     let state = match picture {
         State::Current => return,
@@ -175,6 +200,34 @@ fn print_check(
         "{} {state}: run `cargo xtask snapshot` and commit it",
         picture_path.display()
     );
+}
+
+/// Each held boundary the file lacks, has in excess, or describes otherwise.
+fn held_differences(committed: &Snapshot, fresh: &Snapshot) -> Vec<String> {
+    let boundaries: std::collections::BTreeSet<i64> = committed
+        .held
+        .keys()
+        .chain(fresh.held.keys())
+        .copied()
+        .collect();
+    let mut lines = Vec::new();
+    for boundary in boundaries {
+        match (committed.held.get(&boundary), fresh.held.get(&boundary)) {
+            (None, Some(_)) => lines.push(format!(
+                "boundary {boundary} (before a contract step): missing from the file"
+            )),
+            (Some(_), None) => lines.push(format!(
+                "boundary {boundary}: in the file, but no contract step follows that version now"
+            )),
+            (Some(old), Some(new)) => lines.extend(
+                diff(old, new)
+                    .iter()
+                    .map(|d| format!("at boundary {boundary}: {d}")),
+            ),
+            (None, None) => {}
+        }
+    }
+    lines
 }
 
 /// The file's text with CRLF read as LF (a Windows checkout is not a change), or none.

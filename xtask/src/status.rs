@@ -47,12 +47,25 @@ impl cli::Status {
                         (None, State::Unrecorded) => {
                             "not recorded, though later versions are".to_string()
                         }
+                        (None, State::Pending) if entry.contract => {
+                            "contract step: `migrate` holds it until `migrate --contract`"
+                                .to_string()
+                        }
                         (None, _) => entry.applied_at.clone().unwrap_or_default(),
                     };
                     outln!("{:width$}  {state:9}  {when}", entry.name);
                 }
+                let contract = entries
+                    .iter()
+                    .filter(|e| e.contract && e.state == State::Pending)
+                    .count();
+                let held = match contract {
+                    0 => String::new(),
+                    1 => " (1 a contract step)".to_string(),
+                    n => format!(" ({n} contract steps)"),
+                };
                 let mut summary = format!(
-                    "{} applied, {} pending, {} modified, {} missing",
+                    "{} applied, {} pending{held}, {} modified, {} missing",
                     count(State::Applied),
                     count(State::Pending),
                     count(State::Modified),

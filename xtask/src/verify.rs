@@ -35,7 +35,20 @@ impl cli::Verify {
             } else {
                 print_header(&info, &connection);
                 let snapshot_path = migrations.dir.join(SNAPSHOT_FILE);
-                if problems.is_empty() {
+                if let (true, Some(boundary)) = (problems.is_empty(), report.held_at) {
+                    let held = report
+                        .migrations
+                        .iter()
+                        .filter(|e| e.version > boundary)
+                        .count();
+                    let plural = if held == 1 { "" } else { "s" };
+                    outln!(
+                        "OK: held at version {boundary}, before a contract step: {held} \
+                         migration{plural} wait for `cargo xtask migrate --contract` after the \
+                         rollout; the schema matches {} at that boundary",
+                        snapshot_path.display()
+                    );
+                } else if problems.is_empty() {
                     let count = report.migrations.len();
                     let plural = if count == 1 { "" } else { "s" };
                     outln!(

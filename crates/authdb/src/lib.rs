@@ -57,7 +57,7 @@ pub use plan::{Entry, State};
 pub use redact::{looks_like_connection_string, redact};
 pub use rollback::{RollbackOptions, RollbackPlan, RollbackTo, plan_rollback, rollback};
 pub use runner::{
-    DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, MigrateOptions,
+    DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, Held, MigrateOptions,
     MigrateReport, Step, migrate,
 };
 pub use snapshot::{Difference, Snapshot};

@@ -25,6 +25,9 @@ pub struct Migration {
     pub down: Script,
     /// The file starts with [`NO_TRANSACTION`]: it runs on its own, outside the run's transaction.
     pub no_transaction: bool,
+    /// The file says `-- authdb:contract`: it removes what the app version being replaced still
+    /// uses, so a plain migrate holds it back until the rollout is over (`--contract`).
+    pub contract: bool,
 }
 
 /// A down file: the SQL that undoes its migration.
@@ -79,6 +82,7 @@ impl Migrations {
                         no_transaction: down.no_transaction,
                     },
                     no_transaction: up.no_transaction,
+                    contract: up.contract,
                 }
             })
             .collect();
@@ -97,6 +101,16 @@ impl Migrations {
 
     pub fn latest_version(&self) -> Option<i64> {
         self.list.last().map(|m| m.version)
+    }
+
+    /// Where a plain migrate can stop: the version before each contract step (none before a
+    /// first migration that is one: that boundary is the empty database).
+    pub fn held_boundaries(&self) -> Vec<i64> {
+        self.list
+            .windows(2)
+            .filter(|pair| pair[1].contract)
+            .map(|pair| pair[0].version)
+            .collect()
     }
 }
 

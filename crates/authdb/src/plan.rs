@@ -63,6 +63,8 @@ pub struct Entry {
     pub applied_at: Option<String>,
     /// The name the database recorded for this version, when it is another migration's.
     pub recorded_as: Option<String>,
+    /// The folder's file is a contract step (`-- authdb:contract`).
+    pub contract: bool,
 }
 
 /// Every version known to the folder or the database, in order.
@@ -90,6 +92,7 @@ pub fn compare(migrations: &Migrations, applied: &[AppliedMigration]) -> Vec<Ent
                 path: Some(m.path.clone()),
                 applied_at: record.map(|a| a.applied_at.clone()),
                 recorded_as: record.filter(|a| a.name != m.stem).map(|a| a.name.clone()),
+                contract: m.contract,
             }
         })
         .collect();
@@ -102,6 +105,7 @@ pub fn compare(migrations: &Migrations, applied: &[AppliedMigration]) -> Vec<Ent
                 path: None,
                 applied_at: Some(a.applied_at.clone()),
                 recorded_as: None,
+                contract: false,
             });
         }
     }
@@ -242,6 +246,7 @@ mod tests {
                     no_transaction: false,
                 },
                 no_transaction: false,
+                contract: false,
             })
             .collect();
         Migrations {

@@ -82,6 +82,9 @@ pub struct Revert {
     pub name: String,
     /// Its down file runs on its own, outside the transaction (`-- authdb:no-transaction`).
     pub no_transaction: bool,
+    /// A contract step: its down file brings back what it removed, without what was written
+    /// to the rest of the table since.
+    pub contract: bool,
     /// Zero in a plan.
     pub duration_ms: f64,
 }
@@ -531,6 +534,7 @@ fn revert(migration: &Migration, duration_ms: f64) -> Revert {
         version: migration.version,
         name: migration.file_stem(),
         no_transaction: migration.down.no_transaction,
+        contract: migration.contract,
         duration_ms,
     }
 }

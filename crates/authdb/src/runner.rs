@@ -32,6 +32,11 @@ pub struct MigrateOptions {
     pub up_to: Option<i64>,
     /// Plan, print, change nothing: no migration's SQL is sent.
     pub dry_run: bool,
+    /// Stop before the first pending contract step (`-- authdb:contract`): during a rollout the
+    /// app version being replaced still reads what it removes. `cargo xtask migrate` holds them
+    /// unless told `--contract`; a caller that builds a database for itself (snapshot, dev,
+    /// tests) applies everything.
+    pub hold_contract_steps: bool,
     /// `lock_timeout` for the migrations' statements: how long to wait for a table lock held by
     /// the application before giving up, instead of queueing the application's queries behind us.
     /// `None`: no limit.
@@ -79,6 +84,7 @@ impl Default for MigrateOptions {
         MigrateOptions {
             up_to: None,
             dry_run: false,
+            hold_contract_steps: false,
             lock_timeout: Some(DEFAULT_LOCK_TIMEOUT),
             statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
             lock_wait: Some(DEFAULT_LOCK_WAIT),
@@ -104,6 +110,15 @@ pub struct Step {
     pub duration_ms: f64,
 }
 
+/// A pending migration a run held back, and whether it is a contract step itself (the ones
+/// after the first are held to keep the order).
+#[derive(Debug, Clone, Serialize)]
+pub struct Held {
+    pub version: i64,
+    pub name: String,
+    pub contract: bool,
+}
+
 /// What a run did (or, in a dry run, would do).
 #[derive(Debug, Clone, Serialize)]
 pub struct MigrateReport {
@@ -113,6 +128,9 @@ pub struct MigrateReport {
     /// The highest applied version after the run (planned, in a dry run).
     pub to_version: Option<i64>,
     pub steps: Vec<Step>,
+    /// Pending migrations not applied because [`MigrateOptions::hold_contract_steps`]: the first
+    /// pending contract step and everything after it, in order.
+    pub held_back: Vec<Held>,
     /// Unfinished no-transaction migrations of an earlier run, and what this run did about them.
     pub recovered: Vec<Recovery>,
     /// The attempts that gave up waiting for a table lock and were rolled back and tried again.
@@ -284,6 +302,15 @@ async fn attempt_once(
         from_version,
         to_version,
         steps: Vec::new(),
+        held_back: plan
+            .held
+            .iter()
+            .map(|m| Held {
+                version: m.version,
+                name: m.file_stem(),
+                contract: m.contract,
+            })
+            .collect(),
         recovered: plan.recovered.clone(),
         retries: Vec::new(),
         duration_ms: 0.0,
@@ -312,6 +339,8 @@ async fn attempt_once(
 /// earlier run left unfinished.
 struct Plan<'a> {
     pending: Vec<&'a Migration>,
+    /// Pending, but from the first contract step on, held back.
+    held: Vec<&'a Migration>,
     recovered: Vec<Recovery>,
     /// What to drop before a version's no-transaction file runs (an INVALID index it builds).
     repairs: Vec<(i64, String)>,
@@ -348,7 +377,11 @@ async fn plan_migrate<'a>(
         }
         recovered.push(recovery);
     }
-    let pending = plan::pending(migrations, &applied, options.up_to)?;
+    let mut pending = plan::pending(migrations, &applied, options.up_to)?;
+    let held = match pending.iter().position(|m| m.contract) {
+        Some(first) if options.hold_contract_steps => pending.split_off(first),
+        _ => Vec::new(),
+    };
     if let Some(alone) = pending
         .iter()
         .find(|m| m.no_transaction && options.through_pooler)
@@ -364,6 +397,7 @@ async fn plan_migrate<'a>(
     }
     Ok(Plan {
         pending,
+        held,
         recovered,
         repairs,
         from_version,

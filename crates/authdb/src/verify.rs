@@ -21,6 +21,9 @@ pub struct VerifyReport {
     pub database_version: Option<i64>,
     /// The version the snapshot describes.
     pub snapshot_version: Option<i64>,
+    /// The held boundary the database stands at, when every migration it lacks is a contract
+    /// step or follows one: the rollout's state, compared with the snapshot of that boundary.
+    pub held_at: Option<i64>,
     /// Why the schema was not compared with the snapshot, when it was not.
     pub schema_not_compared: Option<String>,
     /// How the live schema departs from the snapshot.
@@ -40,6 +43,7 @@ impl VerifyReport {
             .filter_map(|entry| {
                 let advice = match entry.state {
                     State::Applied => return None,
+                    State::Pending if self.held_at.is_some() => return None,
                     State::Pending => {
                         "pending: not applied to this database yet (cargo xtask migrate)"
                     }
@@ -85,8 +89,14 @@ pub async fn verify(
 ) -> Result<VerifyReport> {
     let (applied, live) = tokio::try_join!(tracking::read(client), Snapshot::capture(client))?;
     let database_version = applied.iter().map(|a| a.version).max();
+    let migrations_report = plan::compare(migrations, &applied);
+    let held_at = held_at(migrations, &migrations_report, database_version);
     let snapshot_path = migrations.dir.join(SNAPSHOT_FILE);
     let version = |v: Option<i64>| v.map_or("none".to_string(), |v| v.to_string());
+    let expected = match held_at {
+        Some(boundary) => snapshot.held.get(&boundary),
+        None => Some(snapshot),
+    };
     let schema_not_compared = if snapshot.version != migrations.latest_version() {
         Some(format!(
             "{}: the snapshot describes version {}, but the latest migration is {}: run `cargo \
@@ -95,7 +105,14 @@ pub async fn verify(
             version(snapshot.version),
             version(migrations.latest_version())
         ))
-    } else if database_version != snapshot.version {
+    } else if let (Some(boundary), None) = (held_at, expected) {
+        Some(format!(
+            "{}: the database is held before the contract step after version {boundary}, but \
+             the snapshot has no schema for that boundary: run `cargo xtask snapshot` and commit \
+             the file; the schema was not compared",
+            snapshot_path.display()
+        ))
+    } else if held_at.is_none() && database_version != snapshot.version {
         Some(format!(
             "the schema was not compared: the database is at version {}, the snapshot describes \
              version {}",
@@ -105,15 +122,32 @@ pub async fn verify(
     } else {
         None
     };
-    let differences = match schema_not_compared {
-        Some(_) => Vec::new(),
-        None => diff(snapshot, &live),
+    let differences = match (&schema_not_compared, expected) {
+        (None, Some(expected)) => diff(expected, &live),
+        _ => Vec::new(),
     };
     Ok(VerifyReport {
-        migrations: plan::compare(migrations, &applied),
+        migrations: migrations_report,
         database_version,
         snapshot_version: snapshot.version,
+        held_at,
         schema_not_compared,
         differences,
     })
+}
+
+/// The boundary the database is held at: it lacks only migrations from a contract step on,
+/// and has every one before it.
+fn held_at(migrations: &Migrations, entries: &[Entry], database: Option<i64>) -> Option<i64> {
+    let boundary = database?;
+    let next = migrations.get(boundary + 1)?;
+    let rest_pending = entries
+        .iter()
+        .filter(|e| e.version > boundary)
+        .all(|e| e.state == State::Pending);
+    let before_applied = entries
+        .iter()
+        .filter(|e| e.version <= boundary)
+        .all(|e| e.state == State::Applied);
+    (next.contract && rest_pending && before_applied).then_some(boundary)
 }

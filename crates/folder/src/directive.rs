@@ -2,7 +2,9 @@
 //! line, makes migrate run the file on its own, outside the run's transaction (for `CREATE INDEX
 //! CONCURRENTLY`); `-- authdb:idempotent <reason>` in such a file says that running its
 //! statement twice leaves what running it once does, so a run killed during it may simply run
-//! it again; `-- authdb:allow <rule> <reason>` is lint's, read there. Directives are line
+//! it again; `-- authdb:contract <reason>` makes the file a contract step, which migrate holds
+//! back until the rollout is over (`migrate --contract`), because it removes what the app
+//! version still running reads; `-- authdb:allow <rule> <reason>` is lint's, read there. Directives are line
 //! comments found by the lexer, so the same words inside a string or a function body are not one.
 
 use crate::sql::tokens;
@@ -22,6 +24,14 @@ pub const IDEMPOTENT: &str = "idempotent";
 /// Whether the file says `-- authdb:idempotent ...`: its statement may run twice.
 pub fn declares_idempotent(text: &str) -> bool {
     directives(text).any(|d| d.body.split_whitespace().next() == Some(IDEMPOTENT))
+}
+
+/// The directive word of [`declares_contract`].
+pub const CONTRACT: &str = "contract";
+
+/// Whether the file says `-- authdb:contract ...`: a contract step, held back by a plain migrate.
+pub fn declares_contract(text: &str) -> bool {
+    directives(text).any(|d| d.body.split_whitespace().next() == Some(CONTRACT))
 }
 
 /// One `-- authdb:...` comment.
@@ -63,6 +73,18 @@ mod tests {
         assert!(is_no_transaction("-- authdb:no-transaction  \r\nX"));
         assert!(!is_no_transaction("\n-- authdb:no-transaction\nX"));
         assert!(!is_no_transaction("--authdb:no-transaction\nX"));
+    }
+
+    #[test]
+    fn a_contract_step_is_declared_by_a_comment_anywhere_not_by_a_string() {
+        assert!(declares_contract(
+            "-- authdb:no-transaction\n-- authdb:contract the old app reads it\nDROP INDEX CONCURRENTLY i;"
+        ));
+        assert!(declares_contract(
+            "ALTER TABLE t DROP c;\n-- authdb:contract"
+        ));
+        assert!(!declares_contract("SELECT '-- authdb:contract';"));
+        assert!(!declares_contract("-- authdb:contracted\nSELECT 1;"));
     }
 
     #[test]

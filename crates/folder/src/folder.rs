@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::checksum::normalise_owned;
-use crate::directive::is_no_transaction;
+use crate::directive::{CONTRACT, directives, is_no_transaction};
 use crate::name::FileName;
 use crate::position;
 use crate::problem::{Problem, ProblemKind};
@@ -25,6 +25,8 @@ pub struct SqlFile {
     pub text: Option<String>,
     /// The first line is `-- authdb:no-transaction`.
     pub no_transaction: bool,
+    /// An up file that says `-- authdb:contract`: held back until the rollout is over.
+    pub contract: bool,
     /// How many statements it holds.
     pub statements: usize,
 }
@@ -202,6 +204,7 @@ fn read_file(
                 name,
                 text: None,
                 no_transaction: false,
+                contract: false,
                 statements: 0,
             });
         }
@@ -211,6 +214,12 @@ fn read_file(
         problems.push(at(line, col, ProblemKind::NulByte));
     }
     let no_transaction = is_no_transaction(&text);
+    let said = directives(&text).find(|d| d.body.split_whitespace().next() == Some(CONTRACT));
+    if let (true, Some(directive)) = (name.down, &said) {
+        let (line, col) = position::at_byte(&text, directive.offset);
+        problems.push(at(line, col, ProblemKind::ContractInDown));
+    }
+    let contract = said.is_some() && !name.down;
     let mut count = 0;
     let mut second = None;
     for statement in sql::statements(&text) {
@@ -243,8 +252,9 @@ fn read_file(
         path,
         file_name,
         name,
-        text: Some(text),
         no_transaction,
+        contract,
+        text: Some(text),
         statements: count,
     })
 }

@@ -56,6 +56,8 @@ pub enum ProblemKind {
     },
     /// A statement nested deeper than [`crate::sql::MAX_DEPTH`]: it is never parsed.
     TooDeep,
+    /// `-- authdb:contract` in a down file, where it means nothing.
+    ContractInDown,
 }
 
 impl ProblemKind {
@@ -74,6 +76,7 @@ impl ProblemKind {
             ProblemKind::TransactionControl { .. } => "transaction-control",
             ProblemKind::NoTransactionStatements { .. } => "no-transaction-statements",
             ProblemKind::TooDeep => "too-deep",
+            ProblemKind::ContractInDown => "contract-in-down",
         }
     }
 
@@ -91,6 +94,7 @@ impl ProblemKind {
         "transaction-control",
         "no-transaction-statements",
         "too-deep",
+        "contract-in-down",
     ];
 
     /// What is wrong, why it matters, and what to do, in one sentence.
@@ -165,6 +169,11 @@ impl ProblemKind {
                  expression (a long `a OR b OR ...` chain is `x IN (...)` or `x = ANY (...)`)",
                 crate::sql::MAX_DEPTH
             ),
+            ProblemKind::ContractInDown => {
+                "`-- authdb:contract` in a down file: a contract step is its up file, which \
+                 migrate holds back until the rollout is over; move the comment to the up file"
+                    .into()
+            }
         }
     }
 }

@@ -127,7 +127,8 @@ pub const ALL: &[SquawkRule] = &[
         LOCKS,
         Some(
             "add a column of the new type, backfill it, move the code over, then drop the old \
-             column in a later migration",
+             column in a contract step (`-- authdb:contract`: migrate holds it until `migrate \
+             --contract` after the rollout; docs/expand-contract.md)",
         ),
     ),
     rule(
@@ -156,7 +157,8 @@ pub const ALL: &[SquawkRule] = &[
         UP_EXISTING,
         Some(
             "add the new column, write both from the code, backfill, and drop the old one once \
-         nothing reads it",
+         nothing reads it, in a contract step (`-- authdb:contract`: migrate holds it until \
+         `migrate --contract` after the rollout; docs/expand-contract.md)",
         ),
     ),
     rule(

@@ -14,6 +14,7 @@ mod json;
 mod messages;
 mod new;
 mod output;
+mod phases;
 mod pooler;
 mod processes;
 mod rehearse;

@@ -82,6 +82,11 @@ pub struct Snapshot {
     /// The shape of authdb's own tracking table, as `tracking.rs` created it: compared like the
     /// migrations' tables, kept apart from them.
     pub tracking: Option<Table>,
+    /// The schema at each held boundary, by version: what a database has when a plain migrate
+    /// stopped before a contract step (`-- authdb:contract`), so that `verify` can tell the
+    /// truth during a rollout. Written by `cargo xtask snapshot`; empty for a captured database.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub held: BTreeMap<i64, Snapshot>,
 }
 
 /// A schema (namespace).

@@ -132,6 +132,7 @@ pub(super) async fn capture(client: &impl GenericClient) -> Result<Snapshot> {
         tables,
         others,
         tracking,
+        held: Default::default(),
     })
 }
 

@@ -37,7 +37,45 @@ struct Parser {
     grants_written: bool,
 }
 
+/// What starts a held boundary's section (`boundary 11`); the head's objects come before the
+/// first.
+pub(super) const BOUNDARY: &str = "boundary ";
+
+/// The head, then each held boundary's section, each read as a snapshot of its own.
 pub(super) fn parse(text: &str) -> Result<Snapshot, ParseError> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let starts: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with(BOUNDARY))
+        .collect();
+    let head_end = starts.first().copied().unwrap_or(lines.len());
+    let mut snapshot = parse_one(&lines[..head_end].join("\n"))?;
+    for (n, &start) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).copied().unwrap_or(lines.len());
+        let number = start + 1;
+        let version: i64 = lines[start][BOUNDARY.len()..]
+            .parse()
+            .map_err(|_| (number, "expected `boundary N`".to_string()))?;
+        if snapshot.version.is_none_or(|head| version >= head) {
+            return Err((
+                number,
+                "a held boundary comes before the folder's latest version".to_string(),
+            ));
+        }
+        // The section read as a snapshot of its own, its first line standing for `version N`, so
+        // that its line numbers are the file's shifted by where it starts.
+        let section = std::iter::once(format!("version {version}"))
+            .chain(lines[start + 1..end].iter().map(|l| l.to_string()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let held = parse_one(&section).map_err(|(line, reason)| (start + line, reason))?;
+        if snapshot.held.insert(version, held).is_some() {
+            return Err((number, format!("boundary {version} is given twice")));
+        }
+    }
+    Ok(snapshot)
+}
+
+fn parse_one(text: &str) -> Result<Snapshot, ParseError> {
     let mut parser = Parser {
         snapshot: Snapshot::default(),
         open: Open::Nothing,

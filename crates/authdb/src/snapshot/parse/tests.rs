@@ -370,11 +370,57 @@ fn text_parses_back_to_the_same_snapshot() {
     assert_eq!(default_grants(GrantKind::Type)["PUBLIC"], "USAGE");
 }
 
+/// A folder with contract steps: the head, then the schema at each held boundary, each read
+/// back as written.
+#[test]
+fn held_boundaries_parse_back_beside_the_head() {
+    let before = Snapshot {
+        version: Some(2),
+        tables: [("t".to_string(), table())].into(),
+        ..Snapshot::default()
+    };
+    let head = Snapshot {
+        version: Some(4),
+        held: [
+            (2, before.clone()),
+            (
+                3,
+                Snapshot {
+                    version: Some(3),
+                    ..Snapshot::default()
+                },
+            ),
+        ]
+        .into(),
+        ..everything()
+    };
+    let text = render(&head);
+    assert!(text.contains("\nboundary 2\n\ntable t, unlogged"), "{text}");
+    assert_eq!(parse(&text), Ok(head));
+}
+
 #[test]
 fn errors_give_the_line_and_what_was_expected() {
     let cases = [
         ("table t\n", 1, "no `version N` line"),
         ("version x\n", 1, "expected `version N` or `version none`"),
+        (
+            "version 3\ntable t\nboundary 3\n",
+            3,
+            "a held boundary comes before the folder's latest version",
+        ),
+        ("version 3\nboundary two\n", 2, "expected `boundary N`"),
+        (
+            "version 3\nboundary 1\nboundary 1\n",
+            3,
+            "boundary 1 is given twice",
+        ),
+        (
+            "version 3\n\nboundary 2\ntable t\n  column a int, nullable\n",
+            5,
+            "column a: `nullable` is not one of not null, collate, identity, statistics, \
+             storage, compression, options, default, generated",
+        ),
         (
             "version 1\n  column a int\n",
             2,

@@ -44,26 +44,41 @@ pub(super) use relation::{
     FORCE_ROW_LEVEL_SECURITY, ROW_LEVEL_SECURITY, STATES, UNLOGGED, table_flags,
 };
 
+/// Introduces the held boundaries, after the folder's head.
+const HELD: &str = "
+# At each held boundary: the schema a database has when `cargo xtask migrate` stopped before a
+# contract step, which `cargo xtask verify` compares it with during a rollout.
+";
+
 pub(super) fn render(snapshot: &Snapshot) -> String {
     let mut out = String::from(HEADER);
     let version = snapshot.version.map_or("none".into(), |v| v.to_string());
     let _ = writeln!(out, "version {version}");
-    objects::render_schemas(&mut out, snapshot);
-    objects::render_extensions(&mut out, snapshot);
-    objects::render_default_privileges(&mut out, snapshot);
-    objects::render_types(&mut out, snapshot);
-    objects::render_sequences(&mut out, snapshot);
-    for (signature, function) in &snapshot.functions {
-        objects::render_function(&mut out, signature, function);
-    }
-    for (name, table) in &snapshot.tables {
-        relation::render_table(&mut out, table.kind.word(), name, table);
-    }
-    objects::render_others(&mut out, snapshot);
-    if let Some(tracking) = &snapshot.tracking {
-        relation::render_table(&mut out, "tracking table", &tracking_name(), tracking);
+    render_objects(&mut out, snapshot);
+    for (version, held) in &snapshot.held {
+        out.push_str(HELD);
+        let _ = writeln!(out, "{}{version}", super::parse::BOUNDARY);
+        render_objects(&mut out, held);
     }
     out
+}
+
+fn render_objects(out: &mut String, snapshot: &Snapshot) {
+    objects::render_schemas(out, snapshot);
+    objects::render_extensions(out, snapshot);
+    objects::render_default_privileges(out, snapshot);
+    objects::render_types(out, snapshot);
+    objects::render_sequences(out, snapshot);
+    for (signature, function) in &snapshot.functions {
+        objects::render_function(out, signature, function);
+    }
+    for (name, table) in &snapshot.tables {
+        relation::render_table(out, table.kind.word(), name, table);
+    }
+    objects::render_others(out, snapshot);
+    if let Some(tracking) = &snapshot.tracking {
+        relation::render_table(out, "tracking table", &tracking_name(), tracking);
+    }
 }
 
 /// The tracking table's name as the snapshot writes it.
