@@ -14,6 +14,9 @@ pub struct Case {
     /// The migrators connect through PgBouncer in transaction mode (as Neon's `-pooler`
     /// endpoints); such a folder has no no-transaction file, which a pooler refuses.
     pub pooler: bool,
+    /// Migrations `pick % len` are contract steps (`-- authdb:contract`): a plain migrate
+    /// stops before the first pending one, `Op::Contract` applies them.
+    pub contract: Vec<u8>,
 }
 
 /// One migration of the folder; versions are consecutive from 1, as the folder requires.
@@ -88,6 +91,8 @@ pub enum Op {
     AddBelow { pick: u8 },
     /// Makes every failing migration pass (a fix to a file not yet applied).
     FixFailing,
+    /// `migrate --contract`: the rollout is over, the contract steps run too.
+    Contract,
 }
 
 impl fmt::Debug for Case {
@@ -105,6 +110,7 @@ impl fmt::Debug for Case {
         }
         writeln!(f, "    ],")?;
         writeln!(f, "    pooler: {},", self.pooler)?;
+        writeln!(f, "    contract: vec!{:?},", self.contract)?;
         write!(f, "}}")
     }
 }
@@ -142,6 +148,7 @@ fn op(heavy: bool) -> impl Strategy<Value = Op> {
         20 => any::<u8>().prop_map(|pick| Op::EditApplied { pick }),
         20 => any::<u8>().prop_map(|pick| Op::AddBelow { pick }),
         40 => Just(Op::FixFailing),
+        40 => Just(Op::Contract),
     ]
 }
 
@@ -151,8 +158,9 @@ pub fn case(heavy: bool) -> impl Strategy<Value = Case> {
         prop::collection::vec(spec(), 1..=30),
         prop::collection::vec(op(heavy), 1..=10),
         prop::bool::weighted(0.15),
+        prop_oneof![2 => Just(Vec::new()), 1 => prop::collection::vec(any::<u8>(), 1..=3)],
     )
-        .prop_map(|(migrations, ops, pooler)| {
+        .prop_map(|(migrations, ops, pooler, contract)| {
             let migrations = migrations
                 .into_iter()
                 .filter(|spec| !(pooler && spec.no_transaction()))
@@ -170,6 +178,7 @@ pub fn case(heavy: bool) -> impl Strategy<Value = Case> {
                 migrations,
                 ops,
                 pooler,
+                contract,
             }
         })
 }

@@ -13,6 +13,8 @@ pub struct Folder {
     dir: TempDir,
     pub specs: Vec<Spec>,
     pub versions: Vec<i64>,
+    /// Per migration, whether it is a contract step.
+    pub contract: Vec<bool>,
     /// Failing migrations have been fixed.
     pub fixed: bool,
 }
@@ -23,12 +25,18 @@ pub struct Failure {
 }
 
 impl Folder {
-    pub fn write(specs: &[Spec]) -> Folder {
+    /// The folder of `specs`, where migrations `pick % len` of `contract` are contract steps.
+    pub fn write(specs: &[Spec], contract: &[u8]) -> Folder {
         let versions = (1..=specs.len() as i64).collect();
+        let mut steps = vec![false; specs.len()];
+        for pick in contract {
+            steps[usize::from(*pick) % specs.len()] = true;
+        }
         let folder = Folder {
             dir: tempfile::tempdir().unwrap(),
             specs: specs.to_vec(),
             versions,
+            contract: steps,
             fixed: false,
         };
         for index in 0..specs.len() {
@@ -43,6 +51,14 @@ impl Folder {
 
     pub fn len(&self) -> usize {
         self.specs.len()
+    }
+
+    /// Where a plain migrate from `from` applied migrations stops: before the first contract
+    /// step it would reach.
+    pub fn held_from(&self, from: usize) -> usize {
+        (from..self.len())
+            .find(|&index| self.contract[index])
+            .unwrap_or(self.len())
     }
 
     pub fn file(&self, index: usize) -> PathBuf {
@@ -70,7 +86,11 @@ impl Folder {
 
     fn write_migration(&self, index: usize) {
         let v = self.versions[index];
-        let (up, _) = self.up(index);
+        let (mut up, _) = self.up(index);
+        if self.contract[index] {
+            // Last, so that the failing statement's line stays where `up` says.
+            up.push("-- authdb:contract torture".to_string());
+        }
         std::fs::write(self.file(index), up.join("\n") + "\n").unwrap();
         let down = match self.specs[index] {
             Spec::Plain { .. } => format!(

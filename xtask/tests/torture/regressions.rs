@@ -36,6 +36,7 @@ fn eight_migrators_around_a_concurrent_index() {
             to: None,
         }],
         pooler: false,
+        contract: vec![],
     });
 }
 
@@ -62,6 +63,7 @@ fn eight_migrators_meet_a_failure_after_a_committed_piece() {
             Op::Kill { after_ms: 40 },
         ],
         pooler: false,
+        contract: vec![],
     });
 }
 
@@ -97,5 +99,6 @@ fn migrators_through_the_pooler_take_turns() {
             },
         ],
         pooler: true,
+        contract: vec![],
     });
 }

@@ -43,7 +43,7 @@ impl Harness {
     async fn new(case: &Case) -> Harness {
         let db = testdb::empty_database().await;
         let client = db.connect().await;
-        let folder = Folder::write(&case.migrations);
+        let folder = Folder::write(&case.migrations, &case.contract);
         let mut setup = String::from(
             "CREATE TABLE torture_effects (version int);
              CREATE TABLE torture_base (id int);
@@ -76,11 +76,9 @@ impl Harness {
     /// After the operations: the failing files fixed, one migrate reaches the folder's head.
     async fn converge(&mut self) -> Result<(), String> {
         self.log
-            .push("converge: FixFailing, then Migrate { to: None }".to_string());
+            .push("converge: FixFailing, then Contract".to_string());
         self.folder.fix();
-        self.op(Op::Migrate { to: None })
-            .await
-            .map_err(|e| self.failed(e))?;
+        self.op(Op::Contract).await.map_err(|e| self.failed(e))?;
         check::all(self).await.map_err(|e| self.failed(e))?;
         if self.model.applied != self.folder.len() {
             return Err(self.failed(format!(
@@ -102,8 +100,9 @@ impl Harness {
 
     async fn op(&mut self, op: Op) -> Result<(), String> {
         match op {
-            Op::Migrate { to } => self.migrate(to, 1).await,
-            Op::Concurrent { migrators, to } => self.migrate(to, u64::from(migrators)).await,
+            Op::Migrate { to } => self.migrate(to, 1, false).await,
+            Op::Concurrent { migrators, to } => self.migrate(to, u64::from(migrators), false).await,
+            Op::Contract => self.migrate(None, 1, true).await,
             Op::Rollback { to } => self.rollback(Some(to)).await,
             Op::RollbackAll => self.rollback(None).await,
             Op::Kill { after_ms } => self.interrupted(after_ms, Interrupt::Kill).await,
@@ -140,30 +139,45 @@ impl Harness {
         }
     }
 
-    /// `migrate` (up to migration `to % len`) by `runs` processes at once.
-    async fn migrate(&mut self, to: Option<u8>, runs: u64) -> Result<(), String> {
+    /// `migrate` (up to migration `to % len`) by `runs` processes at once, with `--contract`
+    /// or stopping before the first contract step (which the binary finds itself: the
+    /// arguments ask for the whole way).
+    async fn migrate(&mut self, to: Option<u8>, runs: u64, contract: bool) -> Result<(), String> {
         let recorded = self.unfinished_done().await;
-        let Some(target) = self.target(to, recorded) else {
+        let Some(asked) = self.asked(to, recorded) else {
             return self.behind(to).await;
         };
+        let target = match contract {
+            true => asked,
+            false => self.hold(asked, recorded),
+        };
         let walk = self.model.walk(&self.folder, target, recorded);
-        let args = self.migrate_args(target);
+        let mut args = self.migrate_args(asked);
+        if contract {
+            args.push("--contract".to_string());
+        }
         let children: Vec<Child> = (0..runs).map(|_| self.spawn(&args).0).collect();
         let mut outputs = Vec::new();
         for child in children {
             outputs.push(finish(child).await);
         }
-        self.expect_migrated(&walk, &outputs)?;
+        self.expect_migrated(&walk, &outputs, target < asked)?;
         self.model.after(&walk, runs);
         Ok(())
     }
 
-    /// The number of migrations `migrate --to` the version of migration `to % len` reaches, or
+    /// The number of migrations `migrate --to` the version of migration `to % len` asks for, or
     /// `None` when that version is below what is applied (migrate refuses to go back).
-    fn target(&self, to: Option<u8>, recorded: bool) -> Option<usize> {
+    fn asked(&self, to: Option<u8>, recorded: bool) -> Option<usize> {
         let len = self.folder.len();
         let target = to.map_or(len, |to| usize::from(to) % len + 1);
         (target >= self.model.settled(recorded)).then_some(target)
+    }
+
+    /// Where a plain migrate asked for `asked` migrations stops: before the first pending
+    /// contract step.
+    fn hold(&self, asked: usize, recorded: bool) -> usize {
+        asked.min(self.folder.held_from(self.model.settled(recorded)))
     }
 
     async fn behind(&mut self, to: Option<u8>) -> Result<(), String> {
@@ -183,7 +197,8 @@ impl Harness {
         args
     }
 
-    fn expect_migrated(&self, walk: &Walk, outputs: &[Output]) -> Result<(), String> {
+    /// `held`: the run stops before a contract step it was asked to pass.
+    fn expect_migrated(&self, walk: &Walk, outputs: &[Output], held: bool) -> Result<(), String> {
         let ran = walk.applied.saturating_sub(walk.start);
         let version = |applied: usize| match applied {
             0 => "none".to_string(),
@@ -202,12 +217,18 @@ impl Harness {
                         rest.starts_with("migration")
                             .then(|| count.parse::<usize>().ok())?
                     });
+                    let nothing = match held {
+                        true => "nothing to apply before the contract steps, at version",
+                        false => "already up to date at version",
+                    };
                     match said {
                         Some(count) => applied += count,
-                        None => expect_says(
-                            output,
-                            &format!("already up to date at version {}", version(walk.applied)),
-                        )?,
+                        None => {
+                            expect_says(output, &format!("{nothing} {}", version(walk.applied)))?
+                        }
+                    }
+                    if held {
+                        expect_says(output, "held back: ")?;
                     }
                 }
                 if applied != ran {
@@ -306,13 +327,14 @@ impl Harness {
     /// lists must account exactly for how often each file ran.
     async fn held(&mut self, ms: u16) -> Result<(), String> {
         let recorded = self.unfinished_done().await;
-        let target = self.folder.len();
+        let asked = self.folder.len();
+        let target = self.hold(asked, recorded);
         let walk = self.model.walk(&self.folder, target, recorded);
         let app = self.db.connect().await;
         app.batch_execute("BEGIN; LOCK TABLE torture_base IN SHARE MODE")
             .await
             .map_err(|e| format!("the application's lock: {e}"))?;
-        let mut args = self.migrate_args(target);
+        let mut args = self.migrate_args(asked);
         args.extend(["--lock-timeout", "200ms", "--json"].map(String::from));
         let (child, _) = self.spawn(&args);
         tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
@@ -322,7 +344,7 @@ impl Harness {
         let output = finish(child).await;
         if walk.failure.is_some() {
             // A run that fails anyway may have retried first: how often is not in its error.
-            self.expect_migrated(&walk, std::slice::from_ref(&output))?;
+            self.expect_migrated(&walk, std::slice::from_ref(&output), target < asked)?;
             let reach = walk.failure.map_or(walk.applied, |(index, _)| index + 1);
             for index in walk.start..reach {
                 self.model.attempts[index].1 += 11;
@@ -360,9 +382,10 @@ impl Harness {
     /// A migrate whose process is killed, or whose session is terminated, after `after_ms`.
     async fn interrupted(&mut self, after_ms: u16, how: Interrupt) -> Result<(), String> {
         let recorded = self.unfinished_done().await;
-        let target = self.folder.len();
+        let asked = self.folder.len();
+        let target = self.hold(asked, recorded);
         let walk = self.model.walk(&self.folder, target, recorded);
-        let (mut child, application) = self.spawn(&self.migrate_args(target));
+        let (mut child, application) = self.spawn(&self.migrate_args(asked));
         tokio::time::sleep(Duration::from_millis(u64::from(after_ms))).await;
         match how {
             Interrupt::Kill => {
@@ -399,16 +422,17 @@ impl Harness {
     /// must end as if nothing happened.
     async fn paused(&mut self, after_ms: u8, ms: u16) -> Result<(), String> {
         let recorded = self.unfinished_done().await;
-        let target = self.folder.len();
+        let asked = self.folder.len();
+        let target = self.hold(asked, recorded);
         let walk = self.model.walk(&self.folder, target, recorded);
-        let (child, _) = self.spawn(&self.migrate_args(target));
+        let (child, _) = self.spawn(&self.migrate_args(asked));
         tokio::time::sleep(Duration::from_millis(u64::from(after_ms))).await;
         let container = testdb::server().container_id().to_string();
         docker(&["pause", &container])?;
         tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
         docker(&["unpause", &container])?;
         let output = finish(child).await;
-        self.expect_migrated(&walk, &[output])?;
+        self.expect_migrated(&walk, &[output], target < asked)?;
         self.model.after(&walk, 1);
         Ok(())
     }
@@ -419,9 +443,10 @@ impl Harness {
     /// between statements and it finishes; what it leaves is a state a run can stop in.
     async fn paused_too_long(&mut self, after_ms: u16) -> Result<(), String> {
         let recorded = self.unfinished_done().await;
-        let target = self.folder.len();
+        let asked = self.folder.len();
+        let target = self.hold(asked, recorded);
         let walk = self.model.walk(&self.folder, target, recorded);
-        let mut args = self.migrate_args(target);
+        let mut args = self.migrate_args(asked);
         args.extend(["--statement-timeout".to_string(), "1s".to_string()]);
         let (child, _) = self.spawn(&args);
         tokio::time::sleep(Duration::from_millis(u64::from(after_ms))).await;
