@@ -209,6 +209,17 @@ pub struct Migrate {
     /// once no running app version uses what they remove.
     #[arg(long)]
     pub contract: bool,
+    /// Pause this long between two batches of a backfill (a file that says `-- authdb:backfill`),
+    /// for the service's writes and replicas to catch up (0 or off: no pause).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = BACKFILL_PAUSE,
+        value_parser = limit(BACKFILL_PAUSE),
+        allow_negative_numbers = true,
+        default_value = "off"
+    )]
+    pub backfill_pause: Limit,
     /// For a no-transaction migration an earlier run started and did not see finish, where the
     /// catalog cannot tell: `applied` records it, `retry` runs it again.
     #[arg(long, value_name = "applied|retry", value_parser = unfinished_answer)]
@@ -320,6 +331,7 @@ pub struct LockRetries {
 
 const LOCK_RETRIES: &str = "AUTHDB_LOCK_RETRIES";
 const LOCK_RETRY_TIME: &str = "AUTHDB_LOCK_RETRY_TIME";
+const BACKFILL_PAUSE: &str = "AUTHDB_BACKFILL_PAUSE";
 
 /// `--lock-retries`: 0 to 1000.
 fn retries(text: &str) -> Result<u32, String> {

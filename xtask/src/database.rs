@@ -68,7 +68,7 @@ pub fn connected() -> Option<&'static Connected> {
 /// reports too (see [`server_notices`]).
 pub fn notify_on_stderr() -> authdb::Notify {
     authdb::Notify::new(|notice| match notice {
-        authdb::Notice::WaitingForLock { .. } => errln!("{notice}"),
+        authdb::Notice::WaitingForLock { .. } | authdb::Notice::Backfill(_) => errln!("{notice}"),
         authdb::Notice::Server {
             path,
             line,

@@ -18,6 +18,7 @@ impl cli::Migrate {
             up_to: self.to,
             dry_run: self.dry_run,
             hold_contract_steps: !self.contract,
+            backfill_pause: self.backfill_pause.duration(),
             lock_timeout: self.timeouts.lock(),
             statement_timeout: self.timeouts.statement(),
             lock_wait: self.timeouts.lock_wait(),
@@ -79,6 +80,14 @@ fn print_report(report: &MigrateReport) {
     for step in &report.steps {
         if report.dry_run {
             outln!("{verb} {}", step.name);
+        } else if let Some(backfill) = step.backfill {
+            outln!(
+                "{verb} {:width$}  {} (backfill: {} rows in {} batches)",
+                step.name,
+                duration(step.duration_ms),
+                backfill.rows,
+                backfill.batches
+            );
         } else {
             outln!(
                 "{verb} {:width$}  {}",

@@ -7,6 +7,7 @@
 
 pub mod adopt;
 mod attempt;
+pub mod backfill;
 pub mod baseline;
 mod batch;
 pub mod connect;

@@ -28,6 +28,9 @@ pub struct Migration {
     /// The file says `-- authdb:contract`: it removes what the app version being replaced still
     /// uses, so a plain migrate holds it back until the rollout is over (`--contract`).
     pub contract: bool,
+    /// The file says `-- authdb:backfill` (a no-transaction file whose statement has a LIMIT):
+    /// its statement is repeated, each time its own transaction, until it changes no row.
+    pub backfill: bool,
 }
 
 /// A down file: the SQL that undoes its migration.
@@ -83,6 +86,7 @@ impl Migrations {
                     },
                     no_transaction: up.no_transaction,
                     contract: up.contract,
+                    backfill: up.backfill,
                 }
             })
             .collect();

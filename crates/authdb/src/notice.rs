@@ -32,6 +32,8 @@ pub enum Notice {
         severity: String,
         message: String,
     },
+    /// A backfill's batch committed (`-- authdb:backfill`): the progress line.
+    Backfill(crate::backfill::Batch),
 }
 
 impl fmt::Display for Notice {
@@ -56,6 +58,16 @@ impl fmt::Display for Notice {
                 severity,
                 message,
             } => write!(f, "{}:{line}: {severity}: {message}", path.display()),
+            Notice::Backfill(batch) => write!(
+                f,
+                "{}: backfill batch {}: {} rows in {} ms; {} rows so far, {} rows/s",
+                batch.path.display(),
+                batch.batch,
+                batch.rows,
+                batch.took.as_millis(),
+                batch.total,
+                batch.rate
+            ),
         }
     }
 }

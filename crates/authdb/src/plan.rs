@@ -247,6 +247,7 @@ mod tests {
                 },
                 no_transaction: false,
                 contract: false,
+                backfill: false,
             })
             .collect();
         Migrations {

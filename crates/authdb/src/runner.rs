@@ -37,6 +37,9 @@ pub struct MigrateOptions {
     /// unless told `--contract`; a caller that builds a database for itself (snapshot, dev,
     /// tests) applies everything.
     pub hold_contract_steps: bool,
+    /// How long a backfill (`-- authdb:backfill`) waits between two batches, for the service's
+    /// writes and replication to catch up; `None`: no pause.
+    pub backfill_pause: Option<Duration>,
     /// `lock_timeout` for the migrations' statements: how long to wait for a table lock held by
     /// the application before giving up, instead of queueing the application's queries behind us.
     /// `None`: no limit.
@@ -85,6 +88,7 @@ impl Default for MigrateOptions {
             up_to: None,
             dry_run: false,
             hold_contract_steps: false,
+            backfill_pause: None,
             lock_timeout: Some(DEFAULT_LOCK_TIMEOUT),
             statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
             lock_wait: Some(DEFAULT_LOCK_WAIT),
@@ -108,6 +112,9 @@ pub struct Step {
     pub name: String,
     /// Zero in a dry run.
     pub duration_ms: f64,
+    /// A backfill's batches and rows (this run's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<crate::backfill::Backfilled>,
 }
 
 /// A pending migration a run held back, and whether it is a contract step itself (the ones
@@ -321,6 +328,7 @@ async fn attempt_once(
             version: m.version,
             name: m.file_stem(),
             duration_ms: 0.0,
+            backfill: None,
         }));
         end(client, "ROLLBACK").await?;
         return Ok(report);
@@ -465,13 +473,16 @@ async fn apply(
             end(client, "COMMIT").await?;
             progress.mark_committed(started.elapsed());
             committed = progress.steps.last().map(|s| Some(s.version)).or(committed);
-            let elapsed = run_alone(client, migration, plan, timeouts, options).await;
-            let elapsed = match elapsed {
-                Ok(elapsed) => elapsed,
+            let ran = run_alone(client, migration, plan, timeouts, options).await;
+            let (elapsed, backfilled) = match ran {
+                Ok(ran) => ran,
                 Err(error) => return Err(partly_committed(error, committed, false, Run::Migrate)),
             };
             committed = Some(Some(migration.version));
-            progress.steps.push(step(migration, elapsed));
+            progress.steps.push(Step {
+                backfill: backfilled,
+                ..step(migration, elapsed)
+            });
             progress.timings.groups.push(alone(migration, elapsed));
             progress.mark_committed(Duration::ZERO);
             continue;
@@ -592,7 +603,7 @@ async fn run_alone(
     plan: &Plan<'_>,
     timeouts: Timeouts,
     options: &MigrateOptions,
-) -> Result<std::time::Duration> {
+) -> Result<(Duration, Option<crate::backfill::Backfilled>)> {
     // The configured lock timeout from the first attempt, not the short ones of a retry: what
     // a no-transaction file waits for (CREATE INDEX CONCURRENTLY waits for every transaction
     // open on the server to end) blocks no query of the service, and waiting briefly would only
@@ -612,18 +623,27 @@ async fn run_alone(
         let deadline = timeouts.statement.map(|limit| limit + SERVER_GRACE);
         bounded(&what, deadline, simple(client, sql, &what)).await?;
     }
-    let result = run_script(
-        client,
-        &migration.path,
-        &migration.sql,
-        timeouts,
-        &options.notify,
-    )
-    .await;
+    let result = match migration.backfill {
+        true => {
+            let pause = options.backfill_pause;
+            crate::backfill::run(client, migration, timeouts, pause, &options.notify)
+                .await
+                .map(|(elapsed, done)| (elapsed, Some(done)))
+        }
+        false => run_script(
+            client,
+            &migration.path,
+            &migration.sql,
+            timeouts,
+            &options.notify,
+        )
+        .await
+        .map(|elapsed| (elapsed, None)),
+    };
     match result {
-        Ok(elapsed) => {
+        Ok((elapsed, backfilled)) => {
             tracking::finish(client, migration.version, elapsed.as_millis() as i64).await?;
-            Ok(elapsed)
+            Ok((elapsed, backfilled))
         }
         Err(error) => {
             // A lock timeout is retried: the row stays unfinished, and the next attempt finds
@@ -709,6 +729,7 @@ fn step(migration: &Migration, elapsed: std::time::Duration) -> Step {
         version: migration.version,
         name: migration.file_stem(),
         duration_ms: elapsed.as_secs_f64() * 1000.0,
+        backfill: None,
     }
 }
 

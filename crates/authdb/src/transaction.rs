@@ -301,7 +301,7 @@ async fn with_tail(
 pub(crate) const PRESUMED_LOST: &str = "The server rolls the unfinished transaction back: \
      nothing of this run is applied. Check that the server is up, then run migrate again";
 
-fn unanswered(path: &Path, sql: &str, start: usize, waited: Duration) -> Error {
+pub(crate) fn unanswered(path: &Path, sql: &str, start: usize, waited: Duration) -> Error {
     let (line, col) = position::at_byte(sql, start);
     Error::MigrationFailed {
         location: format!("{}:{line}:{col}", path.display()),

@@ -93,6 +93,9 @@ fn kind(sql: &str) -> Kind {
         ast::Stmt::Reindex(_) => Kind::Repeatable("REINDEX"),
         ast::Stmt::Cluster(_) => Kind::Repeatable("CLUSTER"),
         ast::Stmt::Refresh(_) => Kind::Repeatable("REFRESH MATERIALIZED VIEW"),
+        _ if authdb_folder::directive::declares_backfill(sql) => {
+            Kind::Repeatable("a backfill, whose batches leave out the rows already done,")
+        }
         _ if authdb_folder::directive::declares_idempotent(sql) => {
             Kind::Repeatable("the statement its file declares idempotent")
         }

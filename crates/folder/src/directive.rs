@@ -4,7 +4,8 @@
 //! statement twice leaves what running it once does, so a run killed during it may simply run
 //! it again; `-- authdb:contract <reason>` makes the file a contract step, which migrate holds
 //! back until the rollout is over (`migrate --contract`), because it removes what the app
-//! version still running reads; `-- authdb:allow <rule> <reason>` is lint's, read there. Directives are line
+//! version still running reads; `-- authdb:backfill` in a no-transaction file repeats its one
+//! statement in short transactions until it changes no row, so no batch holds a hot table long; `-- authdb:allow <rule> <reason>` is lint's, read there. Directives are line
 //! comments found by the lexer, so the same words inside a string or a function body are not one.
 
 use crate::sql::tokens;
@@ -23,7 +24,7 @@ pub const IDEMPOTENT: &str = "idempotent";
 
 /// Whether the file says `-- authdb:idempotent ...`: its statement may run twice.
 pub fn declares_idempotent(text: &str) -> bool {
-    directives(text).any(|d| d.body.split_whitespace().next() == Some(IDEMPOTENT))
+    said(text, IDEMPOTENT).is_some()
 }
 
 /// The directive word of [`declares_contract`].
@@ -31,7 +32,21 @@ pub const CONTRACT: &str = "contract";
 
 /// Whether the file says `-- authdb:contract ...`: a contract step, held back by a plain migrate.
 pub fn declares_contract(text: &str) -> bool {
-    directives(text).any(|d| d.body.split_whitespace().next() == Some(CONTRACT))
+    said(text, CONTRACT).is_some()
+}
+
+/// The directive word of [`declares_backfill`].
+pub const BACKFILL: &str = "backfill";
+
+/// Whether the file says `-- authdb:backfill ...`: its one statement is repeated in batches,
+/// each its own transaction, until it changes no row.
+pub fn declares_backfill(text: &str) -> bool {
+    said(text, BACKFILL).is_some()
+}
+
+/// The first `-- authdb:<word> ...` comment of `text`.
+pub fn said<'a>(text: &'a str, word: &str) -> Option<Directive<'a>> {
+    directives(text).find(|d| d.body.split_whitespace().next() == Some(word))
 }
 
 /// One `-- authdb:...` comment.

@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::checksum::normalise_owned;
-use crate::directive::{CONTRACT, directives, is_no_transaction};
+use crate::directive::{BACKFILL, CONTRACT, is_no_transaction, said};
 use crate::name::FileName;
 use crate::position;
 use crate::problem::{Problem, ProblemKind};
@@ -27,6 +27,8 @@ pub struct SqlFile {
     pub no_transaction: bool,
     /// An up file that says `-- authdb:contract`: held back until the rollout is over.
     pub contract: bool,
+    /// An up file that says `-- authdb:backfill`: its statement runs in batches.
+    pub backfill: bool,
     /// How many statements it holds.
     pub statements: usize,
 }
@@ -205,6 +207,7 @@ fn read_file(
                 text: None,
                 no_transaction: false,
                 contract: false,
+                backfill: false,
                 statements: 0,
             });
         }
@@ -214,12 +217,40 @@ fn read_file(
         problems.push(at(line, col, ProblemKind::NulByte));
     }
     let no_transaction = is_no_transaction(&text);
-    let said = directives(&text).find(|d| d.body.split_whitespace().next() == Some(CONTRACT));
-    if let (true, Some(directive)) = (name.down, &said) {
+    let contract = said(&text, CONTRACT);
+    if let (true, Some(directive)) = (name.down, &contract) {
         let (line, col) = position::at_byte(&text, directive.offset);
         problems.push(at(line, col, ProblemKind::ContractInDown));
     }
-    let contract = said.is_some() && !name.down;
+    let contract = contract.is_some() && !name.down;
+    let backfill = said(&text, BACKFILL);
+    if let Some(directive) = &backfill {
+        let reason = if name.down {
+            Some(
+                "rollback runs a down file once, in its transaction: undo a backfill with a \
+                 statement that needs no batches, or with a backfill migration of its own",
+            )
+        } else if !no_transaction {
+            Some(
+                "a backfill commits each batch on its own, so it cannot share the run's \
+                 transaction: make the file's first line `-- authdb:no-transaction`",
+            )
+        } else if !has_limit(&text) {
+            Some(
+                "its statement has no LIMIT, so one batch would change every row and hold \
+                 their locks until the end: change a bounded number of rows per batch, and leave \
+                 the rows already done out of the next one (`... WHERE id IN (SELECT id FROM t \
+                 WHERE <not done yet> LIMIT 1000)`)",
+            )
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            let (line, col) = position::at_byte(&text, directive.offset);
+            problems.push(at(line, col, ProblemKind::Backfill { reason }));
+        }
+    }
+    let backfill = backfill.is_some() && !name.down;
     let mut count = 0;
     let mut second = None;
     for statement in sql::statements(&text) {
@@ -254,8 +285,17 @@ fn read_file(
         name,
         no_transaction,
         contract,
+        backfill,
         text: Some(text),
         statements: count,
+    })
+}
+
+/// Whether a `LIMIT` keyword stands in the SQL (not in a string, a comment or a body).
+fn has_limit(text: &str) -> bool {
+    sql::tokens(text).any(|t| {
+        t.kind == squawk_lexer::TokenKind::Ident
+            && text[t.start..t.end].eq_ignore_ascii_case("limit")
     })
 }
 

@@ -58,6 +58,10 @@ pub enum ProblemKind {
     TooDeep,
     /// `-- authdb:contract` in a down file, where it means nothing.
     ContractInDown,
+    /// A `-- authdb:backfill` file that cannot run in batches; the reason says why.
+    Backfill {
+        reason: &'static str,
+    },
 }
 
 impl ProblemKind {
@@ -77,6 +81,7 @@ impl ProblemKind {
             ProblemKind::NoTransactionStatements { .. } => "no-transaction-statements",
             ProblemKind::TooDeep => "too-deep",
             ProblemKind::ContractInDown => "contract-in-down",
+            ProblemKind::Backfill { .. } => "backfill",
         }
     }
 
@@ -95,6 +100,7 @@ impl ProblemKind {
         "no-transaction-statements",
         "too-deep",
         "contract-in-down",
+        "backfill",
     ];
 
     /// What is wrong, why it matters, and what to do, in one sentence.
@@ -174,6 +180,7 @@ impl ProblemKind {
                  migrate holds back until the rollout is over; move the comment to the up file"
                     .into()
             }
+            ProblemKind::Backfill { reason } => format!("this backfill cannot run: {reason}"),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The `-- authdb:` comments as lint reads them (the folder finds them: line comments, never
 //! strings or bodies). `-- authdb:allow <rule-id> <reason>` silences one rule for the statement
 //! it stands above (or inside), and must say why; `-- authdb:no-transaction` counts only as the
-//! file's first line, as migrate reads it; `-- authdb:contract` marks a contract step (the folder
-//! refuses it in a down file). Anything else that starts with `authdb:` is a typo.
+//! file's first line, as migrate reads it; `-- authdb:contract` marks a contract step and
+//! `-- authdb:backfill` a batched statement (the folder checks where they may stand). Anything else that starts with `authdb:` is a typo.
 //!
 //! squawk's own `-- squawk-ignore` comments are refused, not honoured: they carry no reason, and
 //! `-- squawk-disable-assume-in-transaction` would contradict what migrate does with the file.
@@ -72,6 +72,7 @@ impl Directives {
                     }
                 }
                 (false, Some(authdb_folder::directive::CONTRACT)) => {}
+                (false, Some(authdb_folder::directive::BACKFILL)) => {}
                 (false, Some("allow")) => match words.next() {
                     None => mark(
                         Rule::UnknownDirective,

@@ -4,6 +4,7 @@
 
 mod adopt;
 mod advice;
+mod backfill;
 mod bad_input;
 mod connect;
 mod containers;

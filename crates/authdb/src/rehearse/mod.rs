@@ -246,7 +246,7 @@ pub async fn rehearse(
                 retries.lock().expect("not poisoned").push(retry.clone());
                 progress(&Event::Retry(retry.clone()));
             }
-            Notice::WaitingForLock { .. } | Notice::Server { .. } => {}
+            Notice::WaitingForLock { .. } | Notice::Server { .. } | Notice::Backfill(_) => {}
         })
     };
     if let Some(hold) = &options.hold {
