@@ -178,7 +178,18 @@ pub struct Folder {
 #[derive(Debug, Args)]
 pub struct New {
     /// The migration's name, in snake_case: add_users_display_name.
-    pub name: String,
+    #[arg(required_unless_present = "rename_column")]
+    pub name: Option<String>,
+    /// Rename a column while two app versions are live: write the expand (new column and a
+    /// trigger keeping both in step), a CONCURRENTLY unique index per unique index of the old
+    /// column, a batched backfill and the contract step, from migrations/schema.snapshot.
+    #[arg(
+        long,
+        num_args = 2,
+        value_names = ["TABLE.COLUMN", "NEW_NAME"],
+        conflicts_with = "name"
+    )]
+    pub rename_column: Option<Vec<String>>,
     #[command(flatten)]
     pub folder: Folder,
     /// Machine-readable output on stdout.

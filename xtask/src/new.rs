@@ -6,34 +6,86 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
 use authdb_folder::Folder;
+use authdb_folder::template::NewMigration;
 use xshell::Shell;
 
 use crate::cli;
 
 impl cli::New {
     pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
-        let folder = Folder::read(&crate::migrations_dir(self.folder.migrations.as_deref()))?;
-        let new = folder
-            .new_migration(&self.name)
-            .map_err(|reason| anyhow!("{:?} is not a migration name: {reason}", self.name))?;
-        new.create().context("cannot create the migration")?;
+        let dir = crate::migrations_dir(self.folder.migrations.as_deref());
+        let folder = Folder::read(&dir)?;
+        let planned = match (&self.name, &self.rename_column) {
+            (_, Some(rename)) => {
+                let (target, new_name) = (&rename[0], &rename[1]);
+                let (table, column) = target.rsplit_once('.').ok_or_else(|| {
+                    anyhow!("--rename-column {target} {new_name}: expected TABLE.COLUMN first")
+                })?;
+                let snapshot = authdb::Snapshot::load(&dir)?;
+                authdb::expand::rename_column(&snapshot, table, column, new_name)?
+            }
+            (Some(name), None) => {
+                let new = folder
+                    .new_migration(name)
+                    .map_err(|reason| anyhow!("{name:?} is not a migration name: {reason}"))?;
+                vec![authdb::expand::Planned {
+                    name: name.clone(),
+                    up: new.up_text,
+                    down: new.down_text,
+                }]
+            }
+            (None, None) => unreachable!("clap requires a name or --rename-column"),
+        };
+        // Every name checked before any file is written: all of them, or none.
+        for migration in &planned {
+            folder.new_migration(&migration.name).map_err(|reason| {
+                anyhow!("{:?} is not a migration name: {reason}", migration.name)
+            })?;
+        }
+        let mut created = Vec::new();
+        for migration in &planned {
+            // Read again: each file takes the version after the one just written.
+            let new = Folder::read(&dir)?
+                .new_migration(&migration.name)
+                .map_err(|reason| {
+                    anyhow!("{:?} is not a migration name: {reason}", migration.name)
+                })?;
+            let new = NewMigration {
+                up_text: migration.up.clone(),
+                down_text: migration.down.clone(),
+                ..new
+            };
+            new.create().context("cannot create the migration")?;
+            created.push(new.up);
+            created.push(new.down);
+        }
         if self.json {
             // Relative to the folder, as every JSON path.
             let name = |path: &Path| path.file_name().map(Path::new).unwrap_or(path).to_owned();
             let body = serde_json::json!({
                 "ok": true,
                 "folder": folder.dir,
-                "created": [name(&new.up), name(&new.down)],
+                "created": created.iter().map(|p| name(p)).collect::<Vec<_>>(),
             });
             outln!("{body:#}");
             return Ok(ExitCode::SUCCESS);
         }
-        outln!("created {}", new.up.display());
-        outln!("created {}", new.down.display());
-        outln!(
-            "next: write both, `cargo xtask lint`, then `cargo xtask lint --update-lock` and \
-             `cargo xtask snapshot` to record them"
-        );
+        for path in &created {
+            outln!("created {}", path.display());
+        }
+        if self.rename_column.is_some() {
+            outln!(
+                "next: read them, then `cargo xtask lint --update-lock` and `cargo xtask snapshot`; \
+                 deploy with `cargo xtask migrate` (expand, indexes, backfill), roll the app out \
+                 onto the new column, then `cargo xtask migrate --contract` \
+                 (docs/expand-contract.md)"
+            );
+        } else {
+            outln!(
+                "next: write both, `cargo xtask lint`, then `cargo xtask lint --update-lock` and \
+                 `cargo xtask snapshot` to record them"
+            );
+        }
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -274,6 +274,9 @@ pub enum Error {
         path.display()
     )]
     SnapshotMissing { path: PathBuf },
+    /// `new --rename-column` cannot plan the change from the snapshot.
+    #[error("{what}: {reason}; nothing was written")]
+    Expand { what: String, reason: String },
     #[error(
         "{}:{line}: {reason}. The file is generated: run `cargo xtask snapshot` to write it again",
         path.display()

@@ -19,6 +19,7 @@ pub mod effects;
 pub mod envfile;
 pub mod environment;
 pub mod error;
+pub mod expand;
 mod hosts;
 mod identify;
 pub mod limit;

@@ -19,6 +19,7 @@ mod phases;
 mod pooler;
 mod processes;
 mod rehearse;
+mod rename;
 mod secrets;
 mod seed;
 mod timings;
