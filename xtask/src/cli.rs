@@ -220,6 +220,11 @@ pub struct Migrate {
     /// once no running app version uses what they remove.
     #[arg(long)]
     pub contract: bool,
+    /// The app versions that may be live, one file of the SQL each sends (`v41.sql`): before
+    /// each COMMIT every query is prepared, and one that would fail refuses the run. Default:
+    /// the workspace's versions/ when --migrations is not given (none if it does not exist).
+    #[arg(long, value_name = "DIR", value_parser = versions_folder)]
+    pub versions: Option<PathBuf>,
     /// Pause this long between two batches of a backfill (a file that says `-- authdb:backfill`),
     /// for the service's writes and replicas to catch up (0 or off: no pause).
     #[arg(
@@ -251,6 +256,15 @@ pub struct Migrate {
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--versions DIR`: a folder that exists, since a mistyped one would check nothing.
+fn versions_folder(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match path.is_dir() {
+        true => Ok(path),
+        false => Err("no such folder (one file of SQL per live app version)".to_string()),
+    }
 }
 
 /// `rehearse --hold-lock users:10s`.

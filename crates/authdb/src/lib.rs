@@ -23,6 +23,7 @@ pub mod expand;
 mod hosts;
 mod identify;
 pub mod limit;
+pub mod live;
 mod lock;
 pub mod migrations;
 pub mod notice;

@@ -40,6 +40,9 @@ pub struct MigrateOptions {
     /// How long a backfill (`-- authdb:backfill`) waits between two batches, for the service's
     /// writes and replication to catch up; `None`: no pause.
     pub backfill_pause: Option<Duration>,
+    /// The queries of the app versions declared live (`versions/`, see [`crate::live`]): each
+    /// is prepared before every COMMIT, and one that would fail refuses the run.
+    pub live: Vec<crate::live::LiveQuery>,
     /// `lock_timeout` for the migrations' statements: how long to wait for a table lock held by
     /// the application before giving up, instead of queueing the application's queries behind us.
     /// `None`: no limit.
@@ -89,6 +92,7 @@ impl Default for MigrateOptions {
             dry_run: false,
             hold_contract_steps: false,
             backfill_pause: None,
+            live: Vec::new(),
             lock_timeout: Some(DEFAULT_LOCK_TIMEOUT),
             statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
             lock_wait: Some(DEFAULT_LOCK_WAIT),
@@ -465,7 +469,12 @@ async fn apply(
                     }
                 }
             };
-            if let Err(error) = tracking::start(client, migration, &id).await {
+            let started = tracking::start(client, migration, &id).await;
+            let checked = match started {
+                Ok(()) => crate::live::check(client, &options.live).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = checked {
                 let error = abort(client, error).await;
                 return Err(partly_committed(error, committed, true, Run::Migrate));
             }
@@ -526,6 +535,12 @@ async fn apply(
         for (migration, elapsed) in group.iter().zip(applied.times) {
             progress.steps.push(step(migration, elapsed));
         }
+    }
+    if transaction.is_some()
+        && let Err(error) = crate::live::check(client, &options.live).await
+    {
+        let error = abort(client, error).await;
+        return Err(partly_committed(error, committed, true, Run::Migrate));
     }
     let started = Instant::now();
     if transaction.is_some() {

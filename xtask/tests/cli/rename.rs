@@ -225,9 +225,51 @@ async fn a_rename_walks_through_expand_backfill_and_contract_with_both_versions_
     assert_eq!(code, 0, "{stdout}{stderr}");
     both_find(&client, &addresses, "expanded again").await;
 
-    // After the rollout: the contract step; the new version alone, every account there.
+    // While the old version is declared live, the contract step is refused and nothing changes.
+    let versions = tempfile::tempdir().unwrap();
+    let v1 = versions.path().join("v1.sql");
+    std::fs::write(
+        &v1,
+        "-- the old version\nSELECT id FROM users WHERE lower(email) = lower($1);\n\
+         INSERT INTO users (email) VALUES ($1);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        versions.path().join("v2.sql"),
+        "SELECT id FROM users WHERE lower(email_address) = lower($1);\n\
+         INSERT INTO users (email_address) VALUES ($1);\n",
+    )
+    .unwrap();
+    let live = versions.path().to_str().unwrap();
+    let (code, stdout, stderr) =
+        run_on(&db.url, dir, &["migrate", "--contract", "--versions", live]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:2: app version v1 would fail after this run: column \"email\" does not exist",
+            v1.display()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Nothing was applied"), "{stderr}");
+    let (_, stdout, _) = run_on(&db.url, dir, &["status"]);
+    assert!(
+        stdout.contains("(1 a contract step)"),
+        "still held: {stdout}"
+    );
+    let (code, _, stderr) = run(&["migrate", "--versions", "/nonexistent"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("'/nonexistent' for '--versions <DIR>': no such folder"),
+        "{stderr}"
+    );
+
+    // After the rollout: v1 retired, the contract step; the new version alone, every account
+    // there.
+    std::fs::remove_file(&v1).unwrap();
     let count = users(&db).await;
-    let (code, stdout, stderr) = run_on(&db.url, dir, &["migrate", "--contract"]);
+    let (code, stdout, stderr) =
+        run_on(&db.url, dir, &["migrate", "--contract", "--versions", live]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     for address in &addresses {
         assert_eq!(Version::New.sign_in(&client, address).await, 1, "{address}");
