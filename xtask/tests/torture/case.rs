@@ -37,11 +37,15 @@ pub enum Spec {
     /// waits for every transaction open on the server (the statement that deadlocked with waiting
     /// migrators); its down file is `DROP INDEX CONCURRENTLY`, no-transaction too.
     Concurrent,
+    /// A `-- authdb:backfill` file (no-transaction too): copies `id` into `copied` of its own
+    /// table of 40 rows, 6 a batch, counting in `times` how often each row was copied; its down
+    /// file empties the table's copies again.
+    Backfill,
 }
 
 impl Spec {
     pub fn no_transaction(&self) -> bool {
-        matches!(self, Spec::Concurrent)
+        matches!(self, Spec::Concurrent | Spec::Backfill)
     }
 
     pub fn fails(&self) -> bool {
@@ -125,6 +129,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                 touches_base,
             }),
         2 => Just(Spec::Concurrent),
+        1 => Just(Spec::Backfill),
     ]
 }
 

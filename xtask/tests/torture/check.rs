@@ -130,6 +130,7 @@ async fn effects(h: &Harness) -> Result<(), String> {
                     ));
                 }
             }
+            Spec::Backfill => backfilled(h, index, applied).await?,
             Spec::Concurrent => {
                 if h.model.unfinished == Some(index) {
                     continue;
@@ -144,6 +145,35 @@ async fn effects(h: &Harness) -> Result<(), String> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// A backfill never copies a row twice (a batch applied twice would), and once its row says
+/// applied every row is copied. Not applied, any share may be: a run killed mid-way, or whose
+/// unfinished row was forgotten while a contract step held it back, leaves the batches it
+/// committed, for the next run to go on from.
+async fn backfilled(h: &Harness, index: usize, applied: bool) -> Result<(), String> {
+    let v = h.folder.versions[index];
+    let (copied, most): (i64, i32) = h
+        .client
+        .query_one(
+            &format!("SELECT count(copied), coalesce(max(times), 0) FROM torture_fill_{v}"),
+            &[],
+        )
+        .await
+        .map(|row| (row.get(0), row.get(1)))
+        .map_err(|e| e.to_string())?;
+    if most > 1 {
+        return Err(format!(
+            "migration {v}: a backfill copied a row {most} times: a batch ran twice"
+        ));
+    }
+    if applied && copied != crate::folder::FILL_ROWS {
+        return Err(format!(
+            "migration {v}: its row says applied, but the backfill copied {copied} of {} rows",
+            crate::folder::FILL_ROWS
+        ));
     }
     Ok(())
 }

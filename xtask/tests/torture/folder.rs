@@ -8,6 +8,10 @@ use tempfile::TempDir;
 
 use crate::case::Spec;
 
+/// Rows a backfill's table holds, and how many a batch copies.
+pub const FILL_ROWS: i64 = 40;
+pub const BATCH: i64 = 6;
+
 /// A case's folder on disk.
 pub struct Folder {
     dir: TempDir,
@@ -99,6 +103,9 @@ impl Folder {
             Spec::Concurrent => {
                 format!("-- authdb:no-transaction\nDROP INDEX CONCURRENTLY torture_i{v};\n")
             }
+            Spec::Backfill => format!(
+                "-- authdb:no-transaction\nUPDATE torture_fill_{v} SET copied = NULL, times = 0;\n"
+            ),
         };
         std::fs::write(self.path().join(format!("{v:03}_m{v}.down.sql")), down).unwrap();
     }
@@ -111,6 +118,18 @@ impl Folder {
                 vec![
                     "-- authdb:no-transaction".to_string(),
                     format!("CREATE INDEX CONCURRENTLY torture_i{v} ON torture_base (id);"),
+                ],
+                None,
+            ),
+            Spec::Backfill => (
+                vec![
+                    "-- authdb:no-transaction".to_string(),
+                    "-- authdb:backfill torture".to_string(),
+                    format!(
+                        "UPDATE torture_fill_{v} SET copied = id, times = times + 1 WHERE id IN \
+                         (SELECT id FROM torture_fill_{v} WHERE copied IS NULL ORDER BY id LIMIT {});",
+                        crate::folder::BATCH
+                    ),
                 ],
                 None,
             ),

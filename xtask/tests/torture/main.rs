@@ -1,10 +1,11 @@
 //! The torture suite: authdb's guarantees checked over generated folders and operation
 //! sequences, against a model, on a real PostgreSQL, through the real binary.
 //!
-//! Each case is a folder of 1 to 30 migrations (ordinary and no-transaction files at random
-//! places, statements that fail at random places) and 1 to 10 operations (migrate, migrate
-//! --to, rollback, 2 to 8 concurrent migrators, kill -9, pg_terminate_backend, a paused
-//! server, an edited applied file, a file added below the applied version). After every
+//! Each case is a folder of 1 to 30 migrations (ordinary, no-transaction and backfill files,
+//! contract steps and failing statements, all at random places) and 1 to 10 operations
+//! (migrate, migrate --to, migrate --contract, rollback, 2 to 8 concurrent migrators, kill -9,
+//! pg_terminate_backend, a paused server, an edited applied file, a file added below the
+//! applied version). After every
 //! operation `check.rs` compares the database with the model; after the last, a rerun must
 //! reach the folder's head.
 //!

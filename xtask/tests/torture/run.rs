@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio_postgres::Client;
 
-use crate::case::{Case, Op};
+use crate::case::{Case, Op, Spec};
 use crate::check;
 use crate::folder::Folder;
 use crate::model::{Model, Walk};
@@ -49,8 +49,16 @@ impl Harness {
              CREATE TABLE torture_base (id int);
              INSERT INTO torture_base SELECT generate_series(1, 50);",
         );
-        for v in &folder.versions {
+        for (v, spec) in folder.versions.iter().zip(&folder.specs) {
             setup.push_str(&format!("CREATE SEQUENCE torture_attempts_{v};"));
+            if *spec == Spec::Backfill {
+                setup.push_str(&format!(
+                    "CREATE TABLE torture_fill_{v} (id int PRIMARY KEY, copied int, \
+                     times int NOT NULL DEFAULT 0);
+                     INSERT INTO torture_fill_{v} (id) SELECT generate_series(1, {});",
+                    crate::folder::FILL_ROWS
+                ));
+            }
         }
         client.batch_execute(&setup).await.unwrap();
         Harness {
