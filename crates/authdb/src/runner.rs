@@ -260,6 +260,9 @@ struct Progress {
     timings: Timings,
     /// How many of `timings.groups` are committed.
     committed_groups: usize,
+    /// The client gave up waiting for the server (a no-transaction file's statement went
+    /// unanswered): anything more sent on this connection would wait behind that statement.
+    server_silent: bool,
 }
 
 impl Progress {
@@ -339,7 +342,9 @@ async fn attempt_once(
     }
     let split = plan.pending.iter().any(|m| m.no_transaction);
     let applied = apply(client, &plan, timeouts, options, split, progress).await;
-    if split {
+    // The session lock goes with the session when the server is silent: the process ends, and
+    // the server drops the connection once it sees the client gone.
+    if split && !progress.server_silent {
         crate::lock::release_session(client).await;
     }
     applied?;
@@ -485,7 +490,12 @@ async fn apply(
             let ran = run_alone(client, migration, plan, timeouts, options).await;
             let (elapsed, backfilled) = match ran {
                 Ok(ran) => ran,
-                Err(error) => return Err(partly_committed(error, committed, false, Run::Migrate)),
+                Err(error) => {
+                    // A statement's error without the server's answer: the client's deadline.
+                    progress.server_silent =
+                        matches!(&error, Error::MigrationFailed { source: None, .. });
+                    return Err(partly_committed(error, committed, false, Run::Migrate));
+                }
             };
             committed = Some(Some(migration.version));
             progress.steps.push(Step {
@@ -610,8 +620,8 @@ async fn run_group(
 
 /// Runs a no-transaction migration whose unfinished row is committed, then marks it finished.
 /// On the statement's own failure the row goes (the statement did not complete; what an
-/// interrupted index build leaves is found before the next run); on a lost connection it stays,
-/// for the next run to judge.
+/// interrupted index build leaves is found before the next run); on a lost connection, or a
+/// server that did not answer in time, it stays, for the next run to judge.
 async fn run_alone(
     client: &Client,
     migration: &Migration,
@@ -664,7 +674,18 @@ async fn run_alone(
             // A lock timeout is retried: the row stays unfinished, and the next attempt finds
             // out from the catalog what the interrupted statement left (an INVALID index).
             let retried = retry::is_lock_timeout(&error) && unfinished::recoverable(&migration.sql);
-            if !client.is_closed() && !retried {
+            // Only the server's own answer says the statement ended. A client that gave up
+            // waiting (a paused server) does not know: the statement may still run, or finish,
+            // once the server wakes, so its row stays for the next run to judge. (Sent now, the
+            // DELETE would wait behind the statement and run when the server woke.)
+            let answered = matches!(
+                &error,
+                Error::MigrationFailed {
+                    source: Some(_),
+                    ..
+                }
+            );
+            if answered && !client.is_closed() && !retried {
                 let _ = tracking::forget(client, migration.version).await;
             }
             Err(error)
