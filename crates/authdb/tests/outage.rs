@@ -44,6 +44,39 @@ fn docker(verb: &str) {
     assert!(status.success(), "docker {verb} failed");
 }
 
+/// Migrates `migrations` with a 1 s statement timeout through a Connection, as the command line
+/// does (a silent server is probed on a second connection before the run gives up), pausing the
+/// server once a `pg_sleep` statement runs (seen from another connection), however long the
+/// steps before it take on a loaded machine. Unpauses before returning, even when the run hangs.
+/// Returns the run's result and how long it took after the pause.
+async fn migrate_paused(
+    db: &testdb::TestDb,
+    migrations: &authdb::Migrations,
+) -> (authdb::Result<authdb::MigrateReport>, Duration) {
+    let options = MigrateOptions {
+        statement_timeout: Some(Duration::from_secs(1)),
+        ..Default::default()
+    };
+    let info = authdb::ConnInfo::parse(&db.setting(), false).unwrap();
+    let mut connection = authdb::connect(&info, authdb::Retry::default())
+        .await
+        .unwrap();
+    let run = {
+        let migrations = migrations.clone();
+        tokio::spawn(async move { connection.migrate(&migrations, &options).await })
+    };
+    until_sleeping(db).await;
+    docker("pause");
+    let started = Instant::now();
+    let result = tokio::time::timeout(Duration::from_secs(30), run).await;
+    let waited = started.elapsed();
+    docker("unpause");
+    (
+        result.expect("migrate hung on a paused server").unwrap(),
+        waited,
+    )
+}
+
 #[tokio::test]
 async fn a_paused_server_gives_a_clear_error_in_time_and_nothing_is_applied() {
     let _one = PAUSED.lock().await;
@@ -54,33 +87,7 @@ async fn a_paused_server_gives_a_clear_error_in_time_and_nothing_is_applied() {
         "DROP TABLE u;\n",
     );
     let migrations = fixture.load();
-    // The server is paused once the slow statement runs (seen from another connection), however
-    // long the steps before it take on a loaded machine: paused earlier, a short step would wait
-    // out its own deadline. The statements go in batches, so no notice marks the moment.
-    let options = MigrateOptions {
-        statement_timeout: Some(Duration::from_secs(1)),
-        ..Default::default()
-    };
-
-    // Through a Connection, as the command line does: a silent server is probed on a second
-    // connection before the run gives up.
-    let info = authdb::ConnInfo::parse(&db.setting(), false).unwrap();
-    let mut connection = authdb::connect(&info, authdb::Retry::default())
-        .await
-        .unwrap();
-    let run = {
-        let migrations = migrations.clone();
-        tokio::spawn(async move { connection.migrate(&migrations, &options).await })
-    };
-    until_sleeping(&db).await;
-    docker("pause");
-    let started = Instant::now();
-    let result = tokio::time::timeout(Duration::from_secs(30), run)
-        .await
-        .expect("migrate hung on a paused server")
-        .unwrap();
-    let waited = started.elapsed();
-    docker("unpause");
+    let (result, waited) = migrate_paused(&db, &migrations).await;
 
     // The statements went as one message, whose answers the server holds until it is done:
     // the error names the stretch the server was in, and what the second connection found.
@@ -128,25 +135,7 @@ async fn a_no_transaction_file_the_server_did_not_answer_stays_unfinished() {
         "SELECT 1;\n",
     );
     let migrations = fixture.load();
-    let options = MigrateOptions {
-        statement_timeout: Some(Duration::from_secs(1)),
-        ..Default::default()
-    };
-    let info = authdb::ConnInfo::parse(&db.setting(), false).unwrap();
-    let mut connection = authdb::connect(&info, authdb::Retry::default())
-        .await
-        .unwrap();
-    let run = {
-        let migrations = migrations.clone();
-        tokio::spawn(async move { connection.migrate(&migrations, &options).await })
-    };
-    until_sleeping(&db).await;
-    docker("pause");
-    let result = tokio::time::timeout(Duration::from_secs(30), run)
-        .await
-        .expect("migrate hung on a paused server")
-        .unwrap();
-    docker("unpause");
+    let (result, _) = migrate_paused(&db, &migrations).await;
     let message = result.unwrap_err().to_string();
     assert!(
         message.contains("002_slow.sql:3:1: the server did not answer within 6 s"),
