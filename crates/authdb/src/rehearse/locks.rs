@@ -98,13 +98,20 @@ impl<'a> StepLocks<'a> {
     }
 
     /// The strongest lock the migrator had on `table` in sample `index`, and who took it.
+    ///
+    /// A sample reads who waits and what the migrator holds as two views: a statement that
+    /// ends and commits between them (a loaded machine widens the gap) leaves a waiter whose
+    /// lock is gone from the second. The lock it waited for is then the one the latest earlier
+    /// sample of the step saw held.
     pub fn on(&self, table: &str, index: usize) -> Option<(LockMode, Option<&'a Sent>)> {
-        let mode = self.samples[index]
-            .held
-            .iter()
-            .filter(|h| h.table == table)
-            .map(|h| h.mode)
-            .max()?;
+        let mode = self.samples[..=index].iter().rev().find_map(|sample| {
+            sample
+                .held
+                .iter()
+                .filter(|h| h.table == table)
+                .map(|h| h.mode)
+                .max()
+        })?;
         let seen = self.seen.get(&(table.to_string(), mode))?;
         Some((mode, self.taker(table, seen.first)))
     }
