@@ -456,8 +456,13 @@ async fn apply(
         Ok(id) => Some(id),
         Err(error) => return Err(abort(client, error).await),
     };
-    // The version the database is at, once a piece of a split run has been committed.
-    let mut committed = None;
+    // The version the database is at, once a piece of a split run has been committed: by this
+    // attempt, or by an earlier one that a lock retry followed (its pieces stay).
+    let mut committed = progress
+        .steps
+        .get(..progress.committed)
+        .and_then(<[Step]>::last)
+        .map(|step| Some(step.version));
     let mut index = 0;
     while index < plan.pending.len() {
         let migration = plan.pending[index];
