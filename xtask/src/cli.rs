@@ -220,11 +220,8 @@ pub struct Migrate {
     /// once no running app version uses what they remove.
     #[arg(long)]
     pub contract: bool,
-    /// The app versions that may be live, one file of the SQL each sends (`v41.sql`): before
-    /// each COMMIT every query is prepared, and one that would fail refuses the run. Default:
-    /// the workspace's versions/ when --migrations is not given (none if it does not exist).
-    #[arg(long, value_name = "DIR", value_parser = versions_folder)]
-    pub versions: Option<PathBuf>,
+    #[command(flatten)]
+    pub versions: Versions,
     /// Pause this long between two batches of a backfill (a file that says `-- authdb:backfill`),
     /// for the service's writes and replicas to catch up (0 or off: no pause).
     #[arg(
@@ -256,6 +253,29 @@ pub struct Migrate {
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The app versions that may be live during a deploy (see `authdb::live`).
+#[derive(Debug, Args)]
+pub struct Versions {
+    /// The app versions that may be live, one file of the SQL each sends (`v41.sql`): before
+    /// each COMMIT every query is prepared, and one that would fail refuses the run. Default:
+    /// the workspace's versions/ when --migrations is not given (none if it does not exist).
+    #[arg(long, value_name = "DIR", value_parser = versions_folder)]
+    pub versions: Option<PathBuf>,
+}
+
+impl Versions {
+    /// The declared queries: from --versions, else from the workspace's versions/ when the
+    /// migrations are the workspace's too (another folder's versions are not these).
+    pub fn load(&self, folder: &Folder) -> anyhow::Result<Vec<authdb::live::LiveQuery>> {
+        let dir = match (&self.versions, &folder.migrations) {
+            (Some(dir), _) => dir.clone(),
+            (None, None) => crate::project_root().join("versions"),
+            (None, Some(_)) => return Ok(Vec::new()),
+        };
+        Ok(authdb::live::load(&dir)?)
+    }
 }
 
 /// `--versions DIR`: a folder that exists, since a mistyped one would check nothing.
@@ -680,6 +700,8 @@ pub struct Rehearse {
     /// Rehearse `adopt --apply` instead, on a database built from this SQL file (the old script's schema).
     #[arg(long, value_name = "FILE")]
     pub adopt_legacy: Option<PathBuf>,
+    #[command(flatten)]
+    pub versions: Versions,
     /// A service transaction locks a row of TABLE for DURATION as the migrations start (users:10s):
     /// what a deploy meets when a request runs long, and how the lock retries wait it out.
     #[arg(long, value_name = "TABLE:DURATION", value_parser = hold_lock)]

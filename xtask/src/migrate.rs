@@ -14,15 +14,7 @@ use crate::human::{duration, version};
 impl cli::Migrate {
     pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
         let migrations = self.folder.migrations()?;
-        let versions = match (&self.versions, &self.folder.migrations) {
-            (Some(dir), _) => Some(dir.clone()),
-            (None, None) => Some(crate::project_root().join("versions")),
-            (None, Some(_)) => None,
-        };
-        let live = match versions {
-            Some(dir) => authdb::live::load(&dir)?,
-            None => Vec::new(),
-        };
+        let live = self.versions.load(&self.folder)?;
         let options = MigrateOptions {
             live,
             up_to: self.to,

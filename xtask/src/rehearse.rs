@@ -52,6 +52,7 @@ impl cli::Rehearse {
             lock_retries: self.retries.lock_retries,
             lock_retry_time: self.retries.lock_retry_time.duration(),
             hold: self.hold_lock.clone(),
+            live: self.versions.load(&self.folder)?,
             ..RehearseOptions::default()
         };
         let lint = LintFacts::of(&dir)?;
@@ -311,6 +312,9 @@ impl Display {
         let spinner = self.spinner.clone();
         Arc::new(move |event| {
             let message = match event {
+                Event::Matrix { versions, phases } => format!(
+                    "preparing {versions} live versions' queries at {phases} phase boundaries"
+                ),
                 Event::WarmingUp => "probe warming up".to_string(),
                 Event::Baseline { sampler: false } => "baseline, sampler off".to_string(),
                 Event::Baseline { sampler: true } => "baseline, sampler on".to_string(),

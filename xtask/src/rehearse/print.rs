@@ -1,6 +1,7 @@
 //! The rehearsal's report as people read it: per migration its locks, the probe's latency
 //! against the baseline and what it blocked; then one line per failure, with lint's advice.
 
+use authdb::rehearse::matrix::{Matrix, PhaseKind};
 use authdb::rehearse::{self, Problem, Rehearsal, StepReport};
 
 use crate::human::duration;
@@ -21,11 +22,38 @@ pub fn print_report(report: &Rehearsal, users: u64, server_version: &str, image:
         overhead.p50_off_ms,
         overhead.p50_on_ms
     );
+    if let Some(matrix) = &report.matrix {
+        outln!();
+        print_matrix(matrix);
+    }
     for step in &report.steps {
         outln!();
         print_step(step, report);
     }
     outln!();
+}
+
+/// The version × phase matrix: per live version, how many of its queries fail at each boundary.
+fn print_matrix(matrix: &Matrix) {
+    outln!("live versions, each query prepared at each phase boundary before any load:");
+    let headings: Vec<String> = matrix.phases.iter().map(|p| p.label()).collect();
+    let mut line = format!("  {:<12} {:>7}", "version", "queries");
+    for heading in &headings {
+        line.push_str(&format!("  {heading:<14}"));
+    }
+    outln!("{}", line.trim_end());
+    for row in &matrix.versions {
+        let mut line = format!("  {:<12} {:>7}", row.version, row.queries);
+        for (phase, cell) in matrix.phases.iter().zip(&row.cells) {
+            let text = match (cell.len(), phase.kind) {
+                (0, _) => "ok".to_string(),
+                (n, PhaseKind::Start) => format!("not yet ({n})"),
+                (n, _) => format!("{n} fail"),
+            };
+            line.push_str(&format!("  {text:<14}"));
+        }
+        outln!("{}", line.trim_end());
+    }
 }
 
 fn print_step(step: &StepReport, report: &Rehearsal) {
@@ -119,7 +147,11 @@ fn lock_of(blame: &rehearse::Blame) -> String {
 pub fn print_verdict(report: &Rehearsal, advice: &[(rehearse::Place, String)]) {
     let limit = duration(report.max_block_ms);
     if report.passed {
-        outln!("PASS: no probe query was blocked longer than {limit}, and none failed");
+        let versions = match &report.matrix {
+            Some(_) => ", and every live version's queries prepare where migrate commits",
+            None => "",
+        };
+        outln!("PASS: no probe query was blocked longer than {limit}, and none failed{versions}");
         return;
     }
     for problem in &report.problems {
@@ -163,6 +195,15 @@ pub fn print_verdict(report: &Rehearsal, advice: &[(rehearse::Place, String)]) {
             Problem::MigrationFailed { step, error } => {
                 outln!("FAIL: {step} failed: {error}")
             }
+            Problem::VersionBroken {
+                version,
+                phase,
+                location,
+                reason,
+            } => outln!(
+                "FAIL: app version {version} fails at {phase}: {location}: {reason}; keep what it \
+                 reads until it is retired, or retire it (delete its file) before that phase"
+            ),
         }
     }
 }

@@ -157,6 +157,110 @@ fn a_blocking_migration_fails_with_its_statement_and_lint_s_advice() {
     );
 }
 
+/// A rename of `sessions.user_agent` in two phases after the repository's migrations, and the two
+/// app versions of the rollout in a versions folder beside it: v1 reads the old column, v2 the
+/// new one.
+fn two_phase_rename() -> (tempfile::TempDir, tempfile::TempDir, i64) {
+    let dir = folder(repository().latest_version().unwrap());
+    let expand = repository().latest_version().unwrap() + 1;
+    for (name, up, down) in [
+        (
+            format!("{expand:03}_add_client_agent"),
+            "ALTER TABLE sessions ADD COLUMN client_agent text;\n",
+            "ALTER TABLE sessions DROP COLUMN client_agent;\n",
+        ),
+        (
+            format!("{:03}_drop_user_agent", expand + 1),
+            "-- authdb:contract v1 still reads user_agent\n\
+             ALTER TABLE sessions DROP COLUMN user_agent;\n",
+            "ALTER TABLE sessions ADD COLUMN user_agent text;\n",
+        ),
+    ] {
+        std::fs::write(dir.path().join(format!("{name}.sql")), up).unwrap();
+        std::fs::write(dir.path().join(format!("{name}.down.sql")), down).unwrap();
+    }
+    let versions = tempfile::tempdir().unwrap();
+    let versions_dir = versions.path();
+    std::fs::write(
+        versions_dir.join("v1.sql"),
+        "SELECT id FROM sessions WHERE token = $1;\n\
+         SELECT id FROM sessions WHERE user_agent = $1;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        versions_dir.join("v2.sql"),
+        "SELECT id FROM sessions WHERE token = $1;\n\
+         SELECT id FROM sessions WHERE client_agent = $1;\n",
+    )
+    .unwrap();
+    (dir, versions, expand)
+}
+
+#[test]
+fn each_live_version_is_prepared_at_every_phase_and_the_contract_waits_for_the_old_one() {
+    let (dir, versions, expand) = two_phase_rename();
+    let (start, end) = (expand - 1, expand + 1);
+    let v1 = versions.path().join("v1.sql").display().to_string();
+    let v2 = versions.path().join("v2.sql").display().to_string();
+    let args = [
+        "rehearse",
+        "--migrations",
+        ".",
+        "--versions",
+        versions.path().to_str().unwrap(),
+        "--users",
+        "2000",
+        "--baseline",
+        "0.5",
+    ];
+    let (code, stdout, stderr) = run(dir.path(), &args);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let heading = format!(
+        "  version      queries  {:<14}  {:<14}  end ({end})\n",
+        format!("start ({start})"),
+        format!("expand ({expand})")
+    );
+    assert!(
+        stdout.contains(&format!(
+            "live versions, each query prepared at each phase boundary before any load:\n\
+             {heading}  v1                 2  ok              ok              1 fail\n  \
+             v2                 2  not yet (1)     ok              ok\n"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "FAIL: app version v1 fails at end ({end}): {v1}:2: column \"user_agent\" \
+             does not exist (SQLSTATE 42703); keep what it reads until it is retired, or retire \
+             it (delete its file) before that phase\n"
+        )),
+        "{stdout}"
+    );
+    // The contract step itself is refused as migrate refuses it, and the expand went through.
+    assert!(
+        stdout.contains(&format!(
+            "FAIL: {end:03}_drop_user_agent failed: {v1}:2: app version v1 would fail \
+             after this run"
+        )),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&format!("FAIL: {expand:03}")), "{stdout}");
+
+    // The rollout ends: v1 is retired, and the same rehearsal passes.
+    std::fs::remove_file(&v1).unwrap();
+    let mut json = args.to_vec();
+    json.push("--json");
+    let (code, stdout, stderr) = run(dir.path(), &json);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let body: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let matrix = &body["rehearsal"]["matrix"];
+    assert_eq!(matrix["phases"][1]["kind"], "expand", "{matrix:#}");
+    assert_eq!(matrix["versions"][0]["version"], "v2");
+    let start_cell = &matrix["versions"][0]["cells"][0];
+    assert_eq!(start_cell[0]["location"], format!("{v2}:2"), "{matrix:#}");
+    assert_eq!(matrix["versions"][0]["cells"][2], serde_json::json!([]));
+}
+
 #[test]
 fn adopt_s_apply_is_rehearsed_on_a_legacy_database() {
     let cwd = tempfile::tempdir().unwrap();

@@ -138,6 +138,7 @@ pub(crate) fn analyse(observed: &Observed) -> Rehearsal {
         baseline: latencies(queries, &on, &HashMap::<usize, ()>::new()),
         sampler_overhead,
         steps,
+        matrix: None,
         passed: problems.is_empty(),
         problems,
     }

@@ -14,6 +14,7 @@ mod analysis;
 mod hold;
 mod lock_mode;
 mod locks;
+pub mod matrix;
 pub mod probe;
 pub mod report;
 pub use hold::Hold;
@@ -80,6 +81,9 @@ pub struct RehearseOptions {
     /// A service transaction that holds a row lock on a table when the steps start, for a while:
     /// what a deploy meets when a request runs long.
     pub hold: Option<Hold>,
+    /// The queries of the app versions declared live: prepared at every phase boundary before
+    /// any load (the [`matrix`]), and before each COMMIT, as migrate does.
+    pub live: Vec<crate::live::LiveQuery>,
 }
 
 impl Default for RehearseOptions {
@@ -98,6 +102,7 @@ impl Default for RehearseOptions {
             lock_retries: crate::retry::DEFAULT_LOCK_RETRIES,
             lock_retry_time: Some(crate::retry::DEFAULT_LOCK_RETRY_TIME),
             hold: None,
+            live: Vec::new(),
         }
     }
 }
@@ -121,6 +126,8 @@ pub enum Subject<'a> {
 /// What the rehearsal is doing, for a progress display.
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// Each live version's queries are prepared at every phase boundary, before any load.
+    Matrix { versions: usize, phases: usize },
     /// The probe started; its first queries warm the caches and are not counted.
     WarmingUp,
     /// A part of the baseline, with the sampler on or off.
@@ -169,6 +176,18 @@ pub async fn rehearse(
     progress: Progress,
 ) -> Result<Rehearsal> {
     let (steps, sources) = steps(client, subject).await?;
+    let matrix = match subject {
+        Subject::Migrations { migrations, .. } if !options.live.is_empty() => {
+            let phases = phase_boundaries(client, migrations, &steps).await?;
+            let versions = options.live.iter().map(|q| &q.version);
+            progress(&Event::Matrix {
+                versions: versions.collect::<std::collections::BTreeSet<_>>().len(),
+                phases: phases.len(),
+            });
+            Some(matrix::matrix(info, client, migrations, phases, &options.live).await?)
+        }
+        _ => None,
+    };
     let accounts = Arc::new(probe::accounts(client).await?);
     let migrator: i32 = client
         .query_one("SELECT pg_backend_pid()", &[])
@@ -312,7 +331,31 @@ pub async fn rehearse(
         samples,
         statements: timeline.statements(&sources),
     };
-    Ok(analysis::analyse(&observed))
+    let mut report = analysis::analyse(&observed);
+    if let Some(matrix) = matrix {
+        report.add_matrix(matrix);
+    }
+    Ok(report)
+}
+
+/// The matrix's boundaries for the migrations `steps` apply: from the version applied now to the
+/// last step's.
+async fn phase_boundaries(
+    client: &Client,
+    migrations: &Migrations,
+    steps: &[Step<'_>],
+) -> Result<Vec<matrix::Phase>> {
+    let applied = tracking::read(client).await?;
+    let from = applied.iter().map(|a| a.version).max().unwrap_or(0);
+    let up_to = steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::Migration(_, version, _) => Some(*version),
+            Step::Adopt(..) => None,
+        })
+        .max()
+        .unwrap_or(from);
+    Ok(matrix::phases(migrations, from, up_to))
 }
 
 /// What to apply, and the text of every statement it may send (by the path its notices give).
@@ -395,6 +438,7 @@ async fn apply(
                 // The sampler looks at each statement's locks as it ends.
                 paced: true,
                 notify: notify.clone(),
+                live: options.live.clone(),
                 ..MigrateOptions::default()
             };
             migrate(client, migrations, &migrate_options)

@@ -21,6 +21,9 @@ pub struct Rehearsal {
     pub baseline: Vec<Latency>,
     pub sampler_overhead: SamplerOverhead,
     pub steps: Vec<StepReport>,
+    /// Each declared live version's queries prepared at each phase boundary, before any load;
+    /// `None` when no version is declared.
+    pub matrix: Option<super::matrix::Matrix>,
     /// Why it failed; empty when it passed.
     pub problems: Vec<Problem>,
     pub passed: bool,
@@ -132,4 +135,39 @@ pub enum Problem {
     },
     /// The migration itself failed.
     MigrationFailed { step: String, error: String },
+    /// A declared live app version's query does not prepare at a phase boundary: that version
+    /// fails there, in production, for as long as it runs.
+    VersionBroken {
+        version: String,
+        /// The boundary's heading: `expand (10)`.
+        phase: String,
+        location: String,
+        reason: String,
+    },
+}
+
+impl Rehearsal {
+    /// Adds the matrix, and a problem for each query it found broken where migrate would refuse
+    /// to commit: at every boundary after the start. At the start nothing is committed; a version
+    /// that fails there is one the migrations are to make deployable (the new one, before its
+    /// expand), and is only shown.
+    pub(crate) fn add_matrix(&mut self, matrix: super::matrix::Matrix) {
+        for row in &matrix.versions {
+            for (phase, broken) in matrix.phases.iter().zip(&row.cells) {
+                if phase.kind == super::matrix::PhaseKind::Start {
+                    continue;
+                }
+                for query in broken {
+                    self.problems.push(Problem::VersionBroken {
+                        version: row.version.clone(),
+                        phase: phase.label(),
+                        location: query.location.clone(),
+                        reason: query.reason.clone(),
+                    });
+                }
+            }
+        }
+        self.passed = self.problems.is_empty();
+        self.matrix = Some(matrix);
+    }
 }
