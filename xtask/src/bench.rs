@@ -48,9 +48,9 @@ impl cli::Bench {
             .context("the server URL names its database")?;
         let migrations = root.join("migrations");
         // A partial run does not overwrite the page of a full one.
-        let out = match self.speed_only {
-            true => target.join("bench-speed.md"),
-            false => root.join("bench/RESULTS.md"),
+        let out = match &self.only {
+            Some(group) => target.join(format!("bench-{group}.md")),
+            None => root.join("bench/RESULTS.md"),
         };
         sh.create_dir(root.join("bench"))?;
         let runs = self.runs.to_string();
@@ -59,8 +59,8 @@ impl cli::Bench {
             Ok(path) => extra.extend(["--sqlx".into(), path.display().to_string()]),
             Err(why) => extra.extend(["--no-sqlx-because".into(), why]),
         }
-        if self.speed_only {
-            extra.push("--speed-only".into());
+        if let Some(group) = &self.only {
+            extra.extend(["--only".into(), group.clone()]);
         }
         crate::cargo::echoed(cmd!(
             sh,

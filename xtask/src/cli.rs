@@ -631,10 +631,11 @@ pub struct Bench {
     /// Timed runs per scenario, after one warm-up (the slowest scenarios run at most 3 times).
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
-    /// Only migrate's speed rows (the one-message limit, sqlx-cli, files of 10,000 to 400,000
-    /// statements), written to `target/bench-speed.md` instead of bench/RESULTS.md.
-    #[arg(long)]
-    pub speed_only: bool,
+    /// Only one group of rows, written to `target/bench-GROUP.md` instead of bench/RESULTS.md:
+    /// `speed` (migrate against the one-message limit, sqlx-cli, files of 10,000 to 400,000
+    /// statements) or `rename` (the phased rename's backfill and sign-up on 1,000,000 users).
+    #[arg(long, value_name = "GROUP", value_parser = ["speed", "rename"])]
+    pub only: Option<String>,
 }
 
 #[derive(Debug, Args)]

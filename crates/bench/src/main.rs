@@ -5,6 +5,7 @@
 mod container;
 mod limit;
 mod measure;
+mod rename;
 mod report;
 mod row_by_row;
 mod scenarios;
@@ -46,10 +47,19 @@ struct Args {
     /// Why there is no sqlx-cli binary, for the page.
     #[arg(long)]
     no_sqlx_because: Option<String>,
-    /// Only the rows of migrate's speed (the one-message limit, sqlx-cli, large files), for
-    /// working on the runner; the page then holds only those.
-    #[arg(long)]
-    speed_only: bool,
+    /// Only one group of rows, for working on one part; the page then holds only those.
+    #[arg(long, value_enum)]
+    only: Option<Group>,
+}
+
+/// A group of rows that `--only` runs alone.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Group {
+    /// migrate's speed: the one-message limit, sqlx-cli, large files.
+    Speed,
+    /// The phased rename: the batched backfill against a plain UPDATE, sign-up with the sync
+    /// trigger against without.
+    Rename,
 }
 
 /// Where `authdb-bench one-message DIR` reads its database URL (not from its arguments, which
@@ -73,6 +83,11 @@ async fn main() -> Result<()> {
     let heavy = runs.clamp(1, 3);
     let mut rows = Vec::new();
     let sqlx = args.sqlx.as_deref();
+    if args.only == Some(Group::Rename) {
+        progress("bench: a phased rename on 1,000,000 users: backfill vs UPDATE, sign-up");
+        rows.extend(rename::rows(&mut s, heavy).await?);
+        return write(&args, &s, rows, runs, heavy);
+    }
     progress("bench: fresh migrate vs the one-message limit and sqlx-cli");
     for folder in [speed::Folder::repository(&s)?, speed::Folder::history()?] {
         rows.extend(speed::against_the_limit(&mut s, runs, &folder, &bench, sqlx).await?);
@@ -81,7 +96,7 @@ async fn main() -> Result<()> {
     rows.extend(speed::up_to_date(&mut s, runs, sqlx).await?);
     progress("bench: one file of 10,000, 100,000 and 400,000 statements");
     rows.extend(speed::linear(&mut s, runs, heavy).await?);
-    if args.speed_only {
+    if args.only == Some(Group::Speed) {
         return write(&args, &s, rows, runs, heavy);
     }
     progress("bench: peak memory");
@@ -111,6 +126,8 @@ async fn main() -> Result<()> {
     rows.extend(scenarios::lint(&s, runs)?);
     progress("bench: lint's memory on a 50 MB migration");
     rows.push(scenarios::lint_memory(&s)?);
+    progress("bench: a phased rename on 1,000,000 users: backfill vs UPDATE, sign-up");
+    rows.extend(rename::rows(&mut s, heavy).await?);
     write(&args, &s, rows, runs, heavy)
 }
 
@@ -127,7 +144,7 @@ fn write(
         "# Benchmark results\n\n\
          Written by `cargo xtask bench` (release build). Machine: {cores} cores, {}. Server: \
          PostgreSQL {} ({}), fsync off, on the same machine. Each scenario: one warm-up, then \
-         {runs} runs ({heavy} for the seed, the 1,000 migrations and the container), median and \
+         {runs} runs ({heavy} for the seed, the 1,000 migrations, the container and the rename), median and \
          range; where two commands are compared, their runs alternate, each on a new database \
          created outside the timing. Absolute times vary between machines; the ratios to the \
          baselines, measured in the same run, are the claim.\n{}",
