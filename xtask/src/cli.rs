@@ -178,7 +178,7 @@ pub struct Folder {
 #[derive(Debug, Args)]
 pub struct New {
     /// The migration's name, in snake_case: add_users_display_name.
-    #[arg(required_unless_present = "rename_column")]
+    #[arg(required_unless_present_any = ["rename_column", "change_type"])]
     pub name: Option<String>,
     /// Rename a column while two app versions are live: write the expand (new column and a
     /// trigger keeping both in step), a CONCURRENTLY unique index per unique index of the old
@@ -190,6 +190,16 @@ pub struct New {
         conflicts_with = "name"
     )]
     pub rename_column: Option<Vec<String>>,
+    /// Change a column's type without the rewrite's long lock: write the expand (the new type
+    /// beside it, set by a trigger), a CONCURRENTLY index per index of the column, a batched
+    /// backfill and the swap into the column's place (held as a contract step).
+    #[arg(
+        long,
+        num_args = 2,
+        value_names = ["TABLE.COLUMN", "TYPE"],
+        conflicts_with_all = ["name", "rename_column"]
+    )]
+    pub change_type: Option<Vec<String>>,
     #[command(flatten)]
     pub folder: Folder,
     /// Machine-readable output on stdout.

@@ -15,16 +15,25 @@ impl cli::New {
     pub fn run(self, _sh: &Shell) -> Result<ExitCode> {
         let dir = crate::migrations_dir(self.folder.migrations.as_deref());
         let folder = Folder::read(&dir)?;
-        let planned = match (&self.name, &self.rename_column) {
-            (_, Some(rename)) => {
-                let (target, new_name) = (&rename[0], &rename[1]);
-                let (table, column) = target.rsplit_once('.').ok_or_else(|| {
-                    anyhow!("--rename-column {target} {new_name}: expected TABLE.COLUMN first")
-                })?;
+        let target = |flag: &str, values: &[String]| {
+            let (target, value) = (&values[0], &values[1]);
+            target
+                .rsplit_once('.')
+                .map(|(table, column)| (table.to_string(), column.to_string(), value.clone()))
+                .ok_or_else(|| anyhow!("{flag} {target} {value}: expected TABLE.COLUMN first"))
+        };
+        let planned = match (&self.name, &self.rename_column, &self.change_type) {
+            (_, Some(rename), _) => {
+                let (table, column, new_name) = target("--rename-column", rename)?;
                 let snapshot = authdb::Snapshot::load(&dir)?;
-                authdb::expand::rename_column(&snapshot, table, column, new_name)?
+                authdb::expand::rename_column(&snapshot, &table, &column, &new_name)?
             }
-            (Some(name), None) => {
+            (_, None, Some(change)) => {
+                let (table, column, new_type) = target("--change-type", change)?;
+                let snapshot = authdb::Snapshot::load(&dir)?;
+                authdb::expand::change_type(&snapshot, &table, &column, &new_type)?
+            }
+            (Some(name), None, None) => {
                 let new = folder
                     .new_migration(name)
                     .map_err(|reason| anyhow!("{name:?} is not a migration name: {reason}"))?;
@@ -34,7 +43,9 @@ impl cli::New {
                     down: new.down_text,
                 }]
             }
-            (None, None) => unreachable!("clap requires a name or --rename-column"),
+            (None, None, None) => {
+                unreachable!("clap requires a name, --rename-column or --change-type")
+            }
         };
         // Every name checked before any file is written: all of them, or none.
         for migration in &planned {
@@ -73,7 +84,14 @@ impl cli::New {
         for path in &created {
             outln!("created {}", path.display());
         }
-        if self.rename_column.is_some() {
+        if self.change_type.is_some() {
+            outln!(
+                "next: read them, then `cargo xtask lint --update-lock` and `cargo xtask snapshot`; \
+                 deploy with `cargo xtask migrate` (expand, indexes, backfill), then `cargo xtask \
+                 migrate --contract` swaps the new type into the column's place \
+                 (docs/expand-contract.md)"
+            );
+        } else if self.rename_column.is_some() {
             outln!(
                 "next: read them, then `cargo xtask lint --update-lock` and `cargo xtask snapshot`; \
                  deploy with `cargo xtask migrate` (expand, indexes, backfill), roll the app out \

@@ -1,5 +1,6 @@
 //! The files `cargo xtask new --rename-column TABLE.COLUMN NEW` writes: a column renamed while
-//! two app versions are live, as plain SQL the user reads and commits. Read from the committed
+//! two app versions are live, as plain SQL the user reads and commits (and, in
+//! [`change_type`], those of `--change-type`, which share the indexes, backfill and refusals). Read from the committed
 //! snapshot (the column's type, default, NOT NULL, comment and unique indexes), so nothing here
 //! needs a database.
 //!
@@ -16,6 +17,10 @@
 //! the other; an UPDATE that changes one column copies it to the other; an UPDATE that changes
 //! both keeps the new column's value in both (the new version's write wins); a row whose new
 //! column is still empty gets it from the old one whenever it is written.
+
+mod change_type;
+
+pub use change_type::change_type;
 
 use crate::error::{Error, Result};
 use crate::quote::ident;
@@ -43,18 +48,7 @@ pub fn rename_column(
         what: format!("--rename-column {table_name}.{column_name} {new_name}"),
         reason,
     };
-    let table = snapshot.tables.get(table_name).ok_or_else(|| {
-        refuse(format!(
-            "the snapshot (version {}) has no table {table_name}: name it as the snapshot does \
-             (schema.table outside public), after `cargo xtask snapshot`",
-            snapshot.version.map_or("none".into(), |v| v.to_string())
-        ))
-    })?;
-    let column = table
-        .columns
-        .iter()
-        .find(|c| c.name == column_name)
-        .ok_or_else(|| refuse(format!("table {table_name} has no column {column_name}")))?;
+    let (table, column) = find(snapshot, table_name, column_name).map_err(refuse)?;
     if table.columns.iter().any(|c| c.name == new_name) {
         return Err(refuse(format!(
             "table {table_name} already has a column {new_name}"
@@ -66,6 +60,7 @@ pub fn rename_column(
              there is nothing to keep in step"
         )));
     }
+    refuse_shared(snapshot, table_name, table, column_name).map_err(refuse)?;
     let names = Names::new(table_name, column_name, new_name);
     let mut planned = vec![expand(&names, column)];
     for (index, unique) in unique_indexes(table, column_name) {
@@ -74,6 +69,80 @@ pub fn rename_column(
     planned.push(backfill(&names, table));
     planned.push(contract(&names, table, column));
     Ok(planned)
+}
+
+/// The table and column as the snapshot has them, or why not.
+fn find<'a>(
+    snapshot: &'a Snapshot,
+    table_name: &str,
+    column_name: &str,
+) -> std::result::Result<(&'a Table, &'a Column), String> {
+    let table = snapshot.tables.get(table_name).ok_or_else(|| {
+        format!(
+            "the snapshot (version {}) has no table {table_name}: name it as the snapshot does \
+             (schema.table outside public), after `cargo xtask snapshot`",
+            snapshot.version.map_or("none".into(), |v| v.to_string())
+        )
+    })?;
+    let column = table
+        .columns
+        .iter()
+        .find(|c| c.name == column_name)
+        .ok_or_else(|| format!("table {table_name} has no column {column_name}"))?;
+    Ok((table, column))
+}
+
+/// Refuses a column that a key, a check or an index shares with other columns (or another
+/// table's foreign key references): dropping it at the contract would drop them too, and
+/// carrying them over is not written here. The reason names the first one.
+fn refuse_shared(
+    snapshot: &Snapshot,
+    table_name: &str,
+    table: &Table,
+    column: &str,
+) -> std::result::Result<(), String> {
+    let mentions = |text: &str| words(text).any(|w| w == column);
+    let alone = |text: &str| {
+        table
+            .columns
+            .iter()
+            .all(|other| other.name == column || !words(text).any(|w| w == other.name))
+    };
+    let unique_alone = [
+        format!("UNIQUE ({column})"),
+        format!("UNIQUE ({})", ident(column)),
+    ];
+    for (name, constraint) in &table.constraints {
+        let definition = &constraint.definition;
+        if mentions(definition) && !unique_alone.contains(definition) {
+            return Err(format!(
+                "the constraint {name} ({definition}) involves {column}: dropping {column} at                  the contract would drop it; carry it over by hand (write the phases as                  docs/expand-contract.md shows)"
+            ));
+        }
+    }
+    for (name, index) in &table.indexes {
+        if mentions(&index.definition) && !alone(&index.definition) {
+            return Err(format!(
+                "the index {name} covers {column} with other columns: carry it over by hand                  (write the phases as docs/expand-contract.md shows)"
+            ));
+        }
+    }
+    let bare = table_name.rsplit('.').next().unwrap_or(table_name);
+    for (other_name, other) in &snapshot.tables {
+        for (name, constraint) in &other.constraints {
+            let definition = &constraint.definition;
+            if let Some((_, target)) = definition.split_once(" REFERENCES ")
+                && target
+                    .split_once('(')
+                    .is_some_and(|(t, cols)| (t == table_name || t == bare) && mentions(cols))
+            {
+                return Err(format!(
+                    "the foreign key {name} of {other_name} references {column}: carry it over                      by hand (write the phases as docs/expand-contract.md shows)"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The SQL spellings of the names involved.
@@ -182,19 +251,23 @@ fn expand(n: &Names, column: &Column) -> Planned {
     }
 }
 
-/// A unique index or constraint of the old column: its name, and what follows `USING method`.
+/// An index or unique constraint of the old column: what follows `USING method`, and whether it
+/// is unique and owned by a constraint.
 struct Unique {
     method: String,
     definition: String,
+    unique: bool,
     constraint: bool,
 }
 
-/// The table's valid unique indexes on the old column alone (plain or an expression of it).
+/// The table's valid indexes on the old column alone (plain or an expression of it), and its
+/// unique constraint on it. An index or constraint that involves it with another column is
+/// refused by [`refuse_shared`].
 fn unique_indexes(table: &Table, column: &str) -> Vec<(String, Unique)> {
     table
         .indexes
         .iter()
-        .filter(|(_, index)| index.unique && index.valid)
+        .filter(|(_, index)| index.valid)
         .filter(|(_, index)| words(&index.definition).any(|w| w == column))
         .filter(|(_, index)| {
             table.columns.iter().all(|other| {
@@ -207,6 +280,7 @@ fn unique_indexes(table: &Table, column: &str) -> Vec<(String, Unique)> {
                 Unique {
                     method: index.method.clone(),
                     definition: index.definition.clone(),
+                    unique: index.unique,
                     constraint: false,
                 },
             )
@@ -221,6 +295,7 @@ fn unique_indexes(table: &Table, column: &str) -> Vec<(String, Unique)> {
                     Unique {
                         method: "btree".into(),
                         definition: format!("({})", ident(column)),
+                        unique: true,
                         constraint: true,
                     },
                 )
@@ -286,8 +361,9 @@ fn build_unique(n: &Names, old_index: &str, unique: &Unique) -> Planned {
         name: format!("index_{}", file_word(&renamed_index(old_index, n))),
         up: format!(
             "-- authdb:no-transaction\n\
-             -- Unique on {new} as the {kind} {old_index} is on {old}: built without blocking writes.\n\
-             CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} USING {} {definition};\n",
+             -- On {new} as the {kind} {old_index} is on {old}: built without blocking writes.\n\
+             CREATE {}INDEX CONCURRENTLY {name} ON {table} USING {} {definition};\n",
+            if unique.unique { "UNIQUE " } else { "" },
             unique.method,
             new = n.new,
             old = n.old,
@@ -304,18 +380,7 @@ fn backfill(n: &Names, table: &Table) -> Planned {
         new,
         ..
     } = n;
-    // A one-column primary key finds a batch's rows by index; otherwise their physical address.
-    let key = table
-        .constraints
-        .values()
-        .find_map(|c| {
-            let inner = c
-                .definition
-                .strip_prefix("PRIMARY KEY (")?
-                .strip_suffix(')')?;
-            (!inner.contains(',')).then(|| inner.to_string())
-        })
-        .unwrap_or_else(|| "ctid".to_string());
+    let key = batch_key(table);
     Planned {
         name: format!("backfill_{}", n.stem),
         up: format!(
@@ -329,6 +394,22 @@ fn backfill(n: &Names, table: &Table) -> Planned {
              SELECT 'nothing to undo';\n"
         ),
     }
+}
+
+/// How a backfill batch finds its rows: by a one-column primary key's index, else by their
+/// physical address.
+fn batch_key(table: &Table) -> String {
+    table
+        .constraints
+        .values()
+        .find_map(|c| {
+            let inner = c
+                .definition
+                .strip_prefix("PRIMARY KEY (")?
+                .strip_suffix(')')?;
+            (!inner.contains(',')).then(|| inner.to_string())
+        })
+        .unwrap_or_else(|| "ctid".to_string())
 }
 
 fn contract(n: &Names, table: &Table, column: &Column) -> Planned {
@@ -418,7 +499,8 @@ fn contract(n: &Names, table: &Table, column: &Column) -> Planned {
             ));
         } else {
             down.push_str(&format!(
-                "CREATE UNIQUE INDEX {} ON {name} USING {} {};\n",
+                "CREATE {}INDEX {} ON {name} USING {} {};\n",
+                if unique.unique { "UNIQUE " } else { "" },
                 ident(&old_index),
                 unique.method,
                 unique.definition

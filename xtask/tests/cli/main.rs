@@ -20,6 +20,7 @@ mod pooler;
 mod processes;
 mod rehearse;
 mod rename;
+mod retype;
 mod secrets;
 mod seed;
 mod timings;
