@@ -179,3 +179,82 @@ async fn kill_9_mid_concurrent_index_is_settled_by_the_next_run() {
         .unwrap();
     assert_eq!((row.get::<_, bool>(0), row.get::<_, bool>(1)), (true, true));
 }
+
+/// A migrator killed in the middle of a contract step (`migrate --contract` after the rollout):
+/// the step's transaction dies with it, so the database stays at the held boundary with the old
+/// column in place, and the next `--contract` finishes it.
+#[tokio::test]
+async fn kill_9_mid_contract_step_leaves_the_boundary_and_the_next_contract_finishes() {
+    let db = testdb::empty_database().await;
+    let fixture = testdb::Fixture::new()
+        .migration(
+            "create_users",
+            "CREATE TABLE users (id int PRIMARY KEY, email text, email_address text);\n\
+             INSERT INTO users SELECT n, n || '@example.com', n || '@example.com' FROM generate_series(1, 100) AS n;\n",
+            "DROP TABLE users;\n",
+        )
+        .migration(
+            "drop_email",
+            "-- authdb:contract the version before email_address still reads email\n\
+             ALTER TABLE users DROP COLUMN email;\n\
+             SELECT pg_sleep(3);\n",
+            "ALTER TABLE users ADD COLUMN email text;\nUPDATE users SET email = email_address;\n",
+        );
+    let dir = fixture.path();
+    let migrate = |contract: bool| {
+        let mut command = xtask(dir);
+        command
+            .args(["migrate", "--database-url", &db.url, "--migrations"])
+            .arg(dir);
+        if contract {
+            command.arg("--contract");
+        }
+        command
+    };
+    let output = migrate(false).output().unwrap();
+    let (stdout, stderr) = crate::text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("held back: 002_drop_email"), "{stdout}");
+
+    let mut child = migrate(true)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let watcher = db.connect().await;
+    let sleeping = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()";
+    let count = || async {
+        watcher
+            .query_one(sleeping, &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count().await == 0 {
+        assert!(Instant::now() < deadline, "the contract step never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count().await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the killed contract step is still running"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let columns = "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position)
+                     FROM information_schema.columns WHERE table_name = 'users'";
+    let row = watcher.query_one(columns, &[]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "id, email, email_address");
+    assert_eq!(state(&db).await.1, 1, "at the held boundary");
+
+    let output = migrate(true).output().unwrap();
+    let (stdout, stderr) = crate::text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("applied 002_drop_email"), "{stdout}");
+    let row = watcher.query_one(columns, &[]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "id, email_address");
+    assert_eq!(state(&db).await.1, 2);
+}

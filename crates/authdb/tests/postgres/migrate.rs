@@ -537,33 +537,45 @@ async fn a_failed_no_transaction_migration_says_what_was_committed() {
     assert_eq!(tracking_rows(&client).await.len(), 3);
 }
 
+/// Both kinds of no-transaction file: an index built CONCURRENTLY, and a backfill (whose batches
+/// each commit on their own, so they need the session lock as much).
 #[tokio::test]
 async fn a_no_transaction_migration_is_refused_through_a_pooler() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    let fixture = Fixture::new().table("t").migration(
-        "t_index",
-        "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n",
-        "DROP INDEX t_id_idx;\n",
-    );
-    let options = MigrateOptions {
-        through_pooler: true,
-        ..Default::default()
-    };
-    let message = authdb::migrate(&mut client, &fixture.load(), &options)
-        .await
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        message,
-        format!(
-            "{}: a no-transaction migration cannot run through a transaction-mode pooler (the lock \
-             that keeps other migrators out needs a session of its own). Nothing was applied: run \
-             migrate against the direct endpoint (the host name without -pooler)",
-            fixture.path().join("002_t_index.sql").display()
-        )
-    );
-    assert_eq!(tables(&client).await, Vec::<String>::new());
+    for (name, sql) in [
+        (
+            "t_index",
+            "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n",
+        ),
+        (
+            "t_backfill",
+            "-- authdb:no-transaction\n-- authdb:backfill sets id, 100 rows a batch\n\
+             UPDATE t SET id = 1 WHERE ctid IN (SELECT ctid FROM t WHERE id IS NULL LIMIT 100);\n",
+        ),
+    ] {
+        let fixture = Fixture::new()
+            .table("t")
+            .migration(name, sql, "SELECT 1;\n");
+        let options = MigrateOptions {
+            through_pooler: true,
+            ..Default::default()
+        };
+        let message = authdb::migrate(&mut client, &fixture.load(), &options)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            format!(
+                "{}: a no-transaction migration cannot run through a transaction-mode pooler (the \
+                 lock that keeps other migrators out needs a session of its own). Nothing was \
+                 applied: run migrate against the direct endpoint (the host name without -pooler)",
+                fixture.path().join(format!("002_{name}.sql")).display()
+            )
+        );
+        assert_eq!(tables(&client).await, Vec::<String>::new());
+    }
 }
 
 /// A data migration of 100,000 statements: applied whole (several statements to a message, each
