@@ -20,6 +20,7 @@ mod pooler;
 mod processes;
 mod rehearse;
 mod rename;
+mod rename_load;
 mod retype;
 mod secrets;
 mod seed;

@@ -10,25 +10,29 @@ use crate::{run, run_on};
 
 /// How each app version finds and writes a user's address.
 #[derive(Clone, Copy, Debug)]
-enum Version {
+pub(crate) enum Version {
     Old,
     New,
 }
 
 impl Version {
-    fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             Version::Old => "email",
             Version::New => "email_address",
         }
     }
 
-    async fn sign_up(self, client: &Client, address: &str) -> Result<(), tokio_postgres::Error> {
+    pub(crate) async fn sign_up(
+        self,
+        client: &Client,
+        address: &str,
+    ) -> Result<(), tokio_postgres::Error> {
         let sql = format!("INSERT INTO users ({}) VALUES ($1)", self.column());
         client.execute(&sql, &[&address]).await.map(drop)
     }
 
-    async fn sign_in(self, client: &Client, address: &str) -> i64 {
+    pub(crate) async fn sign_in(self, client: &Client, address: &str) -> i64 {
         let sql = format!(
             "SELECT count(*) FROM users WHERE lower({}) = lower($1)",
             self.column()
@@ -36,14 +40,14 @@ impl Version {
         client.query_one(&sql, &[&address]).await.unwrap().get(0)
     }
 
-    async fn change(self, client: &Client, from: &str, to: &str) {
+    pub(crate) async fn change(self, client: &Client, from: &str, to: &str) {
         let sql = format!("UPDATE users SET {0} = $2 WHERE {0} = $1", self.column());
         assert_eq!(client.execute(&sql, &[&from, &to]).await.unwrap(), 1);
     }
 }
 
 /// Every address signs in once through each version.
-async fn both_find(client: &Client, addresses: &[String], phase: &str) {
+pub(crate) async fn both_find(client: &Client, addresses: &[String], phase: &str) {
     for address in addresses {
         for version in [Version::Old, Version::New] {
             assert_eq!(
@@ -66,7 +70,7 @@ fn repository() -> tempfile::TempDir {
 }
 
 /// The repository's folder with the rename written by `new`, and its snapshot made again.
-fn folder() -> tempfile::TempDir {
+pub(crate) fn folder() -> tempfile::TempDir {
     let folder = repository();
     let dir = folder.path().to_str().unwrap();
     let (code, stdout, stderr) = run(&[
@@ -94,7 +98,7 @@ fn folder() -> tempfile::TempDir {
 
 /// A client of the app: through PgBouncer in transaction mode, as Neon's `-pooler` endpoints
 /// serve the app, so nothing may rest on session state.
-async fn app(db: &TestDb) -> Client {
+pub(crate) async fn app(db: &TestDb) -> Client {
     let url = testdb::pooler::pooler().url("127.0.0.1", &db.name);
     let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
