@@ -63,11 +63,12 @@ pub fn rename_column(
     refuse_shared(snapshot, table_name, table, column_name).map_err(refuse)?;
     let names = Names::new(table_name, column_name, new_name);
     let mut planned = vec![expand(&names, column)];
-    for (index, unique) in unique_indexes(table, column_name) {
-        planned.push(build_unique(&names, &index, &unique));
+    let indexes = unique_indexes(table, column_name);
+    for (index, unique) in &indexes {
+        planned.push(build_unique(&names, index, unique));
     }
     planned.push(backfill(&names, table));
-    planned.push(contract(&names, table, column));
+    planned.push(contract(&names, column, &indexes));
     Ok(planned)
 }
 
@@ -412,7 +413,7 @@ fn batch_key(table: &Table) -> String {
         .unwrap_or_else(|| "ctid".to_string())
 }
 
-fn contract(n: &Names, table: &Table, column: &Column) -> Planned {
+fn contract(n: &Names, column: &Column, indexes: &[(String, Unique)]) -> Planned {
     let Names {
         table: name,
         old,
@@ -445,9 +446,9 @@ fn contract(n: &Names, table: &Table, column: &Column) -> Planned {
             "ALTER TABLE {name} ALTER COLUMN {new} SET DEFAULT {default};\n"
         ));
     }
-    for (old_index, unique) in unique_indexes(table, &n.old_bare) {
+    for (old_index, unique) in indexes {
         if unique.constraint {
-            let index = ident(&renamed_index(&old_index, n));
+            let index = ident(&renamed_index(old_index, n));
             up.push_str(&format!(
                 "ALTER TABLE {name} ADD CONSTRAINT {index} UNIQUE USING INDEX {index};\n"
             ));
@@ -487,21 +488,21 @@ fn contract(n: &Names, table: &Table, column: &Column) -> Planned {
              ALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({new} IS NOT NULL) NOT VALID;\n"
         ));
     }
-    for (old_index, unique) in unique_indexes(table, &n.old_bare) {
-        let index = ident(&renamed_index(&old_index, n));
+    for (old_index, unique) in indexes {
+        let index = ident(&renamed_index(old_index, n));
         if unique.constraint {
             down.push_str(&format!(
                 "ALTER TABLE {name} DROP CONSTRAINT {index};\n\
                  CREATE UNIQUE INDEX {index} ON {name} ({new});\n\
                  -- authdb:allow constraint-missing-not-valid a rollback: the column is new in this transaction\n\
                  ALTER TABLE {name} ADD CONSTRAINT {} UNIQUE ({old});\n",
-                ident(&old_index)
+                ident(old_index)
             ));
         } else {
             down.push_str(&format!(
                 "CREATE {}INDEX {} ON {name} USING {} {};\n",
                 if unique.unique { "UNIQUE " } else { "" },
-                ident(&old_index),
+                ident(old_index),
                 unique.method,
                 unique.definition
             ));
