@@ -274,6 +274,9 @@ pub enum Error {
         path.display()
     )]
     SnapshotMissing { path: PathBuf },
+    /// A live version's file says where its parameters come from in a way rehearse cannot play.
+    #[error("{location}: {reason}")]
+    LiveArgs { location: String, reason: String },
     /// `new --rename-column` cannot plan the change from the snapshot.
     #[error("{what}: {reason}; nothing was written")]
     Expand { what: String, reason: String },

@@ -6,6 +6,10 @@
 //! the version's file and line and the server's reason. So a contract step cannot land while a
 //! version that reads what it removes is still declared; retiring the version is deleting its
 //! file. A no-transaction file's own statement commits by itself and is not checked.
+//!
+//! `rehearse` also plays each version's queries under load. A query with `$n` parameters says
+//! where their values come from in a comment above it, `-- authdb:args user.email new.token`,
+//! one [`Arg`] per parameter in order; one that does not is prepared, never played.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +25,88 @@ pub struct LiveQuery {
     pub path: PathBuf,
     pub line: usize,
     pub sql: String,
+    /// Its parameters' values when rehearse plays it (`-- authdb:args`); `None`: prepared only,
+    /// unless it has no parameters.
+    pub args: Option<Vec<Arg>>,
+}
+
+/// Where a played query's parameter comes from: the accounts the rehearsal's probe acts as, or a
+/// fresh value per query (so an INSERT never collides with itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Arg {
+    /// `user.id`: an account's id (uuid).
+    UserId,
+    /// `user.email`: its address, lowercased, as the app looks it up.
+    UserEmail,
+    /// `session.token`: one of its session tokens.
+    SessionToken,
+    /// `new.email`: an address nobody has.
+    NewEmail,
+    /// `new.token`: a token nobody has.
+    NewToken,
+    /// `now`: the current time (timestamptz).
+    Now,
+}
+
+impl Arg {
+    const NAMES: [(&'static str, Arg); 6] = [
+        ("user.id", Arg::UserId),
+        ("user.email", Arg::UserEmail),
+        ("session.token", Arg::SessionToken),
+        ("new.email", Arg::NewEmail),
+        ("new.token", Arg::NewToken),
+        ("now", Arg::Now),
+    ];
+}
+
+/// The directive above a statement that gives its parameters' values.
+const ARGS: &str = "-- authdb:args";
+
+/// The `-- authdb:args` of a statement's leading comments, checked against its `$n`.
+fn args(comments: &str, sql: &str) -> std::result::Result<Option<Vec<Arg>>, String> {
+    let Some(line) = comments.lines().find_map(|l| l.trim().strip_prefix(ARGS)) else {
+        return Ok(None);
+    };
+    let mut args = Vec::new();
+    for word in line.split([' ', ',']).filter(|w| !w.is_empty()) {
+        let arg = Arg::NAMES
+            .iter()
+            .find(|(name, _)| *name == word)
+            .map(|(_, arg)| *arg)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Arg::NAMES.iter().map(|(name, _)| *name).collect();
+                format!(
+                    "{ARGS}: unknown value {word:?}; one of {}",
+                    known.join(", ")
+                )
+            })?;
+        args.push(arg);
+    }
+    let parameters = parameters(sql);
+    if parameters != args.len() {
+        return Err(format!(
+            "{ARGS} gives {} values and the query takes {parameters} parameters",
+            args.len()
+        ));
+    }
+    Ok(Some(args))
+}
+
+/// The highest `$n` in `sql`: how many parameters it takes.
+pub(crate) fn parameters(sql: &str) -> usize {
+    let bytes = sql.as_bytes();
+    let mut highest = 0;
+    for (i, _) in sql.match_indices('$') {
+        let digits: String = bytes[i + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .map(|&b| b as char)
+            .collect();
+        if let Ok(n) = digits.parse::<usize>() {
+            highest = highest.max(n);
+        }
+    }
+    highest
 }
 
 /// The queries of every `*.sql` file in `dir`, in file then statement order; none when `dir`
@@ -54,11 +140,20 @@ pub fn load(dir: &Path) -> Result<Vec<LiveQuery>> {
         let mut lines = authdb_folder::position::Lines::new(&text);
         for statement in authdb_folder::sql::statements(&text) {
             let (line, _) = lines.at(statement.range.start);
+            let sql = text[statement.range.clone()]
+                .trim_end_matches(';')
+                .to_string();
+            let comments = &text[statement.span.start..statement.range.start];
+            let args = args(comments, &sql).map_err(|reason| Error::LiveArgs {
+                location: format!("{}:{line}", path.display()),
+                reason,
+            })?;
             queries.push(LiveQuery {
                 version: version.clone(),
                 path: path.clone(),
                 line,
-                sql: text[statement.range].trim_end_matches(';').to_string(),
+                sql,
+                args,
             });
         }
     }

@@ -2,6 +2,7 @@
 //! against the baseline and what it blocked; then one line per failure, with lint's advice.
 
 use authdb::rehearse::matrix::{Matrix, PhaseKind};
+use authdb::rehearse::versions::VersionLoad;
 use authdb::rehearse::{self, Problem, Rehearsal, StepReport};
 
 use crate::human::duration;
@@ -30,7 +31,45 @@ pub fn print_report(report: &Rehearsal, users: u64, server_version: &str, image:
         outln!();
         print_step(step, report);
     }
+    if !report.versions.is_empty() {
+        outln!();
+        print_versions(&report.versions);
+    }
     outln!();
+}
+
+/// Each live version under load, per step: its queries, failures, p99 and longest wait.
+fn print_versions(versions: &[VersionLoad]) {
+    outln!(
+        "live versions under load (each from the first boundary where all its queries prepare):"
+    );
+    outln!(
+        "  {:<10} {:<32} {:>5} {:>6} {:>9} {:>9}   {:>12}",
+        "version",
+        "step",
+        "n",
+        "failed",
+        "p99",
+        "longest",
+        "baseline p99"
+    );
+    for load in versions {
+        let baseline = load
+            .baseline_p99_ms
+            .map_or("-".to_string(), duration);
+        for step in &load.steps {
+            outln!(
+                "  {:<10} {:<32} {:>5} {:>6} {:>9} {:>9}   {:>12}",
+                load.version,
+                step.step,
+                step.queries,
+                step.failed,
+                duration(step.p99_ms),
+                duration(step.longest_ms),
+                baseline
+            );
+        }
+    }
 }
 
 /// The version × phase matrix: per live version, how many of its queries fail at each boundary.
@@ -195,6 +234,22 @@ pub fn print_verdict(report: &Rehearsal, advice: &[(rehearse::Place, String)]) {
             Problem::MigrationFailed { step, error } => {
                 outln!("FAIL: {step} failed: {error}")
             }
+            Problem::VersionFailed {
+                version,
+                step,
+                count,
+                error,
+            } => outln!(
+                "FAIL: {count} queries of app version {version} failed during {step}: {error}"
+            ),
+            Problem::VersionBlocked {
+                version,
+                step,
+                longest_ms,
+            } => outln!(
+                "FAIL: a query of app version {version} waited {} during {step} (over {limit})",
+                duration(*longest_ms)
+            ),
             Problem::VersionBroken {
                 version,
                 phase,

@@ -183,14 +183,18 @@ fn two_phase_rename() -> (tempfile::TempDir, tempfile::TempDir, i64) {
     let versions_dir = versions.path();
     std::fs::write(
         versions_dir.join("v1.sql"),
-        "SELECT id FROM sessions WHERE token = $1;\n\
-         SELECT id FROM sessions WHERE user_agent = $1;\n",
+        "-- authdb:args session.token\nSELECT id FROM sessions WHERE token = $1;\n\
+         -- authdb:args user.id new.token\n\
+         INSERT INTO sessions (user_id, token, expires_at, user_agent) \
+         VALUES ($1, $2, now() + interval '1 day', 'v1');\n",
     )
     .unwrap();
     std::fs::write(
         versions_dir.join("v2.sql"),
-        "SELECT id FROM sessions WHERE token = $1;\n\
-         SELECT id FROM sessions WHERE client_agent = $1;\n",
+        "-- authdb:args session.token\nSELECT id FROM sessions WHERE token = $1;\n\
+         -- authdb:args user.id new.token\n\
+         INSERT INTO sessions (user_id, token, expires_at, client_agent) \
+         VALUES ($1, $2, now() + interval '1 day', 'v2');\n",
     )
     .unwrap();
     (dir, versions, expand)
@@ -230,21 +234,27 @@ fn each_live_version_is_prepared_at_every_phase_and_the_contract_waits_for_the_o
     );
     assert!(
         stdout.contains(&format!(
-            "FAIL: app version v1 fails at end ({end}): {v1}:2: column \"user_agent\" \
-             does not exist (SQLSTATE 42703); keep what it reads until it is retired, or retire \
-             it (delete its file) before that phase\n"
+            "FAIL: app version v1 fails at end ({end}): {v1}:4: column \"user_agent\" of \
+             relation \"sessions\" does not exist (SQLSTATE 42703); keep what it reads until it \
+             is retired, or retire it (delete its file) before that phase\n"
         )),
         "{stdout}"
     );
     // The contract step itself is refused as migrate refuses it, and the expand went through.
     assert!(
         stdout.contains(&format!(
-            "FAIL: {end:03}_drop_user_agent failed: {v1}:2: app version v1 would fail \
+            "FAIL: {end:03}_drop_user_agent failed: {v1}:4: app version v1 would fail \
              after this run"
         )),
         "{stdout}"
     );
     assert!(!stdout.contains(&format!("FAIL: {expand:03}")), "{stdout}");
+    // Both versions played under load, the new one from its expand on, and none failed.
+    assert!(
+        stdout.contains("live versions under load (each from the first boundary"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("queries of app version"), "{stdout}");
 
     // The rollout ends: v1 is retired, and the same rehearsal passes.
     std::fs::remove_file(&v1).unwrap();
@@ -257,8 +267,17 @@ fn each_live_version_is_prepared_at_every_phase_and_the_contract_waits_for_the_o
     assert_eq!(matrix["phases"][1]["kind"], "expand", "{matrix:#}");
     assert_eq!(matrix["versions"][0]["version"], "v2");
     let start_cell = &matrix["versions"][0]["cells"][0];
-    assert_eq!(start_cell[0]["location"], format!("{v2}:2"), "{matrix:#}");
+    assert_eq!(start_cell[0]["location"], format!("{v2}:4"), "{matrix:#}");
     assert_eq!(matrix["versions"][0]["cells"][2], serde_json::json!([]));
+    let load = &body["rehearsal"]["versions"][0];
+    assert_eq!(load["version"], "v2", "{load:#}");
+    assert_eq!(load["from"], expand, "it plays once its expand is applied");
+    assert_eq!(load["baseline_p99_ms"], serde_json::Value::Null);
+    let steps = load["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "{load:#}");
+    let played: u64 = steps.iter().map(|s| s["queries"].as_u64().unwrap()).sum();
+    assert!(played > 0, "{load:#}");
+    assert!(steps.iter().all(|s| s["failed"] == 0), "{load:#}");
 }
 
 #[test]
@@ -364,4 +383,40 @@ fn bad_input_is_refused_before_any_server_starts() {
     let (code, _, stderr) = run(dir.path(), &["rehearse", "--users", "0"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("--users <N>"), "{stderr}");
+}
+
+#[test]
+fn a_live_version_s_args_that_cannot_be_played_are_refused_with_their_line() {
+    let dir = folder(before_email());
+    let versions = tempfile::tempdir().unwrap();
+    let file = versions.path().join("v1.sql");
+    for (sql, says) in [
+        (
+            "SELECT 1;\n-- authdb:args user.mail\nSELECT id FROM users WHERE email = $1;\n",
+            ":3: -- authdb:args: unknown value \"user.mail\"; one of user.id, user.email, \
+             session.token, new.email, new.token, now\n",
+        ),
+        (
+            "-- authdb:args user.id\nSELECT id FROM sessions WHERE user_id = $1 AND token = $2;\n",
+            ":2: -- authdb:args gives 1 values and the query takes 2 parameters\n",
+        ),
+    ] {
+        std::fs::write(&file, sql).unwrap();
+        let args = [
+            "rehearse",
+            "--migrations",
+            ".",
+            "--versions",
+            versions.path().to_str().unwrap(),
+        ];
+        // Said before any server starts: without a PATH there is no docker to run.
+        let output = xtask(dir.path())
+            .args(args)
+            .env("PATH", "")
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+        assert_eq!(stderr, format!("error: {}{says}", file.display()));
+    }
 }

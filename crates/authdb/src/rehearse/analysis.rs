@@ -139,6 +139,7 @@ pub(crate) fn analyse(observed: &Observed) -> Rehearsal {
         sampler_overhead,
         steps,
         matrix: None,
+        versions: Vec::new(),
         passed: problems.is_empty(),
         problems,
     }
@@ -326,7 +327,7 @@ fn ok_latencies(queries: &[Query], selected: &[usize]) -> Vec<f64> {
 }
 
 /// Nearest rank on sorted values; 0 for none.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

@@ -21,6 +21,7 @@ pub use hold::Hold;
 mod sampler;
 pub mod setup;
 pub mod timeline;
+pub mod versions;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -202,6 +203,22 @@ pub async fn rehearse(
 
     let control = Arc::new(Control::default());
     let stop_probe = Arc::new(AtomicBool::new(false));
+    let players = match &matrix {
+        Some(matrix) => {
+            let applied = matrix.phases.first().map_or(0, |p| p.version);
+            versions::start(
+                &options.live,
+                matrix,
+                applied,
+                accounts.clone(),
+                options.probe_interval,
+                stop_probe.clone(),
+                async || open(info).await,
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
     let workers = probe::start(
         probe_clients,
         accounts,
@@ -292,6 +309,9 @@ pub async fn rehearse(
             ok: result.is_ok(),
         });
         let failed = result.is_err();
+        if let (false, Step::Migration(_, version, _)) = (failed, step) {
+            players.iter().for_each(|p| p.reached(*version));
+        }
         // The service keeps running after the COMMIT: a query the migration broke fails now.
         tokio::time::sleep(options.settle).await;
         runs.push(StepRun {
@@ -334,6 +354,11 @@ pub async fn rehearse(
     let mut report = analysis::analyse(&observed);
     if let Some(matrix) = matrix {
         report.add_matrix(matrix);
+    }
+    for player in players {
+        let (version, from, played) = player.join().await;
+        let load = versions::summarise(version, from, &played, &observed.baseline, &observed.steps);
+        report.add_version(load);
     }
     Ok(report)
 }

@@ -60,9 +60,9 @@ impl QueryKind {
 /// A user the probe acts as: picked from the database once, before the baseline.
 #[derive(Debug, Clone)]
 pub(crate) struct Account {
-    id: Uuid,
-    email: String,
-    token: String,
+    pub id: Uuid,
+    pub email: String,
+    pub token: String,
 }
 
 /// How many accounts the probe draws from: enough that workers rarely touch the same rows.

@@ -24,6 +24,8 @@ pub struct Rehearsal {
     /// Each declared live version's queries prepared at each phase boundary, before any load;
     /// `None` when no version is declared.
     pub matrix: Option<super::matrix::Matrix>,
+    /// Each declared live version's queries played under load, per step.
+    pub versions: Vec<super::versions::VersionLoad>,
     /// Why it failed; empty when it passed.
     pub problems: Vec<Problem>,
     pub passed: bool,
@@ -135,6 +137,19 @@ pub enum Problem {
     },
     /// The migration itself failed.
     MigrationFailed { step: String, error: String },
+    /// Queries of a declared live version failed under load during a step.
+    VersionFailed {
+        version: String,
+        step: String,
+        count: usize,
+        error: String,
+    },
+    /// A query of a declared live version waited longer than the limit during a step.
+    VersionBlocked {
+        version: String,
+        step: String,
+        longest_ms: f64,
+    },
     /// A declared live app version's query does not prepare at a phase boundary: that version
     /// fails there, in production, for as long as it runs.
     VersionBroken {
@@ -169,5 +184,29 @@ impl Rehearsal {
         }
         self.passed = self.problems.is_empty();
         self.matrix = Some(matrix);
+    }
+
+    /// Adds a version's load, and a problem for each step where its queries failed or waited
+    /// longer than the limit.
+    pub(crate) fn add_version(&mut self, load: super::versions::VersionLoad) {
+        for step in &load.steps {
+            if let Some(error) = &step.first_error {
+                self.problems.push(Problem::VersionFailed {
+                    version: load.version.clone(),
+                    step: step.step.clone(),
+                    count: step.failed,
+                    error: error.clone(),
+                });
+            }
+            if step.longest_ms > self.max_block_ms {
+                self.problems.push(Problem::VersionBlocked {
+                    version: load.version.clone(),
+                    step: step.step.clone(),
+                    longest_ms: step.longest_ms,
+                });
+            }
+        }
+        self.passed = self.problems.is_empty();
+        self.versions.push(load);
     }
 }
