@@ -144,7 +144,7 @@ fn write(
         "# Benchmark results\n\n\
          Written by `cargo xtask bench` (release build). Machine: {cores} cores, {}. Server: \
          PostgreSQL {} ({}), fsync off, on the same machine. Each scenario: one warm-up, then \
-         {runs} runs ({heavy} for the seed, the 1,000 migrations, the container and the rename), median and \
+         {runs} runs ({heavy} for the seed, the 1,000 migrations, the container and the rename, the last without a warm-up), median and \
          range; where two commands are compared, their runs alternate, each on a new database \
          created outside the timing. Absolute times vary between machines; the ratios to the \
          baselines, measured in the same run, are the claim.\n{}",

@@ -88,6 +88,16 @@ impl Server {
             .with_context(|| sql.clone())
     }
 
+    /// Drops the database `url` names: the large copies would fill the disk otherwise.
+    pub async fn drop_database(&self, url: &str) -> Result<()> {
+        let name = url.rsplit('/').next().unwrap_or_default();
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        self.admin
+            .batch_execute(&sql)
+            .await
+            .with_context(|| sql.clone())
+    }
+
     pub fn next_name(&mut self) -> String {
         self.next += 1;
         format!("bench_{}", self.next)

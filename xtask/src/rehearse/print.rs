@@ -54,9 +54,7 @@ fn print_versions(versions: &[VersionLoad]) {
         "baseline p99"
     );
     for load in versions {
-        let baseline = load
-            .baseline_p99_ms
-            .map_or("-".to_string(), duration);
+        let baseline = load.baseline_p99_ms.map_or("-".to_string(), duration);
         for step in &load.steps {
             outln!(
                 "  {:<10} {:<32} {:>5} {:>6} {:>9} {:>9}   {:>12}",
