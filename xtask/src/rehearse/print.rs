@@ -41,10 +41,15 @@ pub fn print_report(report: &Rehearsal, users: u64, server_version: &str, image:
 /// Each live version under load, per step: its queries, failures, p99 and longest wait.
 fn print_versions(versions: &[VersionLoad]) {
     outln!(
-        "live versions under load (each from the first boundary where all its queries prepare):"
+        "live versions under load (each from the first step after which all its queries prepare):"
     );
+    let width = versions
+        .iter()
+        .flat_map(|load| load.steps.iter().map(|s| s.step.len()))
+        .max()
+        .unwrap_or(4);
     outln!(
-        "  {:<10} {:<32} {:>5} {:>6} {:>9} {:>9}   {:>12}",
+        "  {:<10} {:<width$} {:>5} {:>6} {:>9} {:>9}   {:>12}",
         "version",
         "step",
         "n",
@@ -57,7 +62,7 @@ fn print_versions(versions: &[VersionLoad]) {
         let baseline = load.baseline_p99_ms.map_or("-".to_string(), duration);
         for step in &load.steps {
             outln!(
-                "  {:<10} {:<32} {:>5} {:>6} {:>9} {:>9}   {:>12}",
+                "  {:<10} {:<width$} {:>5} {:>6} {:>9} {:>9}   {:>12}",
                 load.version,
                 step.step,
                 step.queries,

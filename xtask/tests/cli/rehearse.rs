@@ -251,7 +251,9 @@ fn each_live_version_is_prepared_at_every_phase_and_the_contract_waits_for_the_o
     assert!(!stdout.contains(&format!("FAIL: {expand:03}")), "{stdout}");
     // Both versions played under load, the new one from its expand on, and none failed.
     assert!(
-        stdout.contains("live versions under load (each from the first boundary"),
+        stdout.contains(
+            "live versions under load (each from the first step after which all its queries prepare"
+        ),
         "{stdout}"
     );
     assert!(!stdout.contains("queries of app version"), "{stdout}");

@@ -208,7 +208,6 @@ pub async fn rehearse(
             let applied = matrix.phases.first().map_or(0, |p| p.version);
             versions::start(
                 &options.live,
-                matrix,
                 applied,
                 accounts.clone(),
                 options.probe_interval,

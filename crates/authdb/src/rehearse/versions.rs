@@ -1,12 +1,12 @@
 //! The declared live versions played under load: one worker per version, on its own connection,
 //! sending that version's queries in turn at the probe's pace, with the values their
-//! `-- authdb:args` name (see [`crate::live`]). A version starts when the rehearsal reaches the
-//! first phase boundary where every query of it prepares (the [`matrix`](super::matrix)): the
-//! old version from the start, the new one once its expand is applied, as a rollout would.
+//! `-- authdb:args` name (see [`crate::live`]). A version starts as soon as every query of it
+//! prepares: the old version from the start, the new one after the step that adds what it reads
+//! (each worker tries again after every step), as a rollout may start once the expand is in.
 //! Its queries are timed and their failures kept, per step, beside the probe's.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
@@ -15,25 +15,24 @@ use tokio_postgres::Client;
 use tokio_postgres::types::{ToSql, Type};
 
 use super::analysis::{Segment, StepRun, percentile};
-use super::matrix::Matrix;
 use super::probe::Account;
 use crate::error::{Result, database, describe};
 use crate::live::{Arg, LiveQuery};
 
-/// One version's queries that can be played, and when it starts.
+/// One version's queries that can be played.
 struct Playable {
     version: String,
     queries: Vec<(LiveQuery, Vec<Arg>)>,
-    /// The schema version from which every query of it prepares; `None`: never in this run.
-    from: Option<i64>,
 }
 
-/// A running version: its worker and the flag that lets it play.
+/// A running version: its worker, and what tells it a step was applied.
 pub(crate) struct Player {
     pub version: String,
-    pub from: Option<i64>,
-    live: Arc<AtomicBool>,
-    handle: JoinHandle<Vec<Played>>,
+    /// The version the rehearsal applied last; the worker reads it when it starts playing.
+    applied: Arc<AtomicI64>,
+    /// Set after each step: the worker tries preparing its queries again.
+    check: Arc<AtomicBool>,
+    handle: JoinHandle<(Option<i64>, Vec<Played>)>,
 }
 
 /// One timed query of a version.
@@ -44,7 +43,7 @@ pub(crate) struct Played {
 }
 
 /// The versions to play: those with a query that can be (no parameters, or `-- authdb:args`).
-fn playable(queries: &[LiveQuery], matrix: &Matrix) -> Vec<Playable> {
+fn playable(queries: &[LiveQuery]) -> Vec<Playable> {
     let mut versions: Vec<Playable> = Vec::new();
     for query in queries {
         let args = match (&query.args, crate::live::parameters(&query.sql)) {
@@ -53,19 +52,9 @@ fn playable(queries: &[LiveQuery], matrix: &Matrix) -> Vec<Playable> {
             (None, _) => continue,
         };
         if versions.last().is_none_or(|v| v.version != query.version) {
-            let row = matrix.versions.iter().find(|r| r.version == query.version);
-            let from = row.and_then(|row| {
-                matrix
-                    .phases
-                    .iter()
-                    .zip(&row.cells)
-                    .find(|(_, broken)| broken.is_empty())
-                    .map(|(phase, _)| phase.version)
-            });
             versions.push(Playable {
                 version: query.version.clone(),
                 queries: Vec::new(),
-                from,
             });
         }
         let last = versions.last_mut().expect("pushed above");
@@ -74,11 +63,10 @@ fn playable(queries: &[LiveQuery], matrix: &Matrix) -> Vec<Playable> {
     versions
 }
 
-/// Starts a worker per playable version, each on a client from `open`; those that prepare at
-/// `applied` play at once, the others wait for [`Player::start`].
+/// Starts a worker per playable version, each on a client from `open`; each plays once all its
+/// queries prepare, trying at once (`applied` is the version applied now) and after each step.
 pub(crate) async fn start(
     queries: &[LiveQuery],
-    matrix: &Matrix,
     applied: i64,
     accounts: Arc<Vec<Account>>,
     interval: Duration,
@@ -86,22 +74,28 @@ pub(crate) async fn start(
     mut open: impl AsyncFnMut() -> Result<Client>,
 ) -> Result<Vec<Player>> {
     let mut players = Vec::new();
-    for (index, version) in playable(queries, matrix).into_iter().enumerate() {
+    for (index, version) in playable(queries).into_iter().enumerate() {
         let client = open().await?;
         client
             .simple_query("SELECT 1")
             .await
             .map_err(database("starting a live version's worker"))?;
-        let live = Arc::new(AtomicBool::new(version.from == Some(applied)));
-        let (flag, stop, accounts) = (live.clone(), stop.clone(), accounts.clone());
-        let queries = version.queries;
-        let handle = tokio::spawn(async move {
-            play(&client, index, &queries, &accounts, interval, &flag, &stop).await
-        });
+        let applied = Arc::new(AtomicI64::new(applied));
+        let check = Arc::new(AtomicBool::new(true));
+        let worker = Worker {
+            index,
+            queries: version.queries,
+            accounts: accounts.clone(),
+            interval,
+            applied: applied.clone(),
+            check: check.clone(),
+            stop: stop.clone(),
+        };
+        let handle = tokio::spawn(async move { worker.play(&client).await });
         players.push(Player {
             version: version.version,
-            from: version.from,
-            live,
+            applied,
+            check,
             handle,
         });
     }
@@ -109,49 +103,70 @@ pub(crate) async fn start(
 }
 
 impl Player {
-    /// The rehearsal has applied up to `applied`: the version plays from its boundary on.
+    /// The rehearsal has applied up to `applied`: a version not yet playing tries again.
     pub fn reached(&self, applied: i64) {
-        if self.from.is_some_and(|from| from <= applied) {
-            self.live.store(true, Ordering::Relaxed);
-        }
+        self.applied.store(applied, Ordering::Relaxed);
+        self.check.store(true, Ordering::Relaxed);
     }
 
+    /// The version's name, the schema version it started playing at, and its queries.
     pub async fn join(self) -> (String, Option<i64>, Vec<Played>) {
         // A worker only ends by the stop flag; a panic in it is a bug worth seeing.
-        let played = self.handle.await.expect("a version's worker panicked");
-        (self.version, self.from, played)
+        let (from, played) = self.handle.await.expect("a version's worker panicked");
+        (self.version, from, played)
     }
 }
 
-async fn play(
-    client: &Client,
+struct Worker {
     index: usize,
-    queries: &[(LiveQuery, Vec<Arg>)],
-    accounts: &[Account],
+    queries: Vec<(LiveQuery, Vec<Arg>)>,
+    accounts: Arc<Vec<Account>>,
     interval: Duration,
-    live: &AtomicBool,
-    stop: &AtomicBool,
-) -> Vec<Played> {
-    // Seeded apart from the probe's workers, which use their own index.
-    let mut rng = fastrand::Rng::with_seed(1_000 + index as u64);
-    let mut played = Vec::new();
-    let mut n = 0usize;
-    while !stop.load(Ordering::Relaxed) {
-        if live.load(Ordering::Relaxed) {
-            let (query, args) = &queries[n % queries.len()];
-            let account = &accounts[rng.usize(..accounts.len())];
-            let started = Instant::now();
-            let result = send(client, query, args, account, index, n).await;
-            played.push(Played {
-                started,
-                ended: Instant::now(),
-                error: result.err().map(|e| describe(&e)),
-            });
-            n += 1;
+    applied: Arc<AtomicI64>,
+    check: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Worker {
+    async fn play(self, client: &Client) -> (Option<i64>, Vec<Played>) {
+        // Seeded apart from the probe's workers, which use their own index.
+        let mut rng = fastrand::Rng::with_seed(1_000 + self.index as u64);
+        let mut played = Vec::new();
+        let mut from = None;
+        let mut n = 0usize;
+        while !self.stop.load(Ordering::Relaxed) {
+            if from.is_none() && self.check.swap(false, Ordering::Relaxed) {
+                let applied = self.applied.load(Ordering::Relaxed);
+                if self.prepares(client).await {
+                    from = Some(applied);
+                }
+            }
+            if from.is_some() {
+                let (query, args) = &self.queries[n % self.queries.len()];
+                let account = &self.accounts[rng.usize(..self.accounts.len())];
+                let started = Instant::now();
+                let result = send(client, query, args, account, self.index, n).await;
+                played.push(Played {
+                    started,
+                    ended: Instant::now(),
+                    error: result.err().map(|e| describe(&e)),
+                });
+                n += 1;
+            }
+            tokio::time::sleep(self.interval).await;
         }
-        tokio::time::sleep(interval).await;
+        (from, played)
     }
-    played
+
+    /// Whether every query of the version prepares against the schema as it is now.
+    async fn prepares(&self, client: &Client) -> bool {
+        for (query, _) in &self.queries {
+            if client.prepare(&query.sql).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
 }
 
 async fn send(
@@ -186,7 +201,7 @@ async fn send(
 #[derive(Debug, Clone, Serialize)]
 pub struct VersionLoad {
     pub version: String,
-    /// The schema version it started playing at; `None` when no boundary of the run fits it.
+    /// The schema version it started playing at; `None` when its queries never all prepared.
     pub from: Option<i64>,
     /// p99 of its queries in the baseline, when it played then.
     pub baseline_p99_ms: Option<f64>,
