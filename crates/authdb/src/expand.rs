@@ -35,7 +35,7 @@ pub struct Planned {
 }
 
 /// How many rows a backfill batch changes.
-pub const BATCH: u32 = 1000;
+pub const BATCH: u32 = 5000;
 
 /// The migrations that rename `table.column` to `new_name`, in order.
 pub fn rename_column(

@@ -145,7 +145,7 @@ async fn a_rename_walks_through_expand_backfill_and_contract_with_both_versions_
     let (code, stdout, stderr) = run_on(&db.url, dir, &["migrate"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
-        stdout.contains("(backfill: 2500 rows in 4 batches)"),
+        stdout.contains("(backfill: 2500 rows in 2 batches)"),
         "{stdout}"
     );
     assert!(stdout.contains("held back: "), "{stdout}");

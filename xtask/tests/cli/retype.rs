@@ -109,7 +109,7 @@ async fn a_type_change_walks_through_expand_backfill_and_swap_while_the_app_writ
     assert_eq!(code, 0, "{stdout}{stderr}");
     let direct = db.connect().await;
     let before = authdb::Snapshot::capture(&direct).await.unwrap();
-    // 2,500 rows the backfill fills (three batches), some with a value past int's range later.
+    // 2,500 rows the backfill fills, some with a value past int's range later.
     direct
         .batch_execute(
             "INSERT INTO links (id, external_id) SELECT n, n FROM generate_series(1, 2500) AS n",
