@@ -102,16 +102,23 @@ impl<'a> StepLocks<'a> {
     /// A sample reads who waits and what the migrator holds as two views: a statement that
     /// ends and commits between them (a loaded machine widens the gap) leaves a waiter whose
     /// lock is gone from the second. The lock it waited for is then the one the latest earlier
-    /// sample of the step saw held.
+    /// sample of the step saw held; when none did (the statement took it just before this
+    /// sample, and the gap hid it), the first later sample that sees it: a lock the migrator
+    /// holds stays held until its COMMIT.
     pub fn on(&self, table: &str, index: usize) -> Option<(LockMode, Option<&'a Sent>)> {
-        let mode = self.samples[..=index].iter().rev().find_map(|sample| {
+        let held = |sample: &Sample| {
             sample
                 .held
                 .iter()
                 .filter(|h| h.table == table)
                 .map(|h| h.mode)
                 .max()
-        })?;
+        };
+        let mode = self.samples[..=index]
+            .iter()
+            .rev()
+            .find_map(held)
+            .or_else(|| self.samples[index + 1..].iter().find_map(held))?;
         let seen = self.seen.get(&(table.to_string(), mode))?;
         Some((mode, self.taker(table, seen.first)))
     }
