@@ -98,8 +98,8 @@ pub struct Connection {
     pub notices: ServerNotices,
     /// A second connection like this one, to ask whether a silent server is at work.
     pub probe: crate::probe::Probe,
-    /// How long connecting took, first query included (retries and their pauses too): the
-    /// first line of `migrate --timings`.
+    /// How long connecting took, start-up and authentication included (retries and their
+    /// pauses too): the first line of `migrate --timings`.
     pub connected_in: std::time::Duration,
 }
 
@@ -135,31 +135,19 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
     let notices = ServerNotices::default();
     // Without TLS, OpenSSL is never set up: loading the system's CA bundle costs more than the
     // rest of a short command.
-    let client = match info.tls {
+    let (client, reported) = match info.tls {
         Tls::Disable => connect_with(info, retry, NoTls, &notices).await?,
         _ => connect_with(info, retry, tls_connector(info)?, &notices).await?,
     };
-    // A simple query: one round trip, where a prepared one takes two. Still part of connecting,
-    // so bounded by the same deadline.
-    let failed = |reason: String, source| Error::Connect {
-        url: info.redacted.clone(),
-        reason,
-        source,
+    // The server reports its version while starting the session; asking costs a round trip,
+    // which on a distant server is most of a migrate with nothing to do.
+    let server_version = match reported {
+        Some(version) => version,
+        None => show_server_version(info, &client).await?,
     };
-    let messages = tokio::time::timeout(
-        info.connect_timeout,
-        client.simple_query("SHOW server_version"),
-    )
-    .await
-    .map_err(|_| failed(no_answer(info.connect_timeout, "to its first query"), None))?
-    .map_err(|e| failed(describe(&e), Some(e)))?;
-    let server_version = messages
-        .iter()
-        .find_map(|m| match m {
-            SimpleQueryMessage::Row(row) => row.get(0),
-            _ => None,
-        })
-        .and_then(|v| v.split_whitespace().next())
+    let server_version = server_version
+        .split_whitespace()
+        .next()
         .unwrap_or_default()
         .to_string();
     Ok(Connection {
@@ -173,6 +161,31 @@ pub async fn connect(info: &ConnInfo, retry: Retry) -> Result<Connection> {
     })
 }
 
+/// `SHOW server_version`, for a server (or a pooler) that did not report it: a simple query, one
+/// round trip where a prepared one takes two, bounded by the connection's deadline.
+async fn show_server_version(info: &ConnInfo, client: &Client) -> Result<String> {
+    let failed = |reason: String, source| Error::Connect {
+        url: info.redacted.clone(),
+        reason,
+        source,
+    };
+    let messages = tokio::time::timeout(
+        info.connect_timeout,
+        client.simple_query("SHOW server_version"),
+    )
+    .await
+    .map_err(|_| failed(no_answer(info.connect_timeout, "to its first query"), None))?
+    .map_err(|e| failed(describe(&e), Some(e)))?;
+    Ok(messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0),
+            _ => None,
+        })
+        .unwrap_or_default()
+        .to_string())
+}
+
 /// Tries every host in turn, each under its own `connect_timeout` as libpq does (a host that
 /// accepts and then stalls costs its own timeout, not the others'), and the whole round again
 /// while a failure is one that waiting can fix, dropping the hosts that cannot.
@@ -181,7 +194,7 @@ async fn connect_with<T>(
     retry: Retry,
     tls: T,
     notices: &ServerNotices,
-) -> Result<Client>
+) -> Result<(Client, Option<String>)>
 where
     T: MakeTlsConnect<Tapped<Wire>> + Clone + Sync + Send + 'static,
     T::Stream: Sync + Send + 'static,
@@ -257,7 +270,7 @@ async fn connect_host<T>(
     tls: T,
     notices: &ServerNotices,
     identify: bool,
-) -> Result<Client, Failure>
+) -> Result<(Client, Option<String>), Failure>
 where
     T: MakeTlsConnect<Tapped<Wire>> + Send + 'static,
     T::Stream: Sync + Send + 'static,

@@ -43,12 +43,13 @@ impl Wire {
 
 /// Connects to one host over a socket of our own, tapped (see `wire.rs`), as tokio-postgres would
 /// connect (TCP without Nagle's delay, TLS as the URL says, `target_session_attrs` checked), and
-/// drives the connection on a task of its own.
+/// drives the connection on a task of its own. Returns the client and the `server_version` the
+/// server reported while starting the session, when it did (PostgreSQL always does).
 pub(crate) async fn connect_target<T>(
     target: &Target,
     mut tls: T,
     notices: &ServerNotices,
-) -> Result<Client, Failure>
+) -> Result<(Client, Option<String>), Failure>
 where
     T: MakeTlsConnect<Tapped<Wire>> + Send + 'static,
     T::Stream: Sync + Send + 'static,
@@ -101,6 +102,7 @@ where
         )
         .await
         .map_err(Failure::Driver)?;
+    let server_version = connection.parameter("server_version").map(str::to_string);
     tokio::spawn(drive(connection, notices.clone()));
     let wanted = config.get_target_session_attrs();
     if wanted != TargetSessionAttrs::Any {
@@ -122,7 +124,7 @@ where
             _ => {}
         }
     }
-    Ok(client)
+    Ok((client, server_version))
 }
 
 /// `Wire`'s I/O: the socket's own, or the error of one that could not be opened.

@@ -16,7 +16,8 @@ use crate::migrations::Migration;
 /// earlier attempts did is here: a group rolled back for a lock retry is counted in the retries.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Timings {
-    /// Connecting and the first query (`Connection::migrate` sets it; a bare client has none).
+    /// Connecting, start-up and authentication (`Connection::migrate` sets it; a bare client has
+    /// none).
     pub connect_ms: Option<f64>,
     /// Opening the transaction and taking the migration lock, summed over the run's pieces:
     /// mostly waiting for another migrator when there is one.
