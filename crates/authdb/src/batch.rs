@@ -43,8 +43,32 @@ struct Piece<'a> {
     file: usize,
     /// Its text, as sent.
     text: &'a str,
-    /// Where it starts in its file, in bytes; `None` for a file's tracking row.
+    /// Where it starts in its file, in bytes; `None` for authdb's own statements.
     start: Option<usize>,
+    role: Role,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// One of the file's statements.
+    Statement,
+    /// The file's tracking row.
+    Record,
+    /// Before the first file: the group's clock started, the tracking row's statement prepared.
+    Prepare,
+    /// After the last file's row: that statement dropped.
+    Deallocate,
+}
+
+impl Piece<'_> {
+    /// Where in its file the piece stands, for a message about it.
+    fn place(&self, migration: &Migration) -> usize {
+        match (self.start, self.role) {
+            (Some(start), _) => start,
+            (None, Role::Prepare) => 0,
+            (None, _) => migration.sql.len(),
+        }
+    }
 }
 
 /// How a group's run ended: every file applied, with how long each took on the server.
@@ -59,39 +83,46 @@ pub(crate) struct Applied {
     pub bytes: usize,
 }
 
-/// Runs `files` (every one transactional) in the open transaction `transaction`, each recorded
-/// with its tracking row; `notices` hears what the server says, with each statement's place;
-/// `probe`, when given, is asked before a silent server is given up.
+/// Runs `files` (every one transactional) in the open transaction `opened`, each recorded with
+/// its tracking row; `notices` hears what the
+/// server says, with each statement's place; `probe`, when given, is asked before a silent
+/// server is given up.
 pub(crate) async fn run_group(
     client: &Client,
     files: &[&Migration],
-    transaction: &str,
+    opened: &tracking::Opened,
     timeouts: Timeouts,
     notify: &Notify,
     notices: Option<&ServerNotices>,
     probe: Option<&Probe>,
 ) -> Result<Applied> {
-    let pid = tracking::start_clock(client).await?;
-    let probe = probe.map(|probe| (probe, pid));
-    let records: Vec<String> = files
-        .iter()
-        .map(|m| tracking::record_statement(m, transaction))
-        .collect();
-    let mut pieces = Vec::new();
+    let probe = probe.map(|probe| (probe, opened.pid));
+    let recorder = tracking::Recorder::new(&opened.transaction);
+    let (clock, prepare) = (recorder.start_clock(), recorder.prepare());
+    let deallocate = recorder.deallocate();
+    let records: Vec<String> = files.iter().map(|m| recorder.execute(m)).collect();
+    let ours = |file, text, role| Piece {
+        file,
+        text,
+        start: None,
+        role,
+    };
+    let mut pieces = vec![
+        ours(0, clock.as_str(), Role::Prepare),
+        ours(0, prepare.as_str(), Role::Prepare),
+    ];
     for (file, migration) in files.iter().enumerate() {
         for statement in authdb_folder::sql::statements(&migration.sql) {
             pieces.push(Piece {
                 file,
                 text: &migration.sql[statement.range.clone()],
                 start: Some(statement.range.start),
+                role: Role::Statement,
             });
         }
-        pieces.push(Piece {
-            file,
-            text: &records[file],
-            start: None,
-        });
+        pieces.push(ours(file, &records[file], Role::Record));
     }
+    pieces.push(ours(files.len() - 1, deallocate.as_str(), Role::Deallocate));
     let mut lines: Vec<Lines> = files.iter().map(|m| Lines::new(&m.sql)).collect();
     let mut applied = Applied {
         times: vec![Duration::ZERO; files.len()],
@@ -165,7 +196,7 @@ async fn send(
             match item? {
                 Some(SimpleQueryMessage::Row(row)) => {
                     let piece = &message[completed];
-                    if piece.start.is_none() {
+                    if piece.role == Role::Record {
                         let recorded = Recorded::from_row(&row);
                         applied.times[piece.file] = recorded.file;
                         applied.server = applied.server.max(recorded.group);
@@ -173,7 +204,7 @@ async fn send(
                 }
                 Some(SimpleQueryMessage::CommandComplete(rows)) => {
                     let piece = &message[completed];
-                    if piece.start.is_none() && rows != 1 {
+                    if piece.role == Role::Record && rows != 1 {
                         return Err(Ended(piece.file));
                     }
                     completed += 1;
@@ -186,7 +217,7 @@ async fn send(
     let outcome: std::result::Result<Option<String>, Stop> = answers.await;
     let at = |piece: &Piece| -> (&Migration, usize) {
         let migration = files[piece.file];
-        (migration, piece.start.unwrap_or(migration.sql.len()))
+        (migration, piece.place(migration))
     };
     match outcome {
         Ok(None) => Ok(()),
@@ -223,7 +254,8 @@ async fn send(
             let migration = files[piece.file];
             match piece.start {
                 // authdb's own statement: the file's tracking row, refused when the file ended
-                // the run's transaction, or when the row could not be written.
+                // the run's transaction, or when the row could not be written (or its
+                // statement prepared or dropped).
                 None if error.code().map(|c| c.code()) == Some(tracking::ENDED) => {
                     Err(Error::TransactionEnded {
                         location: migration.path.display().to_string(),
@@ -241,6 +273,23 @@ async fn send(
             }
         }
     }
+}
+
+/// Drops the tracking row's prepared statement of a group that failed (after its ROLLBACK: a
+/// prepared statement outlives it), so that a session an embedder reuses keeps nothing of ours.
+/// Not on a connection presumed lost, where anything sent waits behind the silent statement; a
+/// failure (it was never prepared) is of no consequence.
+pub(crate) async fn forget_prepared(client: &Client, opened: &tracking::Opened, error: &Error) {
+    let presumed_lost = matches!(error, Error::MigrationFailed { source: None, .. });
+    if client.is_closed() || presumed_lost {
+        return;
+    }
+    let sql = tracking::Recorder::new(&opened.transaction).deallocate();
+    let _ = tokio::time::timeout(
+        crate::transaction::STEP_DEADLINE,
+        client.batch_execute(&sql),
+    )
+    .await;
 }
 
 /// The connection given up on a silent server, naming where in the message it was.

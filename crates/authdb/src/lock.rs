@@ -15,11 +15,13 @@
 
 use std::time::{Duration, Instant};
 
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::{Client, SimpleQueryMessage, SimpleQueryRow};
 
 use crate::error::{Error, Result};
 use crate::notice::{Notice, Notify};
-use crate::transaction::{STEP_DEADLINE, Timeouts, bounded, first_value, simple, timeout_settings};
+use crate::transaction::{
+    STEP_DEADLINE, Timeouts, bounded, first_value, simple, statement_rows, timeout_settings,
+};
 
 /// The advisory lock's key ("authdb" in ASCII). Taken at transaction level, so COMMIT or ROLLBACK
 /// releases it, also through a transaction-mode pooler, and the server does when the client dies.
@@ -34,14 +36,24 @@ const LONGEST_PAUSE: Duration = Duration::from_millis(250);
 /// Opens a transaction holding the migration lock, with the run's settings, or fails with
 /// [`Error::MigrationLocked`] once `timeouts.lock_wait` has passed. While another session holds
 /// it, says so once through `notify` (who, since when).
-pub(crate) async fn acquire(client: &Client, timeouts: Timeouts, notify: &Notify) -> Result<()> {
+///
+/// `then` is sent in the same message, after the lock is tried: queries the caller would
+/// otherwise send next, a round trip each. They must be read-only and unable to fail, since
+/// they run whether or not the lock is ours (and go with the ROLLBACK when it is not). Returns
+/// their rows, a list per statement, from the try that took the lock.
+pub(crate) async fn acquire(
+    client: &Client,
+    timeouts: Timeouts,
+    notify: &Notify,
+    then: &str,
+) -> Result<Vec<Vec<SimpleQueryRow>>> {
     let try_sql = format!(
-        "BEGIN; {} SELECT pg_try_advisory_xact_lock({LOCK_KEY})",
+        "BEGIN; {} SELECT pg_try_advisory_xact_lock({LOCK_KEY}); {then}",
         timeout_settings(timeouts, "SET LOCAL")
     );
     // One round trip when nobody else migrates: a migrate with nothing to do is mostly this.
-    if try_once(client, &try_sql).await? {
-        return Ok(());
+    if let Some(rows) = try_once(client, &try_sql).await? {
+        return Ok(rows);
     }
     let started = Instant::now();
     let holder = holder(client).await?;
@@ -58,24 +70,30 @@ pub(crate) async fn acquire(client: &Client, timeouts: Timeouts, notify: &Notify
         }
         let left = timeouts.lock_wait.map_or(pause, |limit| limit - waited);
         tokio::time::sleep(jittered(pause).min(left)).await;
-        if try_once(client, &try_sql).await? {
-            return Ok(());
+        if let Some(rows) = try_once(client, &try_sql).await? {
+            return Ok(rows);
         }
         pause = (pause * 3 / 2).min(LONGEST_PAUSE);
     }
 }
 
 /// One try: the transaction stays open when the lock is ours, and is rolled back at once when it
-/// is not, so that nothing of ours is open while we pause.
-async fn try_once(client: &Client, sql: &str) -> Result<bool> {
+/// is not, so that nothing of ours is open while we pause. When it is ours, the rows of the
+/// statements after the lock's.
+async fn try_once(client: &Client, sql: &str) -> Result<Option<Vec<Vec<SimpleQueryRow>>>> {
     let what = "BEGIN and the migration lock";
     let messages = bounded(what, Some(STEP_DEADLINE), simple(client, sql, what)).await?;
-    if first_value(&messages).as_deref() == Some("t") {
-        return Ok(true);
+    // BEGIN and the settings return no rows: the first statement with a row is the lock's.
+    let mut results = statement_rows(messages)
+        .into_iter()
+        .skip_while(Vec::is_empty);
+    let locked = results.next().and_then(|rows| rows.into_iter().next());
+    if locked.as_ref().and_then(|row| row.get(0)) == Some("t") {
+        return Ok(Some(results.collect()));
     }
     let what = "the ROLLBACK after finding the migration lock taken";
     bounded(what, Some(STEP_DEADLINE), simple(client, "ROLLBACK", what)).await?;
-    Ok(false)
+    Ok(None)
 }
 
 /// Between three quarters and five quarters of `pause`: migrators that found the lock taken at
@@ -90,12 +108,26 @@ fn jittered(pause: Duration) -> Duration {
 /// so that this stays true by construction.
 pub(crate) async fn hold_for_session(client: &Client) -> Result<()> {
     let what = "taking the session-level migration lock";
-    let sql = format!("SELECT pg_try_advisory_lock({LOCK_KEY})");
-    let messages = bounded(what, Some(STEP_DEADLINE), simple(client, &sql, what)).await?;
-    match first_value(&messages).as_deref() {
+    let messages = bounded(
+        what,
+        Some(STEP_DEADLINE),
+        simple(client, &session_try(), what),
+    )
+    .await?;
+    session_held(first_value(&messages).as_deref())
+}
+
+/// The query [`hold_for_session`] sends, for a caller that sends it with others.
+pub(crate) fn session_try() -> String {
+    format!("SELECT pg_try_advisory_lock({LOCK_KEY})")
+}
+
+/// Whether [`session_try`]'s answer took the lock.
+pub(crate) fn session_held(answer: Option<&str>) -> Result<()> {
+    match answer {
         Some("t") => Ok(()),
         _ => Err(Error::Database {
-            context: what.to_string(),
+            context: "taking the session-level migration lock".to_string(),
             reason: "another session holds it although this transaction holds the \
                      transaction-level lock on the same key"
                 .to_string(),

@@ -100,9 +100,29 @@ pub fn ident(name: &str) -> String {
     }
 }
 
+/// A string as an SQL literal, as PostgreSQL's `quote_literal` writes it: quotes doubled, and
+/// in the escape form with backslashes doubled when there are any, so that it reads the same
+/// whatever `standard_conforming_strings` says. For simple queries, where parameters would cost
+/// a round trip to prepare.
+pub fn literal(text: &str) -> String {
+    let quoted = text.replace('\'', "''");
+    match quoted.contains('\\') {
+        true => format!("E'{}'", quoted.replace('\\', "\\\\")),
+        false => format!("'{quoted}'"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_read_back_as_the_text_whatever_the_server_settings() {
+        assert_eq!(literal("users"), "'users'");
+        assert_eq!(literal("o'brien"), "'o''brien'");
+        assert_eq!(literal("a\\b"), "E'a\\\\b'");
+        assert_eq!(literal("it's a\\b"), "E'it''s a\\\\b'");
+    }
 
     #[test]
     fn identifiers_are_quoted_only_when_they_must_be() {

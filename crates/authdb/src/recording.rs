@@ -16,6 +16,25 @@ pub(crate) fn failed(migration: &Migration, error: tokio_postgres::Error) -> Err
     let reason = describe(&error);
     let version = migration.version;
     let denied = error.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE);
+    let unprepared =
+        error.code() == Some(&tokio_postgres::error::SqlState::INVALID_SQL_STATEMENT_NAME);
+    if let (true, Some((location, statement))) = (
+        unprepared,
+        first_words(&migration.path, &migration.sql, |w| {
+            w.first() == Some(&"DEALLOCATE")
+        }),
+    ) {
+        return Error::MigrationFailed {
+            location,
+            message: format!(
+                "`{statement}` drops the prepared statement that records each file of the group \
+                 as applied: recording version {version} as applied failed: {reason}. A \
+                 migration must not deallocate the session's prepared statements"
+            ),
+            outcome: ROLLED_BACK.to_string(),
+            source: Some(error),
+        };
+    }
     let (location, message) = match role_change(&migration.path, &migration.sql) {
         Some((location, statement)) if denied => (
             location,
@@ -51,6 +70,24 @@ pub(crate) fn failed(migration: &Migration, error: tokio_postgres::Error) -> Err
 /// The last statement of `sql` that sets the session's role or authorization, as
 /// `path:line:col` and its first words.
 fn role_change(path: &Path, text: &str) -> Option<(String, String)> {
+    first_words(path, text, |words| {
+        matches!(
+            words,
+            ["SET", "ROLE", ..]
+                | ["SET", "SESSION" | "LOCAL", "ROLE", ..]
+                | ["SET", "SESSION", "AUTHORIZATION", ..]
+                | ["SET", "SESSION" | "LOCAL", "SESSION", "AUTHORIZATION"]
+        )
+    })
+}
+
+/// The last statement of `text` whose first words (upper case, up to four) `wanted` accepts, as
+/// `path:line:col` and its first 60 characters.
+fn first_words(
+    path: &Path,
+    text: &str,
+    wanted: impl Fn(&[&str]) -> bool,
+) -> Option<(String, String)> {
     sql::statements(text)
         .filter_map(|statement| {
             let words: Vec<String> = text[statement.range.clone()]
@@ -59,14 +96,7 @@ fn role_change(path: &Path, text: &str) -> Option<(String, String)> {
                 .map(str::to_ascii_uppercase)
                 .collect();
             let words: Vec<&str> = words.iter().map(String::as_str).collect();
-            let changes_role = matches!(
-                words.as_slice(),
-                ["SET", "ROLE", ..]
-                    | ["SET", "SESSION" | "LOCAL", "ROLE", ..]
-                    | ["SET", "SESSION", "AUTHORIZATION", ..]
-                    | ["SET", "SESSION" | "LOCAL", "SESSION", "AUTHORIZATION"]
-            );
-            changes_role.then(|| {
+            wanted(&words).then(|| {
                 let (line, col) = position::at_byte(text, statement.range.start);
                 let shown: String = text[statement.range.clone()].chars().take(60).collect();
                 (format!("{}:{line}:{col}", path.display()), shown)

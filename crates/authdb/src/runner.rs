@@ -22,8 +22,8 @@ pub use crate::transaction::{
     DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, LOCK_KEY,
 };
 use crate::transaction::{
-    Run, SERVER_GRACE, Tail, Timeouts, abort, begin_locked, bounded, end, partly_committed,
-    run_script, run_script_then, set_timeouts, simple, transaction_id,
+    Run, SERVER_GRACE, STEP_DEADLINE, Tail, Timeouts, abort, begin_locked_then, bounded, end,
+    partly_committed, run_script, run_script_then, set_timeouts, simple, statement_rows,
 };
 
 #[derive(Debug, Clone)]
@@ -263,6 +263,8 @@ struct Progress {
     /// The client gave up waiting for the server (a no-transaction file's statement went
     /// unanswered): anything more sent on this connection would wait behind that statement.
     server_silent: bool,
+    /// A split run's session lock was released with its last COMMIT.
+    released: bool,
 }
 
 impl Progress {
@@ -292,14 +294,23 @@ async fn attempt_once(
     timeouts: Timeouts,
     progress: &mut Progress,
 ) -> Result<MigrateReport> {
-    timed(
-        &mut progress.timings.lock_ms,
-        begin_locked(client, timeouts, &options.notify),
-    )
-    .await?;
+    // What of the tracking table exists, and the state of the indexes the no-transaction files
+    // build, are asked in the lock's message: a round trip each saved.
+    let mut then = tracking::shape_query();
+    let indexes_query = unfinished::indexes_query(migrations);
+    if let Some(query) = &indexes_query {
+        then = format!("{then}; {query}");
+    }
+    let locked = begin_locked_then(client, timeouts, &options.notify, &then);
+    let answers = timed(&mut progress.timings.lock_ms, locked).await?;
+    let answer = |i: usize| answers.get(i).map_or(&[][..], Vec::as_slice);
+    let found = Found {
+        shape: tracking::Shape::from_rows(answer(0)),
+        indexes: unfinished::indexes_from_rows(answer(1)),
+    };
     let planned = timed(
         &mut progress.timings.history_ms,
-        plan_migrate(client, migrations, options),
+        plan_migrate(client, migrations, options, &found),
     );
     let plan = match planned.await {
         Ok(plan) => plan,
@@ -344,7 +355,7 @@ async fn attempt_once(
     let applied = apply(client, &plan, timeouts, options, split, progress).await;
     // The session lock goes with the session when the server is silent: the process ends, and
     // the server drops the connection once it sees the client gone.
-    if split && !progress.server_silent {
+    if split && !progress.server_silent && !std::mem::take(&mut progress.released) {
         crate::lock::release_session(client).await;
     }
     applied?;
@@ -368,13 +379,21 @@ struct Plan<'a> {
     applied_version: Option<i64>,
 }
 
+/// What the message that took the lock found out.
+struct Found {
+    shape: tracking::Shape,
+    /// For each no-transaction file's index that exists, whether it is valid.
+    indexes: std::collections::HashMap<i64, bool>,
+}
+
 /// Reads the tracking table and decides what to apply. Runs inside the locked transaction.
 async fn plan_migrate<'a>(
     client: &Client,
     migrations: &'a Migrations,
     options: &MigrateOptions,
+    found: &Found,
 ) -> Result<Plan<'a>> {
-    let (mut applied, unfinished): (Vec<_>, Vec<_>) = tracking::read(client)
+    let (mut applied, unfinished): (Vec<_>, Vec<_>) = tracking::read_from(client, found.shape)
         .await?
         .into_iter()
         .partition(|row| row.finished);
@@ -407,10 +426,10 @@ async fn plan_migrate<'a>(
             path: alone.path.clone(),
         });
     }
-    let repairs = invalid_indexes(client, &pending, &recovered, options).await?;
+    let repairs = invalid_indexes(client, &pending, &recovered, options, &found.indexes).await?;
     let nothing_to_write = pending.is_empty() && recovered.is_empty();
     if !options.dry_run && !nothing_to_write {
-        tracking::create(client).await?;
+        tracking::create_from(client, found.shape).await?;
     }
     Ok(Plan {
         pending,
@@ -435,8 +454,11 @@ async fn apply(
     split: bool,
     progress: &mut Progress,
 ) -> Result<()> {
+    // Without recoveries to write first, the session lock shares the message that opens the
+    // first group.
+    let session_lock = split && plan.recovered.is_empty();
     let opened = async {
-        if split {
+        if split && !session_lock {
             crate::lock::hold_for_session(client).await?;
         }
         for recovery in &plan.recovered {
@@ -449,9 +471,9 @@ async fn apply(
                 }
             }
         }
-        transaction_id(client).await
+        open(client, session_lock).await
     };
-    // The open transaction's id while in one: each tracking row is written only inside it.
+    // The open transaction while in one: each tracking row is written only inside it.
     let mut transaction = match opened.await {
         Ok(id) => Some(id),
         Err(error) => return Err(abort(client, error).await),
@@ -468,31 +490,63 @@ async fn apply(
         let migration = plan.pending[index];
         if migration.no_transaction {
             index += 1;
-            let id = match transaction.take() {
-                Some(id) => id,
+            let opened = match transaction.take() {
+                Some(opened) => opened,
                 None => {
-                    let locked = begin_locked(client, timeouts, &options.notify);
-                    timed(&mut progress.timings.lock_ms, locked).await?;
-                    match transaction_id(client).await {
-                        Ok(id) => id,
-                        Err(error) => return Err(abort(client, error).await),
-                    }
+                    timed(
+                        &mut progress.timings.lock_ms,
+                        begin(client, timeouts, options),
+                    )
+                    .await?
                 }
             };
-            let started = tracking::start(client, migration, &id).await;
-            let checked = match started {
-                Ok(()) => crate::live::check(client, &options.live).await,
-                Err(error) => Err(error),
+            // The configured lock timeout from the first attempt, not the short ones of a retry:
+            // what a no-transaction file waits for (CREATE INDEX CONCURRENTLY waits for every
+            // transaction open on the server to end) blocks no query of the service, and
+            // waiting briefly would only throw away the index it was building.
+            let alone_timeouts = Timeouts {
+                lock: options.lock_timeout,
+                ..timeouts
             };
-            if let Err(error) = checked {
-                let error = abort(client, error).await;
-                return Err(partly_committed(error, committed, true, Run::Migrate));
-            }
-            let started = Instant::now();
-            end(client, "COMMIT").await?;
-            progress.mark_committed(started.elapsed());
+            let set = if options.live.is_empty() {
+                // The row, the COMMIT and the file's session settings pipelined: one round trip
+                // where they took three. A failed row leaves the transaction failed, and the
+                // COMMIT behind it rolls it back.
+                let began = Instant::now();
+                let (row, commit, set) = tokio::join!(
+                    tracking::start(client, migration, &opened.transaction),
+                    end(client, "COMMIT"),
+                    set_timeouts(client, alone_timeouts, "SET"),
+                );
+                if let Err(error) = row {
+                    return Err(partly_committed(error, committed, true, Run::Migrate));
+                }
+                commit?;
+                progress.mark_committed(began.elapsed());
+                Some(set)
+            } else {
+                let started = tracking::start(client, migration, &opened.transaction).await;
+                let checked = match started {
+                    Ok(()) => crate::live::check(client, &options.live).await,
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = checked {
+                    let error = abort(client, error).await;
+                    return Err(partly_committed(error, committed, true, Run::Migrate));
+                }
+                let began = Instant::now();
+                end(client, "COMMIT").await?;
+                progress.mark_committed(began.elapsed());
+                None
+            };
             committed = progress.steps.last().map(|s| Some(s.version)).or(committed);
-            let ran = run_alone(client, migration, plan, timeouts, options).await;
+            let ran = match set {
+                Some(Err(error)) => Err(error),
+                Some(Ok(())) => {
+                    run_alone(client, migration, plan, alone_timeouts, options, true).await
+                }
+                None => run_alone(client, migration, plan, alone_timeouts, options, false).await,
+            };
             let (elapsed, backfilled) = match ran {
                 Ok(ran) => ran,
                 Err(error) => {
@@ -518,28 +572,27 @@ async fn apply(
             .map_or(plan.pending.len(), |offset| index + offset);
         let group = &plan.pending[index..group_end];
         index = group_end;
-        let id = match transaction.clone() {
-            Some(id) => id,
+        let opened = match transaction.clone() {
+            Some(opened) => opened,
             None => {
-                let locked = begin_locked(client, timeouts, &options.notify);
-                timed(&mut progress.timings.lock_ms, locked).await?;
-                let id = match transaction_id(client).await {
-                    Ok(id) => id,
-                    Err(error) => return Err(abort(client, error).await),
-                };
-                transaction = Some(id.clone());
-                id
+                let begun = begin(client, timeouts, options);
+                let opened = timed(&mut progress.timings.lock_ms, begun).await?;
+                transaction = Some(opened.clone());
+                opened
             }
         };
         let started = Instant::now();
-        let ran = run_group(client, group, &id, timeouts, options).await;
+        let ran = run_group(client, group, &opened, timeouts, options).await;
         let applied = match ran {
             Ok(applied) => applied,
             Err(Error::TransactionEnded { location, .. }) => {
-                return Err(tracking::ended(client, location).await);
+                let error = tracking::ended(client, location).await;
+                batch::forget_prepared(client, &opened, &error).await;
+                return Err(error);
             }
             Err(error) => {
                 let error = abort(client, error).await;
+                batch::forget_prepared(client, &opened, &error).await;
                 return Err(partly_committed(error, committed, true, Run::Migrate));
             }
         };
@@ -558,30 +611,68 @@ async fn apply(
         return Err(partly_committed(error, committed, true, Run::Migrate));
     }
     let started = Instant::now();
-    if transaction.is_some() {
+    if transaction.is_some() && split {
+        // The session lock released behind the COMMIT, pipelined: one round trip for both.
+        let (commit, ()) =
+            tokio::join!(end(client, "COMMIT"), crate::lock::release_session(client));
+        progress.released = true;
+        commit?;
+    } else if transaction.is_some() {
         end(client, "COMMIT").await?;
     }
     progress.mark_committed(started.elapsed());
     Ok(())
 }
 
-/// Runs a group of ordinary files in the open transaction `transaction`, each with its tracking
+/// The open transaction's id and the session's process id ([`tracking::OPEN`]), after the session-level
+/// lock when `session_lock`: one round trip.
+async fn open(client: &Client, session_lock: bool) -> Result<tracking::Opened> {
+    let sql = match session_lock {
+        true => format!("{}; {}", crate::lock::session_try(), tracking::OPEN),
+        false => tracking::OPEN.to_string(),
+    };
+    let what = "reading the run's transaction id";
+    let messages = bounded(what, Some(STEP_DEADLINE), simple(client, &sql, what)).await?;
+    let rows = statement_rows(messages);
+    if session_lock {
+        let answer = rows.first().and_then(|r| r.first()).and_then(|r| r.get(0));
+        crate::lock::session_held(answer)?;
+    }
+    tracking::Opened::from_rows(rows.last().map_or(&[], Vec::as_slice))
+}
+
+/// A new transaction of the run: the migration lock, the transaction's id and a group's clock,
+/// in one message.
+async fn begin(
+    client: &Client,
+    timeouts: Timeouts,
+    options: &MigrateOptions,
+) -> Result<tracking::Opened> {
+    let rows = begin_locked_then(client, timeouts, &options.notify, tracking::OPEN).await?;
+    match tracking::Opened::from_rows(rows.first().map_or(&[], Vec::as_slice)) {
+        Ok(opened) => Ok(opened),
+        Err(error) => Err(abort(client, error).await),
+    }
+}
+
+/// Runs a group of ordinary files in the open transaction `opened`, each with its tracking
 /// row: several statements to a message (`batch.rs`), or, when the caller must see each statement
 /// start and end (rehearse), one at a time. Returns each file's time and what sending them took.
 /// The server's clock for the group starts first: each tracking row stores its file's time.
 async fn run_group(
     client: &Client,
     group: &[&Migration],
-    transaction: &str,
+    opened: &tracking::Opened,
     timeouts: Timeouts,
     options: &MigrateOptions,
 ) -> Result<batch::Applied> {
+    let transaction = opened.transaction.as_str();
     if !options.paced {
         let notices = options.server_notices.as_ref();
         return batch::run_group(
             client,
             group,
-            transaction,
+            opened,
             timeouts,
             &options.notify,
             notices,
@@ -623,7 +714,8 @@ async fn run_group(
     Ok(applied)
 }
 
-/// Runs a no-transaction migration whose unfinished row is committed, then marks it finished.
+/// Runs a no-transaction migration whose unfinished row is committed, then marks it finished;
+/// `timeouts` become the session's first, unless `timeouts_set` says the caller set them.
 /// On the statement's own failure the row goes (the statement did not complete; what an
 /// interrupted index build leaves is found before the next run); on a lost connection, or a
 /// server that did not answer in time, it stays, for the next run to judge.
@@ -633,16 +725,11 @@ async fn run_alone(
     plan: &Plan<'_>,
     timeouts: Timeouts,
     options: &MigrateOptions,
+    timeouts_set: bool,
 ) -> Result<(Duration, Option<crate::backfill::Backfilled>)> {
-    // The configured lock timeout from the first attempt, not the short ones of a retry: what
-    // a no-transaction file waits for (CREATE INDEX CONCURRENTLY waits for every transaction
-    // open on the server to end) blocks no query of the service, and waiting briefly would only
-    // throw away the index it was building.
-    let timeouts = Timeouts {
-        lock: options.lock_timeout,
-        ..timeouts
-    };
-    set_timeouts(client, timeouts, "SET").await?;
+    if !timeouts_set {
+        set_timeouts(client, timeouts, "SET").await?;
+    }
     let drop_first = plan
         .repairs
         .iter()
@@ -707,6 +794,7 @@ async fn invalid_indexes(
     pending: &[&Migration],
     recovered: &[Recovery],
     options: &MigrateOptions,
+    validity: &std::collections::HashMap<i64, bool>,
 ) -> Result<Vec<(i64, String)>> {
     let mut repairs: Vec<(i64, String)> = recovered
         .iter()
@@ -727,7 +815,7 @@ async fn invalid_indexes(
         let Some((name, table)) = unfinished::built_index(&migration.sql) else {
             continue;
         };
-        if unfinished::index_validity(client, &name, &table).await? != Some(false) {
+        if validity.get(&migration.version) != Some(&false) {
             continue;
         }
         let drop = format!(

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use authdb_folder::position;
 use tokio_postgres::error::ErrorPosition;
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::{Client, SimpleQueryMessage, SimpleQueryRow};
 
 use crate::error::{Error, ROLLED_BACK, Result, describe};
 use crate::notice::{Notice, Notify};
@@ -76,9 +76,36 @@ pub(crate) async fn begin_locked(
     timeouts: Timeouts,
     notify: &Notify,
 ) -> Result<()> {
-    match crate::lock::acquire(client, timeouts, notify).await {
-        Ok(()) => Ok(()),
+    begin_locked_then(client, timeouts, notify, "")
+        .await
+        .map(drop)
+}
+
+/// [`begin_locked`], with `then` (read-only queries that cannot fail) in the same message: see
+/// [`crate::lock::acquire`]. Returns their rows, a list per statement.
+pub(crate) async fn begin_locked_then(
+    client: &Client,
+    timeouts: Timeouts,
+    notify: &Notify,
+    then: &str,
+) -> Result<Vec<Vec<SimpleQueryRow>>> {
+    match crate::lock::acquire(client, timeouts, notify, then).await {
+        Ok(rows) => Ok(rows),
         Err(error) => Err(abort(client, error).await),
+    }
+}
+
+/// A transaction holding the migration lock, and its id (see [`transaction_id`]), in one round
+/// trip.
+pub(crate) async fn begin_locked_with_id(
+    client: &Client,
+    timeouts: Timeouts,
+    notify: &Notify,
+) -> Result<String> {
+    let rows = begin_locked_then(client, timeouts, notify, TRANSACTION_ID).await?;
+    match rows.first().and_then(|r| r.first()).and_then(|r| r.get(0)) {
+        Some(id) => Ok(id.to_string()),
+        None => Err(abort(client, no_transaction_id()).await),
     }
 }
 
@@ -99,14 +126,20 @@ pub(crate) async fn transaction_id(client: &Client) -> Result<String> {
     let messages = bounded(
         what,
         Some(STEP_DEADLINE),
-        simple(client, "SELECT pg_current_xact_id()::text", what),
+        simple(client, TRANSACTION_ID, what),
     )
     .await?;
-    first_value(&messages).ok_or_else(|| Error::Database {
-        context: what.to_string(),
+    first_value(&messages).ok_or_else(no_transaction_id)
+}
+
+const TRANSACTION_ID: &str = "SELECT pg_current_xact_id()::text";
+
+fn no_transaction_id() -> Error {
+    Error::Database {
+        context: "reading the run's transaction id".to_string(),
         reason: "no row".to_string(),
         source: None,
-    })
+    }
 }
 
 /// What a split run is doing, for its messages.
@@ -352,6 +385,21 @@ pub(crate) async fn simple(
         .simple_query(sql)
         .await
         .map_err(crate::error::database(context.to_string()))
+}
+
+/// The rows of a message's statements, a list per statement (each ends with its
+/// `CommandComplete`; a statement without rows has an empty list).
+pub(crate) fn statement_rows(messages: Vec<SimpleQueryMessage>) -> Vec<Vec<SimpleQueryRow>> {
+    let mut results = Vec::new();
+    let mut rows = Vec::new();
+    for message in messages {
+        match message {
+            SimpleQueryMessage::Row(row) => rows.push(row),
+            SimpleQueryMessage::CommandComplete(_) => results.push(std::mem::take(&mut rows)),
+            _ => {}
+        }
+    }
+    results
 }
 
 /// The first column of the first row, if any.

@@ -94,3 +94,102 @@ async fn a_message_longer_than_the_deadline_completes_while_the_server_is_at_wor
     assert_eq!(report.steps.len(), 1);
     assert!(report.steps[0].duration_ms >= 8000.0, "{:?}", report.steps);
 }
+
+/// What of authdb's a session holds: prepared statements, advisory locks, and its timeouts.
+async fn left(client: &tokio_postgres::Client) -> (i32, i32, String, String) {
+    let row = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'authdb%')::int,
+                    (SELECT count(*) FROM pg_locks
+                      WHERE locktype = 'advisory' AND pid = pg_backend_pid())::int,
+                    current_setting('lock_timeout'), current_setting('statement_timeout')",
+            &[],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2), row.get(3))
+}
+
+/// What a session an embedder goes on using holds after a run: none of the prepared statements
+/// the tracking rows were written with, no session lock, the timeouts back at their defaults;
+/// after a success, and after a failure in the group after a no-transaction file.
+#[tokio::test]
+async fn a_run_leaves_the_session_as_it_found_it() {
+    let db = testdb::empty_database().await;
+    let mut fixture = Fixture::new()
+        .migration("t", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n")
+        .migration(
+            "t_index",
+            "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n",
+            "-- authdb:no-transaction\nDROP INDEX CONCURRENTLY t_id;\n",
+        )
+        .migration("u", "CREATE TABLE u (id int);\n", "DROP TABLE u;\n");
+    let mut client = db.connect().await;
+    let clean = (0, 0, "0".to_string(), "0".to_string());
+
+    authdb::migrate(&mut client, &fixture.load(), &MigrateOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        left(&client).await,
+        clean,
+        "after a run that applied three files"
+    );
+
+    fixture.add("v", "CREATE TABLE v (id int);\n", "DROP TABLE v;\n");
+    fixture.add(
+        "v_index",
+        "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY v_id ON v (id);\n",
+        "-- authdb:no-transaction\nDROP INDEX CONCURRENTLY v_id;\n",
+    );
+    fixture.add(
+        "broken",
+        "CREATE TABLE w (id int);\nSELECT 1 / 0;\n",
+        "DROP TABLE w;\n",
+    );
+    let error = authdb::migrate(&mut client, &fixture.load(), &MigrateOptions::default())
+        .await
+        .expect_err("the last file divides by zero");
+    let shown = error.to_string();
+    assert!(shown.contains("006_broken.sql:2:1"), "{shown}");
+    assert!(shown.contains("division by zero"), "{shown}");
+    assert_eq!(
+        left(&client).await,
+        clean,
+        "after a run that failed: {shown}"
+    );
+    let versions: Vec<i64> = tracking_rows(&client).await.iter().map(|r| r.0).collect();
+    assert_eq!(
+        versions,
+        [1, 2, 3, 4, 5],
+        "the pieces before the failure stay"
+    );
+    assert!(!crate::tables(&client).await.contains(&"w".to_string()));
+}
+
+/// A file that deallocates the session's prepared statements drops the one the group's tracking
+/// rows are written with: the run fails naming that statement, and nothing stays.
+#[tokio::test]
+async fn a_file_that_deallocates_prepared_statements_is_named() {
+    let db = testdb::empty_database().await;
+    let fixture = Fixture::new()
+        .migration("t", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n")
+        .migration(
+            "tidy",
+            "CREATE TABLE u (id int);\n\nDEALLOCATE ALL;\n",
+            "DROP TABLE u;\n",
+        );
+    let mut client = db.connect().await;
+    let error = authdb::migrate(&mut client, &fixture.load(), &MigrateOptions::default())
+        .await
+        .expect_err("the file drops the statement the rows are written with");
+    let shown = error.to_string();
+    assert!(shown.contains("002_tidy.sql:3:1"), "{shown}");
+    assert!(shown.contains("`DEALLOCATE ALL`"), "{shown}");
+    assert!(
+        shown.contains("must not deallocate the session's prepared statements"),
+        "{shown}"
+    );
+    assert!(shown.contains("the whole run was rolled back"), "{shown}");
+    assert!(crate::tables(&client).await.is_empty());
+}
