@@ -2,6 +2,8 @@
 //! each file followed by its tracking row, joined into messages of up to [`MESSAGE_BYTES`], one
 //! round trip each, where a statement at a time costs a round trip per statement (a data
 //! migration of 400,000 INSERTs is 400,000 round trips then, and psql's `-1 -f` pays them too).
+//! The tracking row is an EXECUTE of one INSERT the group's first message prepares
+//! ([`tracking::Recorder`]): parsed and planned once, not once per file.
 //!
 //! Nothing is lost by it. Each statement completes on its own (PostgreSQL 13 and later apply
 //! `statement_timeout` to each statement of a message), and its `CommandComplete` comes back

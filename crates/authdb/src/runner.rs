@@ -372,6 +372,9 @@ struct Plan<'a> {
     recovered: Vec<Recovery>,
     /// What to drop before a version's no-transaction file runs (an INVALID index it builds).
     repairs: Vec<(i64, String)>,
+    /// What of the tracking table exists, when the run writes to it: whatever is missing is
+    /// created first.
+    create: Option<tracking::Shape>,
     /// The highest version applied (and finished) before the run.
     from_version: Option<i64>,
     /// The same, counting what the recoveries record as applied: where a run with nothing
@@ -428,10 +431,9 @@ async fn plan_migrate<'a>(
     }
     let repairs = invalid_indexes(client, &pending, &recovered, options, &found.indexes).await?;
     let nothing_to_write = pending.is_empty() && recovered.is_empty();
-    if !options.dry_run && !nothing_to_write {
-        tracking::create_from(client, found.shape).await?;
-    }
+    let create = (!options.dry_run && !nothing_to_write).then_some(found.shape);
     Ok(Plan {
+        create,
         pending,
         held,
         recovered,
@@ -457,7 +459,20 @@ async fn apply(
     // Without recoveries to write first, the session lock shares the message that opens the
     // first group.
     let session_lock = split && plan.recovered.is_empty();
+    let create = async {
+        match plan.create {
+            Some(shape) => tracking::create_from(client, shape).await,
+            None => Ok(()),
+        }
+    };
     let opened = async {
+        if plan.recovered.is_empty() {
+            // Pipelined: a failed CREATE fails the transaction, and the answer behind it.
+            let (created, opened) = tokio::join!(create, open(client, session_lock));
+            created?;
+            return opened;
+        }
+        create.await?;
         if split && !session_lock {
             crate::lock::hold_for_session(client).await?;
         }
@@ -556,6 +571,23 @@ async fn apply(
                     return Err(partly_committed(error, committed, false, Run::Migrate));
                 }
             };
+            // The row marked finished and, when more follow, the next transaction begun,
+            // pipelined: they share a round trip. A failed row rolls the new one back.
+            let ms = elapsed.as_millis() as i64;
+            let finish = tracking::finish(client, migration.version, ms);
+            let (finished, begun) = if index < plan.pending.len() {
+                let both = async { tokio::join!(finish, begin(client, timeouts, options)) };
+                let (finished, begun) = timed(&mut progress.timings.lock_ms, both).await;
+                (finished, Some(begun))
+            } else {
+                (finish.await, None)
+            };
+            if let Err(error) = finished {
+                if let Some(Ok(_)) = begun {
+                    let _ = abort(client, Error::NothingToRollBack).await;
+                }
+                return Err(partly_committed(error, committed, false, Run::Migrate));
+            }
             committed = Some(Some(migration.version));
             progress.steps.push(Step {
                 backfill: backfilled,
@@ -563,6 +595,7 @@ async fn apply(
             });
             progress.timings.groups.push(alone(migration, elapsed));
             progress.mark_committed(Duration::ZERO);
+            transaction = begun.transpose()?;
             continue;
         }
         // The ordinary files up to the next no-transaction one share the open transaction.
@@ -714,8 +747,9 @@ async fn run_group(
     Ok(applied)
 }
 
-/// Runs a no-transaction migration whose unfinished row is committed, then marks it finished;
-/// `timeouts` become the session's first, unless `timeouts_set` says the caller set them.
+/// Runs a no-transaction migration whose unfinished row is committed (the caller marks it
+/// finished); `timeouts` become the session's first, unless `timeouts_set` says the caller set
+/// them.
 /// On the statement's own failure the row goes (the statement did not complete; what an
 /// interrupted index build leaves is found before the next run); on a lost connection, or a
 /// server that did not answer in time, it stays, for the next run to judge.
@@ -758,10 +792,7 @@ async fn run_alone(
         .map(|elapsed| (elapsed, None)),
     };
     match result {
-        Ok((elapsed, backfilled)) => {
-            tracking::finish(client, migration.version, elapsed.as_millis() as i64).await?;
-            Ok((elapsed, backfilled))
-        }
+        Ok(ran) => Ok(ran),
         Err(error) => {
             // A lock timeout is retried: the row stays unfinished, and the next attempt finds
             // out from the catalog what the interrupted statement left (an INVALID index).
