@@ -96,7 +96,7 @@ async fn main() -> Result<()> {
         rows.extend(speed::against_the_limit(&mut s, runs, &folder, &bench, sqlx).await?);
     }
     progress("bench: up-to-date migrate vs process start and sqlx-cli");
-    rows.extend(speed::up_to_date(&mut s, runs, sqlx).await?);
+    rows.extend(speed::up_to_date(&mut s, runs, &bench, sqlx).await?);
     if args.only == Some(Group::Fresh) {
         return write(&args, &s, rows, runs, heavy);
     }
