@@ -294,23 +294,14 @@ async fn attempt_once(
     timeouts: Timeouts,
     progress: &mut Progress,
 ) -> Result<MigrateReport> {
-    // What of the tracking table exists, and the state of the indexes the no-transaction files
-    // build, are asked in the lock's message: a round trip each saved.
-    let mut then = tracking::shape_query();
-    let indexes_query = unfinished::indexes_query(migrations);
-    if let Some(query) = &indexes_query {
-        then = format!("{then}; {query}");
-    }
-    let locked = begin_locked_then(client, timeouts, &options.notify, &then);
+    // What of the tracking table exists is asked in the lock's message: a round trip saved.
+    let shape_query = tracking::shape_query();
+    let locked = begin_locked_then(client, timeouts, &options.notify, &shape_query);
     let answers = timed(&mut progress.timings.lock_ms, locked).await?;
-    let answer = |i: usize| answers.get(i).map_or(&[][..], Vec::as_slice);
-    let found = Found {
-        shape: tracking::Shape::from_rows(answer(0)),
-        indexes: unfinished::indexes_from_rows(answer(1)),
-    };
+    let shape = tracking::Shape::from_rows(answers.first().map_or(&[], Vec::as_slice));
     let planned = timed(
         &mut progress.timings.history_ms,
-        plan_migrate(client, migrations, options, &found),
+        plan_migrate(client, migrations, options, shape),
     );
     let plan = match planned.await {
         Ok(plan) => plan,
@@ -370,8 +361,9 @@ struct Plan<'a> {
     /// Pending, but from the first contract step on, held back.
     held: Vec<&'a Migration>,
     recovered: Vec<Recovery>,
-    /// What to drop before a version's no-transaction file runs (an INVALID index it builds).
-    repairs: Vec<(i64, String)>,
+    /// The query for the state of the indexes the pending no-transaction files build (see
+    /// [`invalid_indexes`]): asked with the first group's opening, before anything is written.
+    indexes: Option<String>,
     /// What of the tracking table exists, when the run writes to it: whatever is missing is
     /// created first.
     create: Option<tracking::Shape>,
@@ -382,21 +374,14 @@ struct Plan<'a> {
     applied_version: Option<i64>,
 }
 
-/// What the message that took the lock found out.
-struct Found {
-    shape: tracking::Shape,
-    /// For each no-transaction file's index that exists, whether it is valid.
-    indexes: std::collections::HashMap<i64, bool>,
-}
-
 /// Reads the tracking table and decides what to apply. Runs inside the locked transaction.
 async fn plan_migrate<'a>(
     client: &Client,
     migrations: &'a Migrations,
     options: &MigrateOptions,
-    found: &Found,
+    shape: tracking::Shape,
 ) -> Result<Plan<'a>> {
-    let (mut applied, unfinished): (Vec<_>, Vec<_>) = tracking::read_from(client, found.shape)
+    let (mut applied, unfinished): (Vec<_>, Vec<_>) = tracking::read_from(client, shape)
         .await?
         .into_iter()
         .partition(|row| row.finished);
@@ -429,15 +414,19 @@ async fn plan_migrate<'a>(
             path: alone.path.clone(),
         });
     }
-    let repairs = invalid_indexes(client, &pending, &recovered, options, &found.indexes).await?;
+    let indexes = unfinished::indexes_query(pending.iter().copied().filter(|m| m.no_transaction));
+    if options.dry_run {
+        let validity = unfinished::index_states(client, indexes.as_deref()).await?;
+        invalid_indexes(client, &pending, &recovered, options, &validity).await?;
+    }
     let nothing_to_write = pending.is_empty() && recovered.is_empty();
-    let create = (!options.dry_run && !nothing_to_write).then_some(found.shape);
+    let create = (!options.dry_run && !nothing_to_write).then_some(shape);
     Ok(Plan {
         create,
         pending,
         held,
         recovered,
-        repairs,
+        indexes,
         from_version,
         applied_version: applied.iter().map(|a| a.version).max(),
     })
@@ -465,14 +454,17 @@ async fn apply(
             None => Ok(()),
         }
     };
+    let indexes = unfinished::index_states(client, plan.indexes.as_deref());
     let opened = async {
         if plan.recovered.is_empty() {
-            // Pipelined: a failed CREATE fails the transaction, and the answer behind it.
-            let (created, opened) = tokio::join!(create, open(client, session_lock));
+            // Pipelined: a failed CREATE fails the transaction, and the answers behind it.
+            let (created, indexes, opened) =
+                tokio::join!(create, indexes, open(client, session_lock));
             created?;
-            return opened;
+            return Ok::<_, Error>((opened?, indexes?));
         }
         create.await?;
+        let indexes = indexes.await?;
         if split && !session_lock {
             crate::lock::hold_for_session(client).await?;
         }
@@ -486,11 +478,18 @@ async fn apply(
                 }
             }
         }
-        open(client, session_lock).await
+        Ok((open(client, session_lock).await?, indexes))
     };
-    // The open transaction while in one: each tracking row is written only inside it.
-    let mut transaction = match opened.await {
-        Ok(id) => Some(id),
+    // The open transaction while in one: each tracking row is written only inside it. What
+    // to drop before a version's no-transaction file runs (an INVALID index it builds): a
+    // refusal here rolls back what the opening wrote.
+    let opening = async {
+        let (opened, validity) = opened.await?;
+        let repairs = invalid_indexes(client, &plan.pending, &plan.recovered, options, &validity);
+        Ok::<_, Error>((opened, repairs.await?))
+    };
+    let (mut transaction, repairs) = match opening.await {
+        Ok((opened, repairs)) => (Some(opened), repairs),
         Err(error) => return Err(abort(client, error).await),
     };
     // The version the database is at, once a piece of a split run has been committed: by this
@@ -558,9 +557,11 @@ async fn apply(
             let ran = match set {
                 Some(Err(error)) => Err(error),
                 Some(Ok(())) => {
-                    run_alone(client, migration, plan, alone_timeouts, options, true).await
+                    run_alone(client, migration, &repairs, alone_timeouts, options, true).await
                 }
-                None => run_alone(client, migration, plan, alone_timeouts, options, false).await,
+                None => {
+                    run_alone(client, migration, &repairs, alone_timeouts, options, false).await
+                }
             };
             let (elapsed, backfilled) = match ran {
                 Ok(ran) => ran,
@@ -756,7 +757,7 @@ async fn run_group(
 async fn run_alone(
     client: &Client,
     migration: &Migration,
-    plan: &Plan<'_>,
+    repairs: &[(i64, String)],
     timeouts: Timeouts,
     options: &MigrateOptions,
     timeouts_set: bool,
@@ -764,8 +765,7 @@ async fn run_alone(
     if !timeouts_set {
         set_timeouts(client, timeouts, "SET").await?;
     }
-    let drop_first = plan
-        .repairs
+    let drop_first = repairs
         .iter()
         .find(|(version, _)| *version == migration.version)
         .map(|(_, sql)| sql);

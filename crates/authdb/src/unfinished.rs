@@ -14,11 +14,11 @@ use squawk_syntax::SourceFile;
 use squawk_syntax::ast::{self, AstNode};
 use std::collections::HashMap;
 
-use tokio_postgres::{Client, SimpleQueryRow};
+use tokio_postgres::Client;
 
 use crate::effects::identifier;
 use crate::error::{Error, Result, database};
-use crate::migrations::{Migration, Migrations};
+use crate::migrations::Migration;
 use crate::quote::literal;
 use crate::tracking::AppliedMigration;
 use crate::transaction::first_value;
@@ -225,15 +225,12 @@ pub(crate) fn built_index(sql: &str) -> Option<(String, String)> {
     }
 }
 
-/// One query for [`index_validity`] of every index the folder's no-transaction files build:
-/// migrate sends it in the message that takes the migration lock, since on a fresh database a
-/// round trip of its own cost more than the rest of planning (4 ms). Read-only, and it fails
-/// only where [`index_validity`] would. `None` when no such file exists.
-pub(crate) fn indexes_query(migrations: &Migrations) -> Option<String> {
-    let rows: Vec<String> = migrations
-        .list
-        .iter()
-        .filter(|m| m.no_transaction)
+/// One query for [`index_validity`] of every index `files` build (those that build none are
+/// passed over): migrate sends it pipelined with the opening of its first group, since on a
+/// fresh database a round trip of its own cost more than the rest of planning (4 ms). `None`
+/// when no file builds an index.
+pub(crate) fn indexes_query<'a>(files: impl Iterator<Item = &'a Migration>) -> Option<String> {
+    let rows: Vec<String> = files
         .filter_map(|m| {
             let (name, table) = built_index(&m.sql)?;
             Some(format!(
@@ -258,13 +255,28 @@ pub(crate) fn indexes_query(migrations: &Migrations) -> Option<String> {
 }
 
 /// [`indexes_query`]'s answer: for each version whose index exists, whether it is valid.
-pub(crate) fn indexes_from_rows(rows: &[SimpleQueryRow]) -> HashMap<i64, bool> {
-    rows.iter()
-        .filter_map(|row| {
-            let version = row.get(0)?.parse().ok()?;
-            Some((version, row.get(1)? == "t"))
+pub(crate) async fn index_states(
+    client: &Client,
+    query: Option<&str>,
+) -> Result<HashMap<i64, bool>> {
+    let Some(query) = query else {
+        return Ok(HashMap::new());
+    };
+    let what = "looking up the indexes the no-transaction migrations build";
+    let messages = client
+        .simple_query(query)
+        .await
+        .map_err(database(what.to_string()))?;
+    Ok(messages
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(row) => {
+                let version = row.get(0)?.parse().ok()?;
+                Some((version, row.get(1)? == "t"))
+            }
+            _ => None,
         })
-        .collect()
+        .collect())
 }
 
 /// `Some(valid)` when the index `name` exists in the schema of `table`, `None` when it does not.
