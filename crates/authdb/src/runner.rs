@@ -381,10 +381,9 @@ async fn plan_migrate<'a>(
     options: &MigrateOptions,
     shape: tracking::Shape,
 ) -> Result<Plan<'a>> {
-    let (mut applied, unfinished): (Vec<_>, Vec<_>) = tracking::read_from(client, shape)
-        .await?
-        .into_iter()
-        .partition(|row| row.finished);
+    let (rows, shape) = tracking::read_from(client, shape).await?;
+    let (mut applied, unfinished): (Vec<_>, Vec<_>) =
+        rows.into_iter().partition(|row| row.finished);
     plan::check_history(migrations, &applied)?;
     let from_version = applied.iter().map(|a| a.version).max();
     let mut recovered = Vec::with_capacity(unfinished.len());

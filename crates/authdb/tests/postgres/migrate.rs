@@ -469,6 +469,19 @@ async fn the_tracking_table_is_completed_from_whatever_an_earlier_authdb_left() 
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert_eq!(rows, [(1, true), (2, true), (3, true)]);
+
+    // Empty, as an older authdb could leave it: no row tells whether the column is there.
+    client
+        .batch_execute(
+            "DELETE FROM public.authdb_schema_migrations;
+             ALTER TABLE public.authdb_schema_migrations DROP COLUMN finished;
+             DROP TABLE app.a, app.b, app.c",
+        )
+        .await
+        .unwrap();
+    let report = migrate(&mut client, fixture.path()).await.unwrap();
+    assert_eq!(report.steps.len(), 3);
+    assert_eq!(tracking_rows(&client).await.len(), 3);
 }
 
 #[tokio::test]
