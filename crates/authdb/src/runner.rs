@@ -456,11 +456,13 @@ async fn apply(
     let indexes = unfinished::index_states(client, plan.indexes.as_deref());
     let opened = async {
         if plan.recovered.is_empty() {
-            // Pipelined: a failed CREATE fails the transaction, and the answers behind it.
+            // Pipelined: a failed request fails the transaction, and the answers behind it, so
+            // the first failure in the order sent is the one to report.
             let (created, indexes, opened) =
                 tokio::join!(create, indexes, open(client, session_lock));
             created?;
-            return Ok::<_, Error>((opened?, indexes?));
+            let indexes = indexes?;
+            return Ok::<_, Error>((opened?, indexes));
         }
         create.await?;
         let indexes = indexes.await?;
