@@ -30,7 +30,7 @@ use crate::migrations::Migration;
 use crate::notice::{Notify, ServerNotices};
 use crate::probe::{Probe, Verdict};
 use crate::tracking::{self, Recorded};
-use crate::transaction::{PRESUMED_LOST, SERVER_GRACE, Timeouts, failure_in_message};
+use crate::transaction::{Opened, PRESUMED_LOST, SERVER_GRACE, Timeouts, failure_in_message};
 
 /// Messages stay below this: a 50 MB data migration goes in fifty messages, not one the server
 /// would parse whole before running its first statement.
@@ -92,7 +92,7 @@ pub(crate) struct Applied {
 pub(crate) async fn run_group(
     client: &Client,
     files: &[&Migration],
-    opened: &tracking::Opened,
+    opened: &Opened,
     timeouts: Timeouts,
     notify: &Notify,
     notices: Option<&ServerNotices>,
@@ -281,7 +281,7 @@ async fn send(
 /// prepared statement outlives it), so that a session an embedder reuses keeps nothing of ours.
 /// Not on a connection presumed lost, where anything sent waits behind the silent statement; a
 /// failure (it was never prepared) is of no consequence.
-pub(crate) async fn forget_prepared(client: &Client, opened: &tracking::Opened, error: &Error) {
+pub(crate) async fn forget_prepared(client: &Client, opened: &Opened, error: &Error) {
     let presumed_lost = matches!(error, Error::MigrationFailed { source: None, .. });
     if client.is_closed() || presumed_lost {
         return;

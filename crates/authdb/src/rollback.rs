@@ -21,8 +21,8 @@ use crate::notice::Notify;
 use crate::plan;
 use crate::tracking;
 use crate::transaction::{
-    Run, STEP_DEADLINE, Timeouts, abort, begin_locked, begin_locked_with_id, begin_read_only,
-    bounded, end, partly_committed, run_script, set_timeouts, simple, transaction_id,
+    Run, STEP_DEADLINE, Timeouts, abort, begin_locked, begin_opened, begin_read_only, bounded, end,
+    partly_committed, run_script, set_timeouts, simple, transaction_id,
 };
 use crate::unfinished::{self, Recovery};
 
@@ -405,7 +405,11 @@ async fn revert_steps(
         let below = reverts.get(i + 1).map(|m| m.version);
         let down = &migration.down;
         if transaction.is_none() {
-            transaction = Some(begin_locked_with_id(client, timeouts, &options.notify).await?);
+            transaction = Some(
+                begin_opened(client, timeouts, &options.notify)
+                    .await?
+                    .transaction,
+            );
         }
         if !down.no_transaction {
             let result = run_script(client, &down.path, &down.sql, timeouts, &options.notify)
@@ -521,7 +525,11 @@ async fn settle(
             let what = format!("{sql}, left by the interrupted {}", recovery.name);
             bounded(&what, Some(STEP_DEADLINE), simple(client, sql, &what)).await?;
             tracking::forget(client, recovery.version).await?;
-            *transaction = Some(begin_locked_with_id(client, timeouts, &options.notify).await?);
+            *transaction = Some(
+                begin_opened(client, timeouts, &options.notify)
+                    .await?
+                    .transaction,
+            );
             Ok(())
         }
     }

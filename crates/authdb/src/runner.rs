@@ -22,8 +22,9 @@ pub use crate::transaction::{
     DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, LOCK_KEY,
 };
 use crate::transaction::{
-    Run, SERVER_GRACE, STEP_DEADLINE, Tail, Timeouts, abort, begin_locked_then, bounded, end,
-    partly_committed, run_script, run_script_then, set_timeouts, simple, statement_rows,
+    OPEN, Opened, Run, SERVER_GRACE, STEP_DEADLINE, Tail, Timeouts, abort, begin_locked_then,
+    begin_opened, bounded, end, partly_committed, run_script, run_script_then, set_timeouts,
+    simple, statement_rows,
 };
 
 #[derive(Debug, Clone)]
@@ -510,7 +511,7 @@ async fn apply(
                 None => {
                     timed(
                         &mut progress.timings.lock_ms,
-                        begin(client, timeouts, options),
+                        begin_opened(client, timeouts, &options.notify),
                     )
                     .await?
                 }
@@ -578,7 +579,8 @@ async fn apply(
             let ms = elapsed.as_millis() as i64;
             let finish = tracking::finish(client, migration.version, ms);
             let (finished, begun) = if index < plan.pending.len() {
-                let both = async { tokio::join!(finish, begin(client, timeouts, options)) };
+                let both =
+                    async { tokio::join!(finish, begin_opened(client, timeouts, &options.notify)) };
                 let (finished, begun) = timed(&mut progress.timings.lock_ms, both).await;
                 (finished, Some(begun))
             } else {
@@ -610,7 +612,7 @@ async fn apply(
         let opened = match transaction.clone() {
             Some(opened) => opened,
             None => {
-                let begun = begin(client, timeouts, options);
+                let begun = begin_opened(client, timeouts, &options.notify);
                 let opened = timed(&mut progress.timings.lock_ms, begun).await?;
                 transaction = Some(opened.clone());
                 opened
@@ -659,12 +661,12 @@ async fn apply(
     Ok(())
 }
 
-/// The open transaction's id and the session's process id ([`tracking::OPEN`]), after the session-level
+/// The open transaction's id and the session's process id ([`OPEN`]), after the session-level
 /// lock when `session_lock`: one round trip.
-async fn open(client: &Client, session_lock: bool) -> Result<tracking::Opened> {
+async fn open(client: &Client, session_lock: bool) -> Result<Opened> {
     let sql = match session_lock {
-        true => format!("{}; {}", crate::lock::session_try(), tracking::OPEN),
-        false => tracking::OPEN.to_string(),
+        true => format!("{}; {OPEN}", crate::lock::session_try()),
+        false => OPEN.to_string(),
     };
     let what = "reading the run's transaction id";
     let messages = bounded(what, Some(STEP_DEADLINE), simple(client, &sql, what)).await?;
@@ -673,21 +675,7 @@ async fn open(client: &Client, session_lock: bool) -> Result<tracking::Opened> {
         let answer = rows.first().and_then(|r| r.first()).and_then(|r| r.get(0));
         crate::lock::session_held(answer)?;
     }
-    tracking::Opened::from_rows(rows.last().map_or(&[], Vec::as_slice))
-}
-
-/// A new transaction of the run: the migration lock, the transaction's id and a group's clock,
-/// in one message.
-async fn begin(
-    client: &Client,
-    timeouts: Timeouts,
-    options: &MigrateOptions,
-) -> Result<tracking::Opened> {
-    let rows = begin_locked_then(client, timeouts, &options.notify, tracking::OPEN).await?;
-    match tracking::Opened::from_rows(rows.first().map_or(&[], Vec::as_slice)) {
-        Ok(opened) => Ok(opened),
-        Err(error) => Err(abort(client, error).await),
-    }
+    Opened::from_rows(rows.last().map_or(&[], Vec::as_slice))
 }
 
 /// Runs a group of ordinary files in the open transaction `opened`, each with its tracking
@@ -697,7 +685,7 @@ async fn begin(
 async fn run_group(
     client: &Client,
     group: &[&Migration],
-    opened: &tracking::Opened,
+    opened: &Opened,
     timeouts: Timeouts,
     options: &MigrateOptions,
 ) -> Result<batch::Applied> {

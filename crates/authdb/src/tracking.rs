@@ -269,38 +269,6 @@ pub async fn record(
     })
 }
 
-/// Reads the open transaction's id (each tracking row is written only while it is still this
-/// one) and the session's process id, so that opening a group costs no round trip of its own: it
-/// shares the message that takes the migration lock.
-pub(crate) const OPEN: &str = "SELECT pg_current_xact_id()::text, pg_backend_pid()";
-
-/// What [`OPEN`] returned.
-#[derive(Debug, Clone)]
-pub(crate) struct Opened {
-    pub transaction: String,
-    /// The session's process id, for [`crate::probe`].
-    pub pid: i32,
-}
-
-impl Opened {
-    pub(crate) fn from_rows(rows: &[SimpleQueryRow]) -> Result<Opened> {
-        let row = rows.first();
-        let transaction = row.and_then(|r| r.get(0));
-        let pid = row.and_then(|r| r.get(1)).and_then(|p| p.parse().ok());
-        match (transaction, pid) {
-            (Some(transaction), Some(pid)) => Ok(Opened {
-                transaction: transaction.to_string(),
-                pid,
-            }),
-            _ => Err(Error::Database {
-                context: "reading the run's transaction id".to_string(),
-                reason: "no row".to_string(),
-                source: None,
-            }),
-        }
-    }
-}
-
 /// What starts a group's clock: the marks [`record_statement`] measures from.
 const CLOCK: &str = "set_config('authdb.mark', clock_timestamp()::text, true), \
                      set_config('authdb.group', clock_timestamp()::text, true)";

@@ -95,17 +95,17 @@ pub(crate) async fn begin_locked_then(
     }
 }
 
-/// A transaction holding the migration lock, and its id (see [`transaction_id`]), in one round
-/// trip.
-pub(crate) async fn begin_locked_with_id(
+/// A transaction holding the migration lock, its id and the session's process id ([`OPEN`]),
+/// in one round trip.
+pub(crate) async fn begin_opened(
     client: &Client,
     timeouts: Timeouts,
     notify: &Notify,
-) -> Result<String> {
-    let rows = begin_locked_then(client, timeouts, notify, TRANSACTION_ID).await?;
-    match rows.first().and_then(|r| r.first()).and_then(|r| r.get(0)) {
-        Some(id) => Ok(id.to_string()),
-        None => Err(abort(client, no_transaction_id()).await),
+) -> Result<Opened> {
+    let rows = begin_locked_then(client, timeouts, notify, OPEN).await?;
+    match Opened::from_rows(rows.first().map_or(&[], Vec::as_slice)) {
+        Ok(opened) => Ok(opened),
+        Err(error) => Err(abort(client, error).await),
     }
 }
 
@@ -123,22 +123,43 @@ pub(crate) async fn begin_read_only(client: &Client) -> Result<()> {
 /// this one, which proves (on the server, whatever the SQL did) that the run never left it.
 pub(crate) async fn transaction_id(client: &Client) -> Result<String> {
     let what = "reading the run's transaction id";
-    let messages = bounded(
-        what,
-        Some(STEP_DEADLINE),
-        simple(client, TRANSACTION_ID, what),
-    )
-    .await?;
-    first_value(&messages).ok_or_else(no_transaction_id)
+    let messages = bounded(what, Some(STEP_DEADLINE), simple(client, OPEN, what)).await?;
+    let rows = statement_rows(messages)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    Ok(Opened::from_rows(&rows)?.transaction)
 }
 
-const TRANSACTION_ID: &str = "SELECT pg_current_xact_id()::text";
+/// Reads the open transaction's id (see [`transaction_id`]) and the session's process id, so
+/// that opening a transaction costs no round trip of its own: it shares the message that takes
+/// the migration lock.
+pub(crate) const OPEN: &str = "SELECT pg_current_xact_id()::text, pg_backend_pid()";
 
-fn no_transaction_id() -> Error {
-    Error::Database {
-        context: "reading the run's transaction id".to_string(),
-        reason: "no row".to_string(),
-        source: None,
+/// What [`OPEN`] returned.
+#[derive(Debug, Clone)]
+pub(crate) struct Opened {
+    pub transaction: String,
+    /// The session's process id, for [`crate::probe`].
+    pub pid: i32,
+}
+
+impl Opened {
+    pub(crate) fn from_rows(rows: &[SimpleQueryRow]) -> Result<Opened> {
+        let row = rows.first();
+        let transaction = row.and_then(|r| r.get(0));
+        let pid = row.and_then(|r| r.get(1)).and_then(|p| p.parse().ok());
+        match (transaction, pid) {
+            (Some(transaction), Some(pid)) => Ok(Opened {
+                transaction: transaction.to_string(),
+                pid,
+            }),
+            _ => Err(Error::Database {
+                context: "reading the run's transaction id".to_string(),
+                reason: "no row".to_string(),
+                source: None,
+            }),
+        }
     }
 }
 

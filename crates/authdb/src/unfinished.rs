@@ -21,7 +21,6 @@ use crate::error::{Error, Result, database};
 use crate::migrations::Migration;
 use crate::quote::literal;
 use crate::tracking::AppliedMigration;
-use crate::transaction::first_value;
 
 /// The user's answer for an unfinished migration the catalog cannot judge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -230,28 +229,31 @@ pub(crate) fn built_index(sql: &str) -> Option<(String, String)> {
 /// fresh database a round trip of its own cost more than the rest of planning (4 ms). `None`
 /// when no file builds an index.
 pub(crate) fn indexes_query<'a>(files: impl Iterator<Item = &'a Migration>) -> Option<String> {
-    let rows: Vec<String> = files
+    let rows: Vec<(i64, String, String)> = files
         .filter_map(|m| {
             let (name, table) = built_index(&m.sql)?;
-            Some(format!(
-                "({}, {}, {})",
-                m.version,
-                literal(&name),
-                literal(&table)
-            ))
+            Some((m.version, name, table))
         })
         .collect();
-    if rows.is_empty() {
-        return None;
-    }
-    Some(format!(
+    (!rows.is_empty()).then(|| states_query(&rows))
+}
+
+/// For each (version, index name, table written as in the file): the version and whether its
+/// index, where it exists in the table's schema, is valid. A simple query, with literals: a
+/// prepared statement costs two round trips.
+fn states_query(rows: &[(i64, String, String)]) -> String {
+    let values: Vec<String> = rows
+        .iter()
+        .map(|(version, name, table)| format!("({version}, {}, {})", literal(name), literal(table)))
+        .collect();
+    format!(
         "SELECT v.version, i.indisvalid AND i.indisready
            FROM (VALUES {}) v(version, name, tbl)
            JOIN pg_class c ON c.relname = v.name
            JOIN pg_index i ON i.indexrelid = c.oid
           WHERE c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass(v.tbl))",
-        rows.join(", ")
-    ))
+        values.join(", ")
+    )
 }
 
 /// [`indexes_query`]'s answer: for each version whose index exists, whether it is valid.
@@ -259,10 +261,16 @@ pub(crate) async fn index_states(
     client: &Client,
     query: Option<&str>,
 ) -> Result<HashMap<i64, bool>> {
-    let Some(query) = query else {
-        return Ok(HashMap::new());
-    };
-    let what = "looking up the indexes the no-transaction migrations build";
+    match query {
+        Some(query) => {
+            let what = "looking up the indexes the no-transaction migrations build";
+            states(client, query, what).await
+        }
+        None => Ok(HashMap::new()),
+    }
+}
+
+async fn states(client: &Client, query: &str, what: &str) -> Result<HashMap<i64, bool>> {
     let messages = client
         .simple_query(query)
         .await
@@ -285,21 +293,9 @@ pub(crate) async fn index_validity(
     name: &str,
     table: &str,
 ) -> Result<Option<bool>> {
-    // A simple query: migrate asks this for every pending file that builds an index
-    // concurrently, and a prepared statement costs two round trips.
-    let sql = format!(
-        "SELECT i.indisvalid AND i.indisready
-           FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
-          WHERE c.relname = {}
-            AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass({}))",
-        literal(name),
-        literal(table)
-    );
-    let messages = client
-        .simple_query(&sql)
-        .await
-        .map_err(database(format!("looking up the index {name}")))?;
-    Ok(first_value(&messages).map(|valid| valid == "t"))
+    let query = states_query(&[(0, name.to_string(), table.to_string())]);
+    let found = states(client, &query, &format!("looking up the index {name}")).await?;
+    Ok(found.get(&0).copied())
 }
 
 /// `schema.name` of the index `name` on `table`, quoted for SQL.
