@@ -2,8 +2,8 @@
 //! each file followed by its tracking row, joined into messages of up to [`MESSAGE_BYTES`], one
 //! round trip each, where a statement at a time costs a round trip per statement (a data
 //! migration of 400,000 INSERTs is 400,000 round trips then, and psql's `-1 -f` pays them too).
-//! The tracking row is an EXECUTE of one INSERT the group's first message prepares
-//! ([`tracking::Recorder`]): parsed and planned once, not once per file.
+//! Each file is followed by its tracking row and a mark that returns its time on the server's
+//! clock ([`tracking::Recorder`]).
 //!
 //! Nothing is lost by it. Each statement completes on its own (PostgreSQL 13 and later apply
 //! `statement_timeout` to each statement of a message), and its `CommandComplete` comes back
@@ -18,6 +18,7 @@
 //! which must see each statement start and end, sends them one at a time instead
 //! (`run_script`).
 
+use std::sync::atomic::{AtomicI32, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use authdb_folder::position::Lines;
@@ -30,7 +31,7 @@ use crate::migrations::Migration;
 use crate::notice::{Notify, ServerNotices};
 use crate::probe::{Probe, Verdict};
 use crate::tracking::{self, Recorded};
-use crate::transaction::{Opened, PRESUMED_LOST, SERVER_GRACE, Timeouts, failure_in_message};
+use crate::transaction::{PRESUMED_LOST, SERVER_GRACE, Timeouts, failure_in_message};
 
 /// Messages stay below this: a 50 MB data migration goes in fifty messages, not one the server
 /// would parse whole before running its first statement.
@@ -56,10 +57,10 @@ enum Role {
     Statement,
     /// The file's tracking row.
     Record,
-    /// Before the first file: the group's clock started, the tracking row's statement prepared.
-    Prepare,
-    /// After the last file's row: that statement dropped.
-    Deallocate,
+    /// After the file's row: its time on the server's clock.
+    Mark,
+    /// Before the first file: the group's clock started.
+    Clock,
 }
 
 impl Piece<'_> {
@@ -67,7 +68,7 @@ impl Piece<'_> {
     fn place(&self, migration: &Migration) -> usize {
         match (self.start, self.role) {
             (Some(start), _) => start,
-            (None, Role::Prepare) => 0,
+            (None, Role::Clock) => 0,
             (None, _) => migration.sql.len(),
         }
     }
@@ -85,34 +86,30 @@ pub(crate) struct Applied {
     pub bytes: usize,
 }
 
-/// Runs `files` (every one transactional) in the open transaction `opened`, each recorded with
-/// its tracking row; `notices` hears what the
-/// server says, with each statement's place; `probe`, when given, is asked before a silent
-/// server is given up.
+/// Runs `files` (every one transactional) in the open transaction, each recorded with its
+/// tracking row; `notices` hears what the server says, with each statement's place; `probe`,
+/// when given, is asked before a silent server is given up, about the session `pid` (0 until
+/// known: the first message may be sent before the answer that says it).
 pub(crate) async fn run_group(
     client: &Client,
     files: &[&Migration],
-    opened: &Opened,
+    pid: &AtomicI32,
     timeouts: Timeouts,
     notify: &Notify,
     notices: Option<&ServerNotices>,
     probe: Option<&Probe>,
 ) -> Result<Applied> {
-    let probe = probe.map(|probe| (probe, opened.pid));
-    let recorder = tracking::Recorder::new(&opened.transaction);
-    let (clock, prepare) = (recorder.start_clock(), recorder.prepare());
-    let deallocate = recorder.deallocate();
-    let records: Vec<String> = files.iter().map(|m| recorder.execute(m)).collect();
+    let probe = probe.map(|probe| (probe, pid));
+    let recorder = tracking::Recorder::new();
+    let clock = recorder.start_clock();
+    let rows: Vec<String> = files.iter().map(|m| recorder.row(m)).collect();
     let ours = |file, text, role| Piece {
         file,
         text,
         start: None,
         role,
     };
-    let mut pieces = vec![
-        ours(0, clock.as_str(), Role::Prepare),
-        ours(0, prepare.as_str(), Role::Prepare),
-    ];
+    let mut pieces = vec![ours(0, clock.as_str(), Role::Clock)];
     for (file, migration) in files.iter().enumerate() {
         for statement in authdb_folder::sql::statements(&migration.sql) {
             pieces.push(Piece {
@@ -122,9 +119,9 @@ pub(crate) async fn run_group(
                 role: Role::Statement,
             });
         }
-        pieces.push(ours(file, &records[file], Role::Record));
+        pieces.push(ours(file, &rows[file], Role::Record));
+        pieces.push(ours(file, recorder.mark(), Role::Mark));
     }
-    pieces.push(ours(files.len() - 1, deallocate.as_str(), Role::Deallocate));
     let mut lines: Vec<Lines> = files.iter().map(|m| Lines::new(&m.sql)).collect();
     let mut applied = Applied {
         times: vec![Duration::ZERO; files.len()],
@@ -142,11 +139,26 @@ pub(crate) async fn run_group(
             end += 1;
         }
         let message = &pieces[next..end];
-        let base = notices.map(ServerNotices::completed);
+        let before = notices.map(ServerNotices::completed);
         applied.messages += 1;
         applied.bytes += bytes;
-        let sent = send(client, message, files, timeouts, probe, &mut applied).await;
-        if let (Some(notices), Some(base)) = (notices, base) {
+        let mut answered = None;
+        let sent = send(
+            client,
+            message,
+            files,
+            timeouts,
+            probe,
+            &mut applied,
+            &mut answered,
+        )
+        .await;
+        if let (Some(notices), Some(before)) = (notices, before) {
+            // Where the message's answers start among the connection's completions: counted
+            // back from the end when the server answered it to the end, since requests sent
+            // before it may still have been unanswered when it went (they are pipelined, see
+            // the runner); nothing is sent behind a group's message until it is answered.
+            let base = answered.map_or(before, |mine| notices.completed().saturating_sub(mine));
             notices.hand_on_message(notify, base, |index| {
                 let piece = message.get(index as usize)?;
                 let start = piece.start?;
@@ -166,8 +178,9 @@ async fn send(
     message: &[Piece<'_>],
     files: &[&Migration],
     timeouts: Timeouts,
-    probe: Option<(&Probe, i32)>,
+    probe: Option<(&Probe, &AtomicI32)>,
     applied: &mut Applied,
+    answered: &mut Option<u64>,
 ) -> Result<()> {
     let text = message
         .iter()
@@ -187,7 +200,7 @@ async fn send(
                     Ok(item) => item,
                     // Silence: a server at work on a long message, or one that is gone.
                     Err(_) => match probe {
-                        Some((probe, pid)) => match probe.check(pid).await {
+                        Some((probe, pid)) => match probe.check(pid.load(Relaxed)).await {
                             Verdict::Working => continue,
                             Verdict::Lost(why) => return Ok(Some(why)),
                         },
@@ -198,7 +211,7 @@ async fn send(
             match item? {
                 Some(SimpleQueryMessage::Row(row)) => {
                     let piece = &message[completed];
-                    if piece.role == Role::Record {
+                    if piece.role == Role::Mark {
                         let recorded = Recorded::from_row(&row);
                         applied.times[piece.file] = recorded.file;
                         applied.server = applied.server.max(recorded.group);
@@ -207,7 +220,7 @@ async fn send(
                 Some(SimpleQueryMessage::CommandComplete(rows)) => {
                     let piece = &message[completed];
                     if piece.role == Role::Record && rows != 1 {
-                        return Err(Ended(piece.file));
+                        return Err(Unrecorded(piece.file));
                     }
                     completed += 1;
                 }
@@ -217,6 +230,9 @@ async fn send(
         }
     };
     let outcome: std::result::Result<Option<String>, Stop> = answers.await;
+    if !matches!(outcome, Ok(Some(_))) {
+        *answered = Some(completed as u64);
+    }
     let at = |piece: &Piece| -> (&Migration, usize) {
         let migration = files[piece.file];
         (migration, piece.place(migration))
@@ -234,10 +250,7 @@ async fn send(
                 .unwrap_or(&message[message.len() - 1]));
             Err(lost(first, start, (last, end), started.elapsed(), &why))
         }
-        Err(Stop::Ended(file)) => Err(Error::TransactionEnded {
-            location: files[file].path.display().to_string(),
-            version: None,
-        }),
+        Err(Stop::Unrecorded(file)) => Err(crate::recording::unrecorded(files[file])),
         Err(Stop::Driver(error)) => {
             // The statement that failed: the one the error's position points into (a syntax
             // error stops the whole message before any statement runs), else the one after the
@@ -256,8 +269,7 @@ async fn send(
             let migration = files[piece.file];
             match piece.start {
                 // authdb's own statement: the file's tracking row, refused when the file ended
-                // the run's transaction, or when the row could not be written (or its
-                // statement prepared or dropped).
+                // the run's transaction, or when the row could not be written.
                 None if error.code().map(|c| c.code()) == Some(tracking::ENDED) => {
                     Err(Error::TransactionEnded {
                         location: migration.path.display().to_string(),
@@ -275,23 +287,6 @@ async fn send(
             }
         }
     }
-}
-
-/// Drops the tracking row's prepared statement of a group that failed (after its ROLLBACK: a
-/// prepared statement outlives it), so that a session an embedder reuses keeps nothing of ours.
-/// Not on a connection presumed lost, where anything sent waits behind the silent statement; a
-/// failure (it was never prepared) is of no consequence.
-pub(crate) async fn forget_prepared(client: &Client, opened: &Opened, error: &Error) {
-    let presumed_lost = matches!(error, Error::MigrationFailed { source: None, .. });
-    if client.is_closed() || presumed_lost {
-        return;
-    }
-    let sql = tracking::Recorder::new(&opened.transaction).deallocate();
-    let _ = tokio::time::timeout(
-        crate::transaction::STEP_DEADLINE,
-        client.batch_execute(&sql),
-    )
-    .await;
 }
 
 /// The connection given up on a silent server, naming where in the message it was.
@@ -342,10 +337,10 @@ fn char_offsets(message: &[Piece<'_>]) -> Vec<usize> {
 /// Why reading a message's answers stopped early.
 enum Stop {
     Driver(tokio_postgres::Error),
-    /// A file's tracking row was not written: the file ended the run's transaction.
-    Ended(usize),
+    /// A file's row was not written, without an error: a rule on the tracking table.
+    Unrecorded(usize),
 }
-use Stop::Ended;
+use Stop::Unrecorded;
 
 impl From<tokio_postgres::Error> for Stop {
     fn from(error: tokio_postgres::Error) -> Stop {

@@ -117,6 +117,35 @@ pub(crate) async fn hold_for_session(client: &Client) -> Result<()> {
     session_held(first_value(&messages).as_deref())
 }
 
+/// A split run's next transaction, holding the transaction-level lock, in one message that fails
+/// (a division by zero) unless the lock is ours: sent pipelined with the statements that follow,
+/// it must stop them rather than wait and try again, as [`acquire`] does, behind their backs.
+/// The session-level lock this session holds since the run's first COMMIT makes it ours, unless
+/// a migration released that lock and another migrator took it.
+pub(crate) fn begin_held(timeouts: Timeouts, then: &str) -> String {
+    format!(
+        "BEGIN; {} SELECT 1 / pg_try_advisory_xact_lock({LOCK_KEY})::int; {then}",
+        timeout_settings(timeouts, "SET LOCAL")
+    )
+}
+
+/// What [`begin_held`]'s failure means.
+pub(crate) fn lost(error: Error) -> Error {
+    match &error {
+        Error::Database {
+            source: Some(source),
+            ..
+        } if source.code().map(|c| c.code()) == Some("22012") => Error::Database {
+            context: "opening the run's next transaction under the migration lock".to_string(),
+            reason: "another session holds the migration lock, which this run's session held \
+                     since its first COMMIT: did a migration release it (pg_advisory_unlock_all)?"
+                .to_string(),
+            source: None,
+        },
+        _ => error,
+    }
+}
+
 /// The query [`hold_for_session`] sends, for a caller that sends it with others.
 pub(crate) fn session_try() -> String {
     format!("SELECT pg_try_advisory_lock({LOCK_KEY})")

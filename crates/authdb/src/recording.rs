@@ -16,25 +16,6 @@ pub(crate) fn failed(migration: &Migration, error: tokio_postgres::Error) -> Err
     let reason = describe(&error);
     let version = migration.version;
     let denied = error.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE);
-    let unprepared =
-        error.code() == Some(&tokio_postgres::error::SqlState::INVALID_SQL_STATEMENT_NAME);
-    if let (true, Some((location, statement))) = (
-        unprepared,
-        first_words(&migration.path, &migration.sql, |w| {
-            w.first() == Some(&"DEALLOCATE")
-        }),
-    ) {
-        return Error::MigrationFailed {
-            location,
-            message: format!(
-                "`{statement}` drops the prepared statement that records each file of the group \
-                 as applied: recording version {version} as applied failed: {reason}. A \
-                 migration must not deallocate the session's prepared statements"
-            ),
-            outcome: ROLLED_BACK.to_string(),
-            source: Some(error),
-        };
-    }
     let (location, message) = match role_change(&migration.path, &migration.sql) {
         Some((location, statement)) if denied => (
             location,
@@ -64,6 +45,22 @@ pub(crate) fn failed(migration: &Migration, error: tokio_postgres::Error) -> Err
         message,
         outcome: ROLLED_BACK.to_string(),
         source: Some(error),
+    }
+}
+
+/// The error for `migration`, whose statements all ran, when its tracking row was not written
+/// and no error said why: a rule on the tracking table swallowed the INSERT.
+pub(crate) fn unrecorded(migration: &Migration) -> Error {
+    Error::MigrationFailed {
+        location: migration.path.display().to_string(),
+        message: format!(
+            "every statement ran, but recording version {} as applied wrote no row: a rule on \
+             public.authdb_schema_migrations changes what authdb writes there, and the history \
+             it keeps would not be the truth",
+            migration.version
+        ),
+        outcome: ROLLED_BACK.to_string(),
+        source: None,
     }
 }
 

@@ -3,6 +3,7 @@
 //! back, so the database is always at the old version or the new one, never in between. The one
 //! exception is explicit: a `-- authdb:no-transaction` file splits the run into committed pieces.
 
+use std::sync::atomic::{AtomicI32, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -22,9 +23,9 @@ pub use crate::transaction::{
     DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, LOCK_KEY,
 };
 use crate::transaction::{
-    OPEN, Opened, Run, SERVER_GRACE, STEP_DEADLINE, Tail, Timeouts, abort, begin_locked_then,
-    begin_opened, bounded, end, partly_committed, run_script, run_script_then, set_timeouts,
-    simple, statement_rows,
+    OPEN, Opened, Run, SERVER_GRACE, STEP_DEADLINE, Tail, Timeouts, abort, begin_held,
+    begin_locked_then, begin_opened, bounded, end, partly_committed, run_script, run_script_then,
+    set_timeouts, simple, statement_rows,
 };
 
 #[derive(Debug, Clone)]
@@ -364,7 +365,7 @@ struct Plan<'a> {
     recovered: Vec<Recovery>,
     /// The query for the state of the indexes the pending no-transaction files build (see
     /// [`invalid_indexes`]): asked with the first group's opening, before anything is written.
-    indexes: Option<String>,
+    indexes: Option<unfinished::BuiltIndexes>,
     /// What of the tracking table exists, when the run writes to it: whatever is missing is
     /// created first.
     create: Option<tracking::Shape>,
@@ -414,9 +415,9 @@ async fn plan_migrate<'a>(
             path: alone.path.clone(),
         });
     }
-    let indexes = unfinished::indexes_query(pending.iter().copied().filter(|m| m.no_transaction));
+    let indexes = unfinished::built_indexes(pending.iter().copied().filter(|m| m.no_transaction));
     if options.dry_run {
-        let validity = unfinished::index_states(client, indexes.as_deref()).await?;
+        let validity = unfinished::index_states(client, indexes.as_ref()).await?;
         invalid_indexes(client, &pending, &recovered, options, &validity).await?;
     }
     let nothing_to_write = pending.is_empty() && recovered.is_empty();
@@ -454,8 +455,8 @@ async fn apply(
             None => Ok(()),
         }
     };
-    let indexes = unfinished::index_states(client, plan.indexes.as_deref());
-    let opened = async {
+    let indexes = unfinished::maybe_built(client, plan.indexes.as_ref());
+    let opening = async {
         if plan.recovered.is_empty() {
             // Pipelined: a failed request fails the transaction, and the answers behind it, so
             // the first failure in the order sent is the one to report.
@@ -482,15 +483,43 @@ async fn apply(
         }
         Ok((open(client, session_lock).await?, indexes))
     };
-    // The open transaction while in one: each tracking row is written only inside it. What
-    // to drop before a version's no-transaction file runs (an INVALID index it builds): a
-    // refusal here rolls back what the opening wrote.
-    let opening = async {
-        let (opened, validity) = opened.await?;
+    // The session's process id, for the probe: known once the opening's answer is in, which
+    // comes before the answers to the group's messages sent behind it.
+    let pid = AtomicI32::new(0);
+    let first = plan
+        .pending
+        .first()
+        .filter(|m| !m.no_transaction && !options.paced && plan.recovered.is_empty());
+    let (opened, mut ahead) = match first {
+        // The first group's first message goes behind the opening, pipelined: a failure in the
+        // opening fails it, and a refusal after it rolls it back.
+        Some(_) => {
+            let started = Instant::now();
+            let noted = async {
+                let opened = opening.await;
+                if let Ok((opened, _)) = &opened {
+                    pid.store(opened.pid, Relaxed);
+                }
+                opened
+            };
+            let group = group_at(&plan.pending, 0);
+            let (opened, ran) =
+                tokio::join!(noted, batched(client, group, &pid, timeouts, options));
+            (opened, Some(Ahead { ran, started }))
+        }
+        None => (opening.await, None),
+    };
+    // What to drop before a version's no-transaction file runs (an INVALID index it builds),
+    // asked once nothing sent is unanswered: a refusal here rolls back what the opening and the
+    // first group wrote.
+    let repairs = async {
+        let (opened, maybe) = opened?;
+        let validity = unfinished::built_states(client, plan.indexes.as_ref(), &maybe).await?;
         let repairs = invalid_indexes(client, &plan.pending, &plan.recovered, options, &validity);
         Ok::<_, Error>((opened, repairs.await?))
     };
-    let (mut transaction, repairs) = match opening.await {
+    // The open transaction while in one: each tracking row is written only inside it.
+    let (mut transaction, repairs) = match repairs.await {
         Ok((opened, repairs)) => (Some(opened), repairs),
         Err(error) => return Err(abort(client, error).await),
     };
@@ -578,13 +607,37 @@ async fn apply(
             // pipelined: they share a round trip. A failed row rolls the new one back.
             let ms = elapsed.as_millis() as i64;
             let finish = tracking::finish(client, migration.version, ms);
-            let (finished, begun) = if index < plan.pending.len() {
-                let both =
-                    async { tokio::join!(finish, begin_opened(client, timeouts, &options.notify)) };
-                let (finished, begun) = timed(&mut progress.timings.lock_ms, both).await;
-                (finished, Some(begun))
-            } else {
-                (finish.await, None)
+            let (finished, begun) = match plan.pending.get(index) {
+                // The next group's first message too, behind its BEGIN: a round trip for all.
+                // A BEGIN that does not hold the lock fails, and the message behind it.
+                Some(next) if !next.no_transaction && !options.paced => {
+                    let started = Instant::now();
+                    let begun = async {
+                        match begin_held(client, timeouts).await {
+                            Ok(opened) => {
+                                pid.store(opened.pid, Relaxed);
+                                Ok(opened)
+                            }
+                            Err(error) => Err(abort(client, error).await),
+                        }
+                    };
+                    let group = group_at(&plan.pending, index);
+                    let (finished, begun, ran) = tokio::join!(
+                        finish,
+                        begun,
+                        batched(client, group, &pid, timeouts, options)
+                    );
+                    ahead = Some(Ahead { ran, started });
+                    (finished, Some(begun))
+                }
+                Some(_) => {
+                    let both = async {
+                        tokio::join!(finish, begin_opened(client, timeouts, &options.notify))
+                    };
+                    let (finished, begun) = timed(&mut progress.timings.lock_ms, both).await;
+                    (finished, Some(begun))
+                }
+                None => (finish.await, None),
             };
             if let Err(error) = finished {
                 if let Some(Ok(_)) = begun {
@@ -603,33 +656,33 @@ async fn apply(
             continue;
         }
         // The ordinary files up to the next no-transaction one share the open transaction.
-        let group_end = plan.pending[index..]
-            .iter()
-            .position(|m| m.no_transaction)
-            .map_or(plan.pending.len(), |offset| index + offset);
-        let group = &plan.pending[index..group_end];
-        index = group_end;
-        let opened = match transaction.clone() {
-            Some(opened) => opened,
+        let group = group_at(&plan.pending, index);
+        index += group.len();
+        let (ran, started) = match ahead.take() {
+            Some(Ahead { ran, started }) => (ran, started),
             None => {
-                let begun = begin_opened(client, timeouts, &options.notify);
-                let opened = timed(&mut progress.timings.lock_ms, begun).await?;
-                transaction = Some(opened.clone());
-                opened
+                let opened = match transaction.clone() {
+                    Some(opened) => opened,
+                    None => {
+                        let begun = begin_opened(client, timeouts, &options.notify);
+                        let opened = timed(&mut progress.timings.lock_ms, begun).await?;
+                        transaction = Some(opened.clone());
+                        opened
+                    }
+                };
+                pid.store(opened.pid, Relaxed);
+                let started = Instant::now();
+                let ran = run_group(client, group, &opened, &pid, timeouts, options).await;
+                (ran, started)
             }
         };
-        let started = Instant::now();
-        let ran = run_group(client, group, &opened, timeouts, options).await;
         let applied = match ran {
             Ok(applied) => applied,
             Err(Error::TransactionEnded { location, .. }) => {
-                let error = tracking::ended(client, location).await;
-                batch::forget_prepared(client, &opened, &error).await;
-                return Err(error);
+                return Err(tracking::ended(client, location).await);
             }
             Err(error) => {
                 let error = abort(client, error).await;
-                batch::forget_prepared(client, &opened, &error).await;
                 return Err(partly_committed(error, committed, true, Run::Migrate));
             }
         };
@@ -686,22 +739,13 @@ async fn run_group(
     client: &Client,
     group: &[&Migration],
     opened: &Opened,
+    pid: &AtomicI32,
     timeouts: Timeouts,
     options: &MigrateOptions,
 ) -> Result<batch::Applied> {
     let transaction = opened.transaction.as_str();
     if !options.paced {
-        let notices = options.server_notices.as_ref();
-        return batch::run_group(
-            client,
-            group,
-            opened,
-            timeouts,
-            &options.notify,
-            notices,
-            options.probe.as_ref(),
-        )
-        .await;
+        return batched(client, group, pid, timeouts, options).await;
     }
     tracking::start_clock(client).await?;
     let mut applied = batch::Applied::default();
@@ -735,6 +779,43 @@ async fn run_group(
         }
     }
     Ok(applied)
+}
+
+/// [`batch::run_group`] with the run's options.
+async fn batched(
+    client: &Client,
+    group: &[&Migration],
+    pid: &AtomicI32,
+    timeouts: Timeouts,
+    options: &MigrateOptions,
+) -> Result<batch::Applied> {
+    batch::run_group(
+        client,
+        group,
+        pid,
+        timeouts,
+        &options.notify,
+        options.server_notices.as_ref(),
+        options.probe.as_ref(),
+    )
+    .await
+}
+
+/// The ordinary files from `index` up to the next no-transaction one: they share a transaction.
+fn group_at<'p, 'm>(pending: &'p [&'m Migration], index: usize) -> &'p [&'m Migration] {
+    let end = pending[index..]
+        .iter()
+        .position(|m| m.no_transaction)
+        .map_or(pending.len(), |offset| index + offset);
+    &pending[index..end]
+}
+
+/// A group whose first message went out pipelined behind what opens its transaction (the
+/// opening of the run, or a no-transaction file's finished row and the next BEGIN): its
+/// outcome, and when it was sent.
+struct Ahead {
+    ran: Result<batch::Applied>,
+    started: Instant,
 }
 
 /// Runs a no-transaction migration whose unfinished row is committed (the caller marks it

@@ -292,8 +292,8 @@ pub(crate) async fn start_clock(client: &Client) -> Result<i32> {
         })
 }
 
-/// The statement that records `migration` as applied, sent in the same message as the file's
-/// statements (see `batch.rs`): it fails with [`ENDED`] (a division by zero) unless
+/// The statement that records `migration` as applied when a group's statements go one at a
+/// time (a paced run; `batch.rs` sends [`Recorder`]'s marks instead): it fails with [`ENDED`] (a division by zero) unless
 /// `transaction` is still the open one, so a file that ended the run's transaction is caught
 /// here, on the server, and the failure stops the rest of the message before anything else
 /// runs. It stores the file's time since the clock's last mark ([`start_clock`], then the row
@@ -301,55 +301,52 @@ pub(crate) async fn start_clock(client: &Client) -> Result<i32> {
 /// that resets the session's settings loses its time (0), not its row.
 pub(crate) fn record_statement(migration: &Migration, transaction: &str) -> String {
     format!(
-        "INSERT INTO {QUALIFIED} (version, name, checksum, execution_ms) {}",
-        record_select(
-            &migration.version.to_string(),
-            &literal(&migration.stem),
-            &literal(&migration.checksum.to_hex()),
-            transaction,
-        )
-    )
-}
-
-/// The body of [`record_statement`] after its column list, with the row's values as given.
-fn record_select(version: &str, name: &str, checksum: &str, transaction: &str) -> String {
-    let since = |mark: &str| {
-        format!(
-            "coalesce(extract(epoch FROM clock_timestamp() \
-             - nullif(current_setting('{mark}', true), '')::timestamptz), 0)"
-        )
-    };
-    format!(
-        "SELECT {version}, {name}, {checksum}, round(f.seconds * 1000) \
+        "INSERT INTO {QUALIFIED} (version, name, checksum, execution_ms) \
+         SELECT {}, {}, {}, round(f.seconds * 1000) \
          FROM (SELECT {} AS seconds) f \
          WHERE 1 / (pg_current_xact_id()::text = {})::int = 1 \
          AND set_config('authdb.file', f.seconds::text, true) IS NOT NULL \
          RETURNING current_setting('authdb.file'), {}, \
          set_config('authdb.mark', clock_timestamp()::text, true)",
+        migration.version,
+        literal(&migration.stem),
+        literal(&migration.checksum.to_hex()),
         since("authdb.mark"),
         literal(transaction),
         since("authdb.group"),
     )
 }
 
-/// [`record_statement`] prepared once for a group, each file's row an `EXECUTE` of it: a
-/// statement parsed and planned for every file cost a fresh database a quarter of a millisecond
-/// a file (55 ms on 99 generated files, against 19 ms prepared). Named after the group's
-/// transaction, since a prepared statement outlives a rollback: a failed group's stays with the
-/// session under a name no later group takes, until [`Recorder::deallocate`] drops it.
+/// Seconds on the server's clock since the time the setting `mark` holds; 0 when a file reset
+/// the session's settings.
+fn since(mark: &str) -> String {
+    format!(
+        "coalesce(extract(epoch FROM clock_timestamp() \
+         - nullif(current_setting('{mark}', true), '')::timestamptz), 0)"
+    )
+}
+
+/// A group's tracking rows as `batch.rs` sends them: after each file a plain INSERT of its row,
+/// then a mark that returns the file's time and restarts the clock. A fresh database paid
+/// 0.4 ms a file for a row written with `INSERT ... SELECT ... RETURNING` (prepared or not:
+/// PostgreSQL plans each of a prepared statement's first five EXECUTEs anew), 2.6 ms on the
+/// repository's first six files; the INSERT of literals and the mark cost 0.1 ms a file.
+///
+/// Each row is written right after its file, in the same transaction: a file that ended the
+/// transaction (a COMMIT the static check could not see) leaves the rows of the files before
+/// it committed with them, so the history stays the truth.
 pub(crate) struct Recorder {
-    name: String,
-    transaction: String,
+    mark: String,
 }
 
 impl Recorder {
-    pub(crate) fn new(transaction: &str) -> Recorder {
+    pub(crate) fn new() -> Recorder {
         Recorder {
-            name: format!(
-                "authdb_record_{}",
-                transaction.replace(|c: char| !c.is_ascii_digit(), "")
+            mark: format!(
+                "SELECT {}, {}, set_config('authdb.mark', clock_timestamp()::text, true)",
+                since("authdb.mark"),
+                since("authdb.group"),
             ),
-            transaction: transaction.to_string(),
         }
     }
 
@@ -358,32 +355,35 @@ impl Recorder {
         format!("SELECT {CLOCK}")
     }
 
-    pub(crate) fn prepare(&self) -> String {
+    /// `migration`'s row, with its time since the clock's last mark. Fails with [`ENDED`] (a
+    /// division by zero) when the run's transaction has ended, so a file that ended it is caught
+    /// here, on the server, and the failure stops the rest of the message. The transaction began
+    /// in an earlier message than any of the group's (`BEGIN` goes alone, or with the lock), and
+    /// a transaction that starts inside a message takes that message's arrival as its start
+    /// (PostgreSQL's `transaction_timestamp()` is then `statement_timestamp()`): so the two
+    /// differ exactly while the run's transaction is the open one, with no transaction id to
+    /// ask for first, and whatever a file resets (`RESET ALL`) cannot change them.
+    pub(crate) fn row(&self, migration: &Migration) -> String {
         format!(
-            "PREPARE {}(bigint, text, text) AS INSERT INTO {QUALIFIED} \
-             (version, name, checksum, execution_ms) {}",
-            self.name,
-            record_select("$1", "$2", "$3", &self.transaction)
-        )
-    }
-
-    /// `migration`'s row, with what [`record_statement`] returns and fails with.
-    pub(crate) fn execute(&self, migration: &Migration) -> String {
-        format!(
-            "EXECUTE {}({}, {}, {})",
-            self.name,
+            "INSERT INTO {QUALIFIED} (version, name, checksum, execution_ms) \
+             VALUES ({}, {}, {}, round({} * 1000) \
+             * (1 / (transaction_timestamp() <> statement_timestamp())::int))",
             migration.version,
             literal(&migration.stem),
-            literal(&migration.checksum.to_hex())
+            literal(&migration.checksum.to_hex()),
+            since("authdb.mark"),
         )
     }
 
-    pub(crate) fn deallocate(&self) -> String {
-        format!("DEALLOCATE {}", self.name)
+    /// After a file's row: the file's time and the group's so far ([`Recorded`]), the clock
+    /// marked again.
+    pub(crate) fn mark(&self) -> &str {
+        &self.mark
     }
 }
 
-/// What [`record_statement`] returns: the file's time, and the group's so far (each file's and
+/// What [`record_statement`] and [`Recorder::mark`] return: the file's time, and the group's so
+/// far (each file's and
 /// each row's), as the server measured them.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Recorded {
@@ -392,7 +392,7 @@ pub(crate) struct Recorded {
 }
 
 impl Recorded {
-    /// From the row [`record_statement`] returned; zero where a value does not parse.
+    /// From the row returned; zero where a value does not parse.
     pub(crate) fn from_row(row: &SimpleQueryRow) -> Recorded {
         let seconds = |index: usize| {
             let value: f64 = row.get(index).and_then(|v| v.parse().ok()).unwrap_or(0.0);
@@ -405,7 +405,8 @@ impl Recorded {
     }
 }
 
-/// The SQLSTATE [`record_statement`] fails with when the run's transaction has ended.
+/// The SQLSTATE [`record_statement`] and [`Recorder::row`] fail with when the run's transaction
+/// has ended.
 pub(crate) const ENDED: &str = "22012";
 
 /// Writes the row of a no-transaction migration before it runs, unfinished, in the run's

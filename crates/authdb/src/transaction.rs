@@ -109,6 +109,19 @@ pub(crate) async fn begin_opened(
     }
 }
 
+/// [`begin_opened`] for a split run's next transaction, whose statements are sent behind it
+/// before its answer: fails, and makes them fail, unless the migration lock is ours (see
+/// [`crate::lock::begin_held`]).
+pub(crate) async fn begin_held(client: &Client, timeouts: Timeouts) -> Result<Opened> {
+    let what = "BEGIN and the migration lock";
+    let sql = crate::lock::begin_held(timeouts, OPEN);
+    let messages = bounded(what, Some(STEP_DEADLINE), simple(client, &sql, what))
+        .await
+        .map_err(crate::lock::lost)?;
+    let rows = statement_rows(messages);
+    Opened::from_rows(rows.last().map_or(&[], Vec::as_slice))
+}
+
 /// A transaction that can only read, for plans: whatever a plan's query does, PostgreSQL refuses
 /// to write in it. Repeatable read, so every count is of the same moment.
 pub(crate) async fn begin_read_only(client: &Client) -> Result<()> {

@@ -97,6 +97,42 @@ async fn server_notices_are_shown_with_their_file_and_line_and_in_json() {
     assert_eq!(body["notices"][0]["message"], "undoing", "{body}");
 }
 
+/// The first group's message goes out behind the requests that open the run, and a group after
+/// a no-transaction file behind that file's finished row and its BEGIN, before their answers:
+/// notices are still placed at their statements, not at one shifted by those answers.
+#[tokio::test]
+async fn notices_of_groups_sent_behind_other_requests_keep_their_lines() {
+    let db = testdb::empty_database().await;
+    let fixture = Fixture::new()
+        .migration(
+            "first",
+            "CREATE TABLE a (id int);\nDO $$ BEGIN RAISE NOTICE 'one'; END $$;\n",
+            "DROP TABLE a;\n",
+        )
+        .migration(
+            "index",
+            "-- authdb:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n",
+            "DROP INDEX a_id;\n",
+        )
+        .migration(
+            "after",
+            "CREATE TABLE c (id int);\n\nDO $$ BEGIN RAISE WARNING 'three'; END $$;\n",
+            "DROP TABLE c;\n",
+        );
+    let dir = fixture.path().to_str().unwrap();
+    let (code, stdout, stderr) = run_on(&db.url, dir, &["migrate"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("{dir}/001_first.sql:2: NOTICE: one\n")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{dir}/003_after.sql:3: WARNING: three\n")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+}
+
 /// rollback with nothing to roll back exited 1, where migrate with nothing to do exits 0.
 #[tokio::test]
 async fn nothing_to_roll_back_is_success() {

@@ -167,29 +167,85 @@ async fn a_run_leaves_the_session_as_it_found_it() {
     assert!(!crate::tables(&client).await.contains(&"w".to_string()));
 }
 
-/// A file that deallocates the session's prepared statements drops the one the group's tracking
-/// rows are written with: the run fails naming that statement, and nothing stays.
+/// A rule on the tracking table that swallows a file's row (the history would then miss an
+/// applied file) is caught, named, and rolled back. `DEALLOCATE ALL` in a file, which dropped
+/// the prepared INSERT the rows were once written with, is harmless.
 #[tokio::test]
-async fn a_file_that_deallocates_prepared_statements_is_named() {
+async fn a_rule_that_swallows_the_tracking_rows_is_refused() {
     let db = testdb::empty_database().await;
     let fixture = Fixture::new()
-        .migration("t", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n")
         .migration(
-            "tidy",
-            "CREATE TABLE u (id int);\n\nDEALLOCATE ALL;\n",
-            "DROP TABLE u;\n",
+            "t",
+            "CREATE TABLE t (id int);\nDEALLOCATE ALL;\n",
+            "DROP TABLE t;\n",
+        )
+        .migration(
+            "rule",
+            "CREATE RULE swallow AS ON INSERT TO public.authdb_schema_migrations DO INSTEAD NOTHING;\n",
+            "DROP RULE swallow ON public.authdb_schema_migrations;\n",
         );
     let mut client = db.connect().await;
     let error = authdb::migrate(&mut client, &fixture.load(), &MigrateOptions::default())
         .await
-        .expect_err("the file drops the statement the rows are written with");
+        .expect_err("the rows were not written");
     let shown = error.to_string();
-    assert!(shown.contains("002_tidy.sql:3:1"), "{shown}");
-    assert!(shown.contains("`DEALLOCATE ALL`"), "{shown}");
+    assert!(shown.contains("002_rule.sql"), "{shown}");
     assert!(
-        shown.contains("must not deallocate the session's prepared statements"),
+        shown.contains("recording version 2 as applied wrote no row: a rule on"),
         "{shown}"
     );
     assert!(shown.contains("the whole run was rolled back"), "{shown}");
     assert!(crate::tables(&client).await.is_empty());
+}
+
+/// A group after a no-transaction file goes out behind that file's finished row and the next
+/// BEGIN, before the answer that says the migration lock is ours. A migration that released the
+/// session's lock (`pg_advisory_unlock_all`) lets another migrator take it meanwhile: the BEGIN
+/// then fails, and the group sent behind it does not run.
+#[tokio::test]
+async fn a_group_sent_behind_a_begin_that_finds_the_lock_taken_does_not_run() {
+    let db = testdb::empty_database().await;
+    let fixture = Fixture::new()
+        .migration("a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n")
+        .migration(
+            "release",
+            "-- authdb:no-transaction\nSELECT pg_advisory_unlock_all(), pg_sleep(1);\n",
+            "SELECT 1;\n",
+        )
+        .migration("c", "CREATE TABLE c (id int);\n", "DROP TABLE c;\n");
+    // Another migrator tries the lock once 001 is committed, and keeps it once it has it.
+    let other = db.connect().await;
+    let taker = tokio::spawn(async move {
+        let sql = format!(
+            "SELECT CASE WHEN to_regclass('public.a') IS NOT NULL \
+             THEN pg_try_advisory_lock({}) ELSE false END",
+            authdb::runner::LOCK_KEY
+        );
+        for _ in 0..2000 {
+            let row = other.query_one(&sql, &[]).await.unwrap();
+            if row.get::<_, bool>(0) {
+                return Some(other);
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        None
+    });
+    let mut client = db.connect().await;
+    let error = authdb::migrate(&mut client, &fixture.load(), &MigrateOptions::default())
+        .await
+        .expect_err("the lock was taken between the pieces");
+    let _holder = taker
+        .await
+        .unwrap()
+        .expect("the other session took the lock");
+    let shown = error.to_string();
+    assert!(
+        shown.contains("another session holds the migration lock, which this run's session held"),
+        "{shown}"
+    );
+    assert!(shown.contains("pg_advisory_unlock_all"), "{shown}");
+    assert!(shown.contains("the database is at version 2"), "{shown}");
+    let versions: Vec<i64> = tracking_rows(&client).await.iter().map(|r| r.0).collect();
+    assert_eq!(versions, [1, 2]);
+    assert!(!crate::tables(&client).await.contains(&"c".to_string()));
 }
