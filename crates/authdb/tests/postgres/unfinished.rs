@@ -213,6 +213,40 @@ async fn a_statement_the_catalog_cannot_judge_stops_the_run_until_the_user_answe
     }
 }
 
+/// The tracking table is read as `*`, its `applied_at` in the server's text: in the ISO
+/// `DateStyle` it is converted on the client, from any time zone, and in another style read again
+/// through the server. Either way the refusal quotes it in RFC 3339, UTC.
+#[tokio::test]
+async fn when_an_unfinished_migration_started_reads_the_same_in_any_date_style_and_time_zone() {
+    for settings in [
+        "SET DateStyle = 'ISO, MDY'; SET TimeZone = 'Asia/Kolkata'",
+        "SET DateStyle = 'SQL, DMY'; SET TimeZone = 'America/St_Johns'",
+        "SET DateStyle = 'German'; SET TimeZone = 'UTC'",
+    ] {
+        let db = testdb::empty_database().await;
+        let mut client = db.connect().await;
+        let fixture = Fixture::new()
+            .migration("s", "CREATE SEQUENCE s;\n", "DROP SEQUENCE s;\n")
+            .migration(
+                "bump",
+                "-- authdb:no-transaction\nSELECT nextval('s');\n",
+                "SELECT setval('s', 1, false);\n",
+            );
+        let migrations = fixture.load();
+        started(&mut client, &migrations).await;
+        let expected = applied_at(&client, 2).await;
+        client.batch_execute(settings).await.unwrap();
+        let error = authdb::migrate(&mut client, &migrations, &Default::default())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(&format!("was started at {expected} and not seen")),
+            "{settings}: {error}"
+        );
+    }
+}
+
 async fn applied_at(client: &Client, version: i64) -> String {
     client
         .query_one(
