@@ -154,15 +154,7 @@ async fn an_invalid_index_left_by_the_interrupted_build_is_dropped_and_built_aga
 async fn a_statement_the_catalog_cannot_judge_stops_the_run_until_the_user_answers() {
     let db = testdb::empty_database().await;
     let mut client = db.connect().await;
-    // A sequence's nextval: an effect no catalog records, and one that must not happen twice.
-    let fixture = Fixture::new()
-        .migration("s", "CREATE SEQUENCE s;\n", "DROP SEQUENCE s;\n")
-        .migration(
-            "bump",
-            "-- authdb:no-transaction\nSELECT nextval('s');\n",
-            "SELECT setval('s', 1, false);\n",
-        )
-        .table("after");
+    let fixture = sequence_bump().table("after");
     let migrations = fixture.load();
     started(&mut client, &migrations).await;
     let before = testdb::fingerprint(&client).await;
@@ -225,13 +217,7 @@ async fn when_an_unfinished_migration_started_reads_the_same_in_any_date_style_a
     ] {
         let db = testdb::empty_database().await;
         let mut client = db.connect().await;
-        let fixture = Fixture::new()
-            .migration("s", "CREATE SEQUENCE s;\n", "DROP SEQUENCE s;\n")
-            .migration(
-                "bump",
-                "-- authdb:no-transaction\nSELECT nextval('s');\n",
-                "SELECT setval('s', 1, false);\n",
-            );
+        let fixture = sequence_bump();
         let migrations = fixture.load();
         started(&mut client, &migrations).await;
         let expected = applied_at(&client, 2).await;
@@ -245,6 +231,18 @@ async fn when_an_unfinished_migration_started_reads_the_same_in_any_date_style_a
             "{settings}: {error}"
         );
     }
+}
+
+/// A sequence's nextval under `-- authdb:no-transaction`: an effect no catalog records, and one
+/// that must not happen twice.
+fn sequence_bump() -> Fixture {
+    Fixture::new()
+        .migration("s", "CREATE SEQUENCE s;\n", "DROP SEQUENCE s;\n")
+        .migration(
+            "bump",
+            "-- authdb:no-transaction\nSELECT nextval('s');\n",
+            "SELECT setval('s', 1, false);\n",
+        )
 }
 
 async fn applied_at(client: &Client, version: i64) -> String {
