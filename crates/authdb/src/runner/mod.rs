@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio_postgres::Client;
 
-use crate::batch;
 use crate::error::{Error, Result};
 use crate::migrations::{Migration, Migrations};
 use crate::notice::{Notice, Notify};
@@ -19,13 +18,18 @@ use crate::timings::{self, Timings};
 use crate::tracking;
 use crate::unfinished::{self, Answer, Recovery};
 
+mod alone;
+mod group;
+
+use alone::{alone, invalid_indexes, run_alone};
+use group::{Ahead, batched, group_at, run_group};
+
 pub use crate::transaction::{
     DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_STATEMENT_TIMEOUT, LOCK_KEY,
 };
 use crate::transaction::{
-    OPEN, Opened, Run, SERVER_GRACE, STEP_DEADLINE, Tail, Timeouts, abort, begin_held,
-    begin_locked_then, begin_opened, bounded, end, partly_committed, run_script, run_script_then,
-    set_timeouts, simple, statement_rows,
+    OPEN, Opened, Run, STEP_DEADLINE, Timeouts, abort, begin_held, begin_locked_then, begin_opened,
+    bounded, end, partly_committed, set_timeouts, simple, statement_rows,
 };
 
 #[derive(Debug, Clone)]
@@ -729,229 +733,6 @@ async fn open(client: &Client, session_lock: bool) -> Result<Opened> {
         crate::lock::session_held(answer)?;
     }
     Opened::from_rows(rows.last().map_or(&[], Vec::as_slice))
-}
-
-/// Runs a group of ordinary files in the open transaction `opened`, each with its tracking
-/// row: several statements to a message (`batch.rs`), or, when the caller must see each statement
-/// start and end (rehearse), one at a time. Returns each file's time and what sending them took.
-/// The server's clock for the group starts first: each tracking row stores its file's time.
-async fn run_group(
-    client: &Client,
-    group: &[&Migration],
-    opened: &Opened,
-    pid: &AtomicI32,
-    timeouts: Timeouts,
-    options: &MigrateOptions,
-) -> Result<batch::Applied> {
-    let transaction = opened.transaction.as_str();
-    if !options.paced {
-        return batched(client, group, pid, timeouts, options).await;
-    }
-    tracking::start_clock(client).await?;
-    let mut applied = batch::Applied::default();
-    for migration in group {
-        let record = tracking::record_statement(migration, transaction);
-        let ran = run_script_then(
-            client,
-            &migration.path,
-            &migration.sql,
-            timeouts,
-            &options.notify,
-            Some(&record),
-        )
-        .await?;
-        match ran {
-            (elapsed, Tail::Rows(1)) => {
-                applied.times.push(elapsed);
-                applied.server += elapsed;
-                applied.bytes += migration.sql.len() + record.len();
-                applied.messages += authdb_folder::sql::statements(&migration.sql).count() + 1;
-            }
-            (_, Tail::Failed(error)) if error.code().map(|c| c.code()) != Some(tracking::ENDED) => {
-                return Err(crate::recording::failed(migration, error));
-            }
-            _ => {
-                return Err(Error::TransactionEnded {
-                    location: migration.path.display().to_string(),
-                    version: None,
-                });
-            }
-        }
-    }
-    Ok(applied)
-}
-
-/// [`batch::run_group`] with the run's options.
-async fn batched(
-    client: &Client,
-    group: &[&Migration],
-    pid: &AtomicI32,
-    timeouts: Timeouts,
-    options: &MigrateOptions,
-) -> Result<batch::Applied> {
-    batch::run_group(
-        client,
-        group,
-        pid,
-        timeouts,
-        &options.notify,
-        options.server_notices.as_ref(),
-        options.probe.as_ref(),
-    )
-    .await
-}
-
-/// The ordinary files from `index` up to the next no-transaction one: they share a transaction.
-fn group_at<'p, 'm>(pending: &'p [&'m Migration], index: usize) -> &'p [&'m Migration] {
-    let end = pending[index..]
-        .iter()
-        .position(|m| m.no_transaction)
-        .map_or(pending.len(), |offset| index + offset);
-    &pending[index..end]
-}
-
-/// A group whose first message went out pipelined behind what opens its transaction (the
-/// opening of the run, or a no-transaction file's finished row and the next BEGIN): its
-/// outcome, and when it was sent.
-struct Ahead {
-    ran: Result<batch::Applied>,
-    started: Instant,
-}
-
-/// Runs a no-transaction migration whose unfinished row is committed (the caller marks it
-/// finished); `timeouts` become the session's first, unless `timeouts_set` says the caller set
-/// them.
-/// On the statement's own failure the row goes (the statement did not complete; what an
-/// interrupted index build leaves is found before the next run); on a lost connection, or a
-/// server that did not answer in time, it stays, for the next run to judge.
-async fn run_alone(
-    client: &Client,
-    migration: &Migration,
-    repairs: &[(i64, String)],
-    timeouts: Timeouts,
-    options: &MigrateOptions,
-    timeouts_set: bool,
-) -> Result<(Duration, Option<crate::backfill::Backfilled>)> {
-    if !timeouts_set {
-        set_timeouts(client, timeouts, "SET").await?;
-    }
-    let drop_first = repairs
-        .iter()
-        .find(|(version, _)| *version == migration.version)
-        .map(|(_, sql)| sql);
-    if let Some(sql) = drop_first {
-        let what = format!("{sql}, before running {} again", migration.path.display());
-        let deadline = timeouts.statement.map(|limit| limit + SERVER_GRACE);
-        bounded(&what, deadline, simple(client, sql, &what)).await?;
-    }
-    let result = match migration.backfill {
-        true => {
-            let pause = options.backfill_pause;
-            crate::backfill::run(client, migration, timeouts, pause, &options.notify)
-                .await
-                .map(|(elapsed, done)| (elapsed, Some(done)))
-        }
-        false => run_script(
-            client,
-            &migration.path,
-            &migration.sql,
-            timeouts,
-            &options.notify,
-        )
-        .await
-        .map(|elapsed| (elapsed, None)),
-    };
-    match result {
-        Ok(ran) => Ok(ran),
-        Err(error) => {
-            // A lock timeout is retried: the row stays unfinished, and the next attempt finds
-            // out from the catalog what the interrupted statement left (an INVALID index).
-            let retried = retry::is_lock_timeout(&error) && unfinished::recoverable(&migration.sql);
-            // Only the server's own answer says the statement ended. A client that gave up
-            // waiting (a paused server) does not know: the statement may still run, or finish,
-            // once the server wakes, so its row stays for the next run to judge. (Sent now, the
-            // DELETE would wait behind the statement and run when the server woke.)
-            let answered = matches!(
-                &error,
-                Error::MigrationFailed {
-                    source: Some(_),
-                    ..
-                }
-            );
-            if answered && !client.is_closed() && !retried {
-                let _ = tracking::forget(client, migration.version).await;
-            }
-            Err(error)
-        }
-    }
-}
-
-/// The INVALID indexes the pending no-transaction files would build again (an earlier failed
-/// `CREATE INDEX CONCURRENTLY` leaves one, and building it again fails): each is refused with the
-/// statement that drops it, or, with `repair_invalid_indexes`, dropped concurrently first. The
-/// one an interrupted run of ours left is dropped without asking: its unfinished row proves it.
-async fn invalid_indexes(
-    client: &Client,
-    pending: &[&Migration],
-    recovered: &[Recovery],
-    options: &MigrateOptions,
-    validity: &std::collections::HashMap<i64, bool>,
-) -> Result<Vec<(i64, String)>> {
-    let mut repairs: Vec<(i64, String)> = recovered
-        .iter()
-        .filter_map(|r| match &r.action {
-            unfinished::Action::RunAgain {
-                drop_first: Some(sql),
-            } => Some((r.version, sql.clone())),
-            _ => None,
-        })
-        .collect();
-    for migration in pending.iter().filter(|m| m.no_transaction) {
-        if repairs
-            .iter()
-            .any(|(version, _)| *version == migration.version)
-        {
-            continue;
-        }
-        let Some((name, table)) = unfinished::built_index(&migration.sql) else {
-            continue;
-        };
-        if validity.get(&migration.version) != Some(&false) {
-            continue;
-        }
-        let drop = format!(
-            "DROP INDEX CONCURRENTLY IF EXISTS {}",
-            unfinished::qualified_index(client, &name, &table).await?
-        );
-        if !options.repair_invalid_indexes {
-            return Err(Error::InvalidIndex {
-                path: migration.path.clone(),
-                index: name,
-                drop,
-            });
-        }
-        repairs.push((migration.version, drop));
-    }
-    Ok(repairs)
-}
-
-/// A no-transaction file's group: one file, its statements timed by the client (they commit on
-/// their own, outside the server clock of a group).
-fn alone(migration: &Migration, elapsed: Duration) -> timings::Group {
-    let ms = elapsed.as_secs_f64() * 1000.0;
-    timings::Group {
-        first_version: migration.version,
-        last_version: migration.version,
-        files: 1,
-        no_transaction: true,
-        messages: authdb_folder::sql::statements(&migration.sql).count(),
-        bytes: migration.sql.len(),
-        wall_ms: ms,
-        execute_ms: ms,
-        tracking_ms: 0.0,
-        client_ms: 0.0,
-        commit_ms: 0.0,
-    }
 }
 
 fn step(migration: &Migration, elapsed: std::time::Duration) -> Step {
