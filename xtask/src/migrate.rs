@@ -171,7 +171,7 @@ fn print_timings(timings: &authdb::timings::Timings, run_ms: f64) {
             continue;
         }
         outln!(
-            "  {versions} ({}, {}, {} KiB): {} = execute {} + tracking rows {} + client and wire {}; commit {}",
+            "  {versions} ({}, {}, {} KiB): {} = execute {} + tracking rows {} + client, wire and what went with it {}; commit {}",
             plural(group.files, "file"),
             plural(group.messages, "message"),
             group.bytes.div_ceil(1024),
@@ -184,7 +184,7 @@ fn print_timings(timings: &authdb::timings::Timings, run_ms: f64) {
     }
     let accounted = timings.lock_ms + timings.history_ms + timings.groups_ms();
     outln!(
-        "  the rest           {} (no-transaction files' tracking rows, releasing the lock)",
+        "  the rest           {} (what no line above times)",
         duration((run_ms - accounted).max(0.0))
     );
 }

@@ -45,7 +45,9 @@ pub struct Group {
     pub execute_ms: f64,
     /// The tracking rows on the server's clock.
     pub tracking_ms: f64,
-    /// What the server did not spend: building, sending and reading the messages.
+    /// What the server's clock did not see: building, sending and reading the messages, and,
+    /// for a group whose first message went pipelined behind other requests (the tracking
+    /// table's creation, the next BEGIN), their round trip and work.
     pub client_ms: f64,
     /// The COMMIT that ended the group's transaction (zero for a no-transaction file, which
     /// commits each statement itself).

@@ -420,8 +420,8 @@ impl Recorder {
     pub(crate) fn new() -> Recorder {
         Recorder {
             mark: format!(
-                "SELECT {}, {}, set_config('authdb.mark', clock_timestamp()::text, true)",
-                since("authdb.mark"),
+                "SELECT current_setting('authdb.file', true), {}, \
+                 set_config('authdb.mark', clock_timestamp()::text, true)",
                 since("authdb.group"),
             ),
         }
@@ -432,7 +432,8 @@ impl Recorder {
         format!("SELECT {CLOCK}")
     }
 
-    /// `migration`'s row, with its time since the clock's last mark. Fails with [`ENDED`] (a
+    /// `migration`'s row, with its time since the clock's last mark (kept for [`Recorder::mark`],
+    /// so that a file's time is its statements', and its row's counts as the rows'). Fails with [`ENDED`] (a
     /// division by zero) when the run's transaction has ended, so a file that ended it is caught
     /// here, on the server, and the failure stops the rest of the message. The transaction began
     /// in an earlier message than any of the group's (`BEGIN` goes alone, or with the lock), and
@@ -443,7 +444,7 @@ impl Recorder {
     pub(crate) fn row(&self, migration: &Migration) -> String {
         format!(
             "INSERT INTO {QUALIFIED} (version, name, checksum, execution_ms) \
-             VALUES ({}, {}, {}, round({} * 1000) \
+             VALUES ({}, {}, {}, round(set_config('authdb.file', {}::text, true)::float8 * 1000) \
              * (1 / (transaction_timestamp() <> statement_timestamp())::int))",
             migration.version,
             literal(&migration.stem),
@@ -452,8 +453,8 @@ impl Recorder {
         )
     }
 
-    /// After a file's row: the file's time and the group's so far ([`Recorded`]), the clock
-    /// marked again.
+    /// After a file's row: the file's time (as its row took it) and the group's so far
+    /// ([`Recorded`]), the clock marked again.
     pub(crate) fn mark(&self) -> &str {
         &self.mark
     }

@@ -110,9 +110,10 @@ async fn left(client: &tokio_postgres::Client) -> (i32, i32, String, String) {
     (row.get(0), row.get(1), row.get(2), row.get(3))
 }
 
-/// What a session an embedder goes on using holds after a run: none of the prepared statements
-/// the tracking rows were written with, no session lock, the timeouts back at their defaults;
-/// after a success, and after a failure in the group after a no-transaction file.
+/// What a session an embedder goes on using holds after a run: no prepared statement of ours (the
+/// tracking rows were once written with one), no session lock, the timeouts back at their
+/// defaults; after a success, and after a failure in the group after a no-transaction file (sent
+/// pipelined behind that file's finished row and the next BEGIN).
 #[tokio::test]
 async fn a_run_leaves_the_session_as_it_found_it() {
     let db = testdb::empty_database().await;
