@@ -15,6 +15,7 @@
 
 use std::time::{Duration, Instant};
 
+use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, SimpleQueryMessage, SimpleQueryRow};
 
 use crate::error::{Error, Result};
@@ -135,7 +136,7 @@ pub(crate) fn lost(error: Error) -> Error {
         Error::Database {
             source: Some(source),
             ..
-        } if source.code().map(|c| c.code()) == Some("22012") => Error::Database {
+        } if source.code() == Some(&SqlState::DIVISION_BY_ZERO) => Error::Database {
             context: "opening the run's next transaction under the migration lock".to_string(),
             reason: "another session holds the migration lock, which this run's session held \
                      since its first COMMIT: did a migration release it (pg_advisory_unlock_all)?"

@@ -263,10 +263,14 @@ async fn in_utc(
         "SELECT version, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
            FROM {QUALIFIED}"
     );
-    for row in simple_rows(client, &sql, context).await? {
-        let version: Option<i64> = row.get(0).and_then(|v| v.parse().ok());
-        if let Some(found) = applied.iter_mut().find(|a| Some(a.version) == version) {
-            found.applied_at = row.get(1).unwrap_or_default().to_string();
+    let utc: std::collections::HashMap<i64, String> = simple_rows(client, &sql, context)
+        .await?
+        .iter()
+        .filter_map(|row| Some((row.get(0)?.parse().ok()?, row.get(1)?.to_string())))
+        .collect();
+    for row in applied.iter_mut() {
+        if let Some(at) = utc.get(&row.version) {
+            row.applied_at = at.clone();
         }
     }
     Ok(())

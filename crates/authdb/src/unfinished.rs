@@ -21,6 +21,7 @@ use crate::error::{Error, Result, database};
 use crate::migrations::Migration;
 use crate::quote::literal;
 use crate::tracking::AppliedMigration;
+use crate::transaction::{simple, statement_rows};
 
 /// The user's answer for an unfinished migration the catalog cannot judge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -318,16 +319,11 @@ pub(crate) async fn maybe_built(
     let Some(BuiltIndexes(rows)) = indexes else {
         return Ok(Vec::new());
     };
-    let messages = client
-        .simple_query(&exists_query(rows))
-        .await
-        .map_err(database(LOOKING_UP))?;
-    Ok(messages
-        .iter()
-        .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
-            _ => None,
-        })
+    let messages = simple(client, &exists_query(rows), LOOKING_UP).await?;
+    Ok(statement_rows(messages)
+        .into_iter()
+        .flatten()
+        .filter_map(|row| row.get(0)?.parse().ok())
         .collect())
 }
 

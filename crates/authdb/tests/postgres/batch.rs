@@ -201,8 +201,9 @@ async fn a_rule_that_swallows_the_tracking_rows_is_refused() {
 
 /// A group after a no-transaction file goes out behind that file's finished row and the next
 /// BEGIN, before the answer that says the migration lock is ours. A migration that released the
-/// session's lock (`pg_advisory_unlock_all`) lets another migrator take it meanwhile: the BEGIN
-/// then fails, and the group sent behind it does not run.
+/// session's lock (`pg_advisory_unlock_all`) lets another migrator take it meanwhile (the file
+/// waits until it has, so nothing hangs on timing): the BEGIN then fails, and the group sent
+/// behind it does not run.
 #[tokio::test]
 async fn a_group_sent_behind_a_begin_that_finds_the_lock_taken_does_not_run() {
     let db = testdb::empty_database().await;
@@ -210,7 +211,13 @@ async fn a_group_sent_behind_a_begin_that_finds_the_lock_taken_does_not_run() {
         .migration("a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n")
         .migration(
             "release",
-            "-- authdb:no-transaction\nSELECT pg_advisory_unlock_all(), pg_sleep(1);\n",
+            &format!(
+                "-- authdb:no-transaction\nDO $$ BEGIN PERFORM pg_advisory_unlock_all(); \
+                 FOR i IN 1..3000 LOOP EXIT WHEN EXISTS (SELECT FROM pg_locks \
+                 WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() \
+                 AND objid::bigint = {}); PERFORM pg_sleep(0.01); END LOOP; END $$;\n",
+                authdb::runner::LOCK_KEY & 0xffff_ffff
+            ),
             "SELECT 1;\n",
         )
         .migration("c", "CREATE TABLE c (id int);\n", "DROP TABLE c;\n");
@@ -249,4 +256,22 @@ async fn a_group_sent_behind_a_begin_that_finds_the_lock_taken_does_not_run() {
     let versions: Vec<i64> = tracking_rows(&client).await.iter().map(|r| r.0).collect();
     assert_eq!(versions, [1, 2]);
     assert!(!crate::tables(&client).await.contains(&"c".to_string()));
+}
+
+/// Each tracking row checks that the run's transaction is still open by its start time against
+/// the message's, not by a setting of the session: a file that resets every setting (`RESET
+/// ALL`) is applied and recorded like any other, and so are the files after it.
+#[tokio::test]
+async fn a_file_that_resets_the_session_is_recorded_like_any_other() {
+    let db = testdb::empty_database().await;
+    let fixture = Fixture::new()
+        .migration("a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n")
+        .migration("reset", "RESET ALL;\n", "SELECT 1;\n")
+        .migration("c", "CREATE TABLE c (id int);\n", "DROP TABLE c;\n");
+    let mut client = db.connect().await;
+    authdb::migrate(&mut client, &fixture.load(), &MigrateOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let versions: Vec<i64> = tracking_rows(&client).await.iter().map(|r| r.0).collect();
+    assert_eq!(versions, [1, 2, 3]);
 }
