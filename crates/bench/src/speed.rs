@@ -1,8 +1,8 @@
 //! The speed claims of issue 31: migrate is linear in a file's size, near the one-message limit
 //! on real-shaped folders, and ahead of sqlx-cli. Each side of a comparison is a process started
 //! the way a user starts it, on its own new database (created outside the timing: "net of
-//! creating the database"), the two sides alternating run by run so that a slow minute of the
-//! machine falls on both.
+//! creating the database"), the sides taking turns within each run so that a slow minute of the
+//! machine falls on all of them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
