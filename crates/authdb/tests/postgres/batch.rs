@@ -202,8 +202,8 @@ async fn a_rule_that_swallows_the_tracking_rows_is_refused() {
 /// A group after a no-transaction file goes out behind that file's finished row and the next
 /// BEGIN, before the answer that says the migration lock is ours. A migration that released the
 /// session's lock (`pg_advisory_unlock_all`) lets another migrator take it meanwhile (the file
-/// waits until it has, so nothing hangs on timing): the BEGIN then fails, and the group sent
-/// behind it does not run.
+/// waits until it has, on this database: other tests' migrators hold the same key on theirs, so
+/// nothing hangs on timing): the BEGIN then fails, and the group sent behind it does not run.
 #[tokio::test]
 async fn a_group_sent_behind_a_begin_that_finds_the_lock_taken_does_not_run() {
     let db = testdb::empty_database().await;
@@ -215,6 +215,7 @@ async fn a_group_sent_behind_a_begin_that_finds_the_lock_taken_does_not_run() {
                 "-- authdb:no-transaction\nDO $$ BEGIN PERFORM pg_advisory_unlock_all(); \
                  FOR i IN 1..3000 LOOP EXIT WHEN EXISTS (SELECT FROM pg_locks \
                  WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() \
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
                  AND objid::bigint = {}); PERFORM pg_sleep(0.01); END LOOP; END $$;\n",
                 authdb::runner::LOCK_KEY & 0xffff_ffff
             ),
