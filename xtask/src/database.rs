@@ -27,12 +27,18 @@ impl Database {
     pub async fn connect(&self) -> Result<(ConnInfo, Connection)> {
         let env = Environment::load(&std::env::current_dir()?);
         let (info, connection) = authdb::open(&env, self.database_url.as_deref()).await?;
-        let _ = CONNECTED.set(Connected {
-            url: connection.url.clone(),
-            server_version: connection.server_version.clone(),
-        });
+        remember(&connection);
         Ok((info, connection))
     }
+}
+
+/// Remembers where this run connected, for the report of a failure after it (see [`connected`]):
+/// every command that connects, whichever way it opens the connection.
+pub fn remember(connection: &Connection) {
+    let _ = CONNECTED.set(Connected {
+        url: connection.url.clone(),
+        server_version: connection.server_version.clone(),
+    });
 }
 
 impl Timeouts {

@@ -12,7 +12,7 @@ use serde_json::json;
 use xshell::Shell;
 
 use crate::cli;
-use crate::database::print_header;
+use crate::database::{print_header, remember};
 use crate::human::duration;
 
 impl cli::Seed {
@@ -25,6 +25,7 @@ impl cli::Seed {
                 self.allow_remote,
             )
             .await?;
+            remember(&connection);
             if !self.json {
                 print_header(&info, &connection);
             }

@@ -105,6 +105,28 @@ async fn every_failure_is_a_json_object_on_stdout() {
     assert_eq!(stderr.trim_end(), format!("error: {error}"));
 }
 
+/// seed opens its connection its own way (it refuses a remote database unless told): a failure
+/// after connecting still says where it ran, as every other command's does. (Found by the
+/// hostile-input suite: a seed cancelled by the URL's own `statement_timeout` named none of its
+/// inputs.)
+#[tokio::test]
+async fn a_seed_that_fails_after_connecting_says_where_it_ran() {
+    let db = testdb::empty_database().await;
+    let cwd = tempfile::tempdir().unwrap();
+    let (code, body, _) = json(cwd.path(), &["seed", "--database-url", &db.url]);
+    assert_eq!(code, Some(1), "{body}");
+    assert_eq!(body["ok"], false);
+    assert!(
+        body["error"].as_str().unwrap().contains("migrate"),
+        "{body}"
+    );
+    assert!(
+        body["database"].as_str().unwrap().contains("postgres:***@"),
+        "{body}"
+    );
+    assert!(body["server_version"].as_str().is_some(), "{body}");
+}
+
 #[tokio::test]
 async fn paths_in_json_are_relative_to_the_migrations_folder() {
     let db = testdb::empty_database().await;
