@@ -77,7 +77,7 @@ pub(crate) async fn acquire(
 
 /// The message of one try: BEGIN, the run's settings, the lock, [`CATALOG_CAUGHT_UP`], then
 /// `then`.
-pub(crate) fn try_message(timeouts: Timeouts, then: &str) -> String {
+fn try_message(timeouts: Timeouts, then: &str) -> String {
     format!(
         "BEGIN; {} SELECT pg_try_advisory_xact_lock({LOCK_KEY}); {CATALOG_CAUGHT_UP}; {then}",
         timeout_settings(timeouts, "SET LOCAL")
@@ -292,12 +292,14 @@ mod tests {
         let seen_waiting =
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
-        while watcher
-            .query_one(seen_waiting, &[])
-            .await
-            .unwrap()
-            .get::<_, i64>(0)
-            == 0
+        // Until the try waits, or has ended some other way (its result then says how).
+        while !second.is_finished()
+            && watcher
+                .query_one(seen_waiting, &[])
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
+                == 0
         {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
